@@ -1,0 +1,23 @@
+"""Where running answers live: the :class:`Store` contract and its implementations.
+
+:class:`MemoryStore` is the embedded default. ``fastapi_fragments.stores.redis.RedisStore``
+(the ``redis`` extra) shares streams between workers and hosts; import it from its module so
+redis-py is loaded only when used.
+
+Example::
+
+    from fastapi_fragments.stores import MemoryStore
+
+    store = MemoryStore()
+"""
+
+from __future__ import annotations
+
+from ._protocol import Frame as Frame
+from ._protocol import Liveness as Liveness
+from ._protocol import Status as Status
+from ._protocol import Store as Store
+from ._protocol import StreamRecord as StreamRecord
+from .memory import MemoryStore as MemoryStore
+
+__all__ = ("Frame", "Liveness", "MemoryStore", "Status", "Store", "StreamRecord")
