@@ -1,0 +1,57 @@
+"""fastapi-fragments: stream LLM answers into web pages as htmx-ready re-rendered Jinja2 blocks.
+
+Example::
+
+    from fastapi_fragments import FragmentStreamResponse
+
+    @app.get("/answer")
+    async def answer(q: str):
+        return FragmentStreamResponse(llm.stream(q), "chat.html", "answer", templates=templates)
+"""
+
+from __future__ import annotations
+
+from ._dialects import HTMX2 as HTMX2
+from ._dialects import HTMX4 as HTMX4
+from ._dialects import Datastar as Datastar
+from ._dialects import Dialect as Dialect
+from ._dialects import detect_dialect as detect_dialect
+from ._exceptions import BlockNotFoundError as BlockNotFoundError
+from ._exceptions import ConfigurationError as ConfigurationError
+from ._exceptions import FragmentsError as FragmentsError
+from ._exceptions import TemplateNotFoundError as TemplateNotFoundError
+from ._exceptions import TokenSourceError as TokenSourceError
+from ._fragment import Fragment as Fragment
+from ._llm import Document as Document
+from ._llm import LLMClient as LLMClient
+from ._llm import Message as Message
+from ._middleware import FragmentsMiddleware as FragmentsMiddleware
+from ._response import FragmentStreamResponse as FragmentStreamResponse
+from ._sources import iter_text as iter_text
+from ._streams import stream_to_fragments as stream_to_fragments
+from ._streams import stream_with_sources as stream_with_sources
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "HTMX2",
+    "HTMX4",
+    "BlockNotFoundError",
+    "ConfigurationError",
+    "Datastar",
+    "Dialect",
+    "Document",
+    "Fragment",
+    "FragmentStreamResponse",
+    "FragmentsError",
+    "FragmentsMiddleware",
+    "LLMClient",
+    "Message",
+    "TemplateNotFoundError",
+    "TokenSourceError",
+    "__version__",
+    "detect_dialect",
+    "iter_text",
+    "stream_to_fragments",
+    "stream_with_sources",
+]

@@ -1,0 +1,189 @@
+"""Dialects: how a rendered block becomes SSE frames for one kind of frontend.
+
+- ``htmx2`` (htmx 2 + htmx-ext-sse): named events, routed by ``sse-swap="fragment"`` /
+  ``sse-swap="sources"``; the stream ends with ``event: done`` plus a ``data:`` line, because
+  browsers never dispatch an event without data and ``sse-close="done"`` must see it.
+- ``htmx4`` (htmx 4's ``hx-sse``): only unnamed messages are swapped, into the requesting
+  element's ``hx-target``; the sources go to their own target in an ``<hx-partial>``, which
+  leaves the main target alone. A named ``done`` event is still sent: htmx 4 dispatches it
+  as a DOM event, which pages use to mark the turn finished.
+- ``datastar``: ``datastar-patch-elements`` events with a CSS selector and ``mode inner``.
+
+The names ``error``, ``open`` and ``message`` are refused: EventSource dispatches them on
+itself (``onerror``/``onopen``) and htmx 4 bubbles them to ``window``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal, Protocol, TypeAlias
+
+from markupsafe import escape
+
+from ._exceptions import ConfigurationError
+from ._sse import check_field, encode_event
+
+__all__ = ("HTMX2", "HTMX4", "Datastar", "Dialect", "DialectName", "detect_dialect", "resolve_dialect")
+
+DialectName: TypeAlias = Literal["htmx2", "htmx4", "datastar"]
+
+_RESERVED_EVENTS = frozenset({"error", "open", "message"})
+
+
+def _event_name(value: str, what: str) -> str:
+    check_field(value, what)
+    if value in _RESERVED_EVENTS:
+        raise ConfigurationError(f"{what} {value!r} is reserved by EventSource; choose another name")
+    return value
+
+
+class Dialect(Protocol):
+    """Turns rendered HTML into SSE frames for one frontend (htmx 2, htmx 4, Datastar)."""
+
+    @property
+    def name(self) -> str:
+        """The dialect's name, e.g. ``"htmx2"``."""
+        ...
+
+    def response(self, html: str, event_id: int) -> bytes:
+        """A frame replacing the response target's content with ``html``."""
+        ...
+
+    def sources(self, html: str) -> bytes:
+        """A frame filling the sources target with ``html``."""
+        ...
+
+    def done(self) -> bytes:
+        """The frame that ends the stream (may be empty)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class HTMX2:
+    """htmx 2 + htmx-ext-sse: ``event: fragment`` / ``event: sources`` / ``event: done``.
+
+    Example::
+
+        FragmentStreamResponse(tokens, "chat.html", "answer", dialect=HTMX2(fragment_event="answer"))
+    """
+
+    fragment_event: str = "fragment"
+    sources_event: str = "sources"
+    done_event: str = "done"
+    name: str = "htmx2"
+
+    def __post_init__(self) -> None:
+        _event_name(self.fragment_event, "fragment_event")
+        _event_name(self.sources_event, "sources_event")
+        _event_name(self.done_event, "done_event")
+
+    def response(self, html: str, event_id: int) -> bytes:
+        return encode_event(html, event=self.fragment_event, id=str(event_id))
+
+    def sources(self, html: str) -> bytes:
+        return encode_event(html, event=self.sources_event)
+
+    def done(self) -> bytes:
+        return encode_event("", event=self.done_event)
+
+
+@dataclass(frozen=True, slots=True)
+class HTMX4:
+    """htmx 4 ``hx-sse``: unnamed messages into the request's target; sources as ``<hx-partial>``.
+
+    ``target`` (a CSS selector), when set, wraps each response render in an ``<hx-partial>``
+    aimed at it, so the stream does not depend on the form's ``hx-target``.
+
+    Example::
+
+        FragmentStreamResponse(tokens, "chat.html", "answer", dialect=HTMX4(sources_target="#docs"))
+    """
+
+    target: str | None = None
+    swap: str = "innerHTML"
+    sources_target: str = "#sources"
+    done_event: str = "done"
+    name: str = "htmx4"
+
+    def __post_init__(self) -> None:
+        _event_name(self.done_event, "done_event")
+
+    def response(self, html: str, event_id: int) -> bytes:
+        if self.target is not None:
+            html = _partial(self.target, self.swap, html)
+        return encode_event(html, id=str(event_id))
+
+    def sources(self, html: str) -> bytes:
+        return encode_event(_partial(self.sources_target, "innerHTML", html))
+
+    def done(self) -> bytes:
+        return encode_event("", event=self.done_event)
+
+
+@dataclass(frozen=True, slots=True)
+class Datastar:
+    """Datastar: ``datastar-patch-elements`` events that set the inner HTML of ``target``.
+
+    Example::
+
+        FragmentStreamResponse(tokens, "chat.html", "answer", dialect=Datastar(target="#answer"))
+    """
+
+    target: str = "#response"
+    sources_target: str = "#sources"
+    name: str = "datastar"
+
+    def response(self, html: str, event_id: int) -> bytes:
+        return _patch(self.target, html, event_id)
+
+    def sources(self, html: str) -> bytes:
+        return _patch(self.sources_target, html, None)
+
+    def done(self) -> bytes:
+        return b""
+
+
+def _partial(target: str, swap: str, html: str) -> str:
+    return f'<hx-partial hx-target="{escape(target)}" hx-swap="{escape(swap)}">{html}</hx-partial>'
+
+
+def _patch(selector: str, html: str, event_id: int | None) -> bytes:
+    html = html.replace("\r\n", "\n").replace("\r", "\n")
+    lines = f"selector {selector}\nmode inner\nelements " + html.replace("\n", "\nelements ")
+    return encode_event(lines, event="datastar-patch-elements", id=None if event_id is None else str(event_id))
+
+
+_BY_NAME: Mapping[str, type[HTMX2] | type[HTMX4] | type[Datastar]] = {
+    "htmx2": HTMX2,
+    "htmx4": HTMX4,
+    "datastar": Datastar,
+}
+
+
+def detect_dialect(headers: Mapping[str, str]) -> DialectName:
+    """Pick the dialect a request's headers ask for (lower-case header names).
+
+    Datastar sends ``Datastar-Request``; htmx 4 adds ``text/event-stream`` to the ``Accept`` of
+    every htmx request; an EventSource (htmx 2) sends no ``HX-Request`` at all.
+
+    Example::
+
+        detect_dialect({"hx-request": "true", "accept": "text/html, text/event-stream"})  # "htmx4"
+    """
+    if headers.get("datastar-request"):
+        return "datastar"
+    if headers.get("hx-request") and "text/event-stream" in headers.get("accept", ""):
+        return "htmx4"
+    return "htmx2"
+
+
+def resolve_dialect(dialect: Dialect | str) -> Dialect:
+    """Return ``dialect`` itself, or a default instance for a dialect name."""
+    if isinstance(dialect, str):
+        try:
+            return _BY_NAME[dialect]()
+        except KeyError:
+            known = ", ".join(repr(name) for name in _BY_NAME)
+            raise ConfigurationError(f"unknown dialect {dialect!r}; use one of {known} or a Dialect") from None
+    return dialect

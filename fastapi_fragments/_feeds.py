@@ -1,0 +1,196 @@
+"""What a stream renders from: a token source (re-render one block) or a stream of Fragments.
+
+A feed has a producer side (``run``: pull from the source, update the latest state, publish
+it through the hand-off) and a sender side (``render``: turn the latest state into frames).
+The response drives both; a feed never touches the network.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping
+from contextlib import aclosing
+from typing import Any, Protocol
+
+from markupsafe import Markup
+
+from ._blocks import BlockRenderer
+from ._coalesce import Handoff
+from ._dialects import Dialect
+from ._fragment import Fragment
+from ._sources import close_quietly
+from ._text import EscapedText
+from ._types import Templates
+
+__all__ = ("DEFAULT_ERROR_HTML", "Feed", "FragmentFeed", "TokenFeed")
+
+logger = logging.getLogger("fastapi_fragments")
+
+#: Shown when the model fails and no ``error_block`` is given. Never contains the exception.
+DEFAULT_ERROR_HTML = (
+    '<p class="fragments-error" role="alert">Sorry, the answer could not be completed. Please try again.</p>'
+)
+
+
+class Feed(Protocol):
+    """The source-specific half of a stream (see the module docstring)."""
+
+    interrupted: bool
+
+    async def run(self, handoff: Handoff) -> None: ...
+
+    async def render(self, dialect: Dialect, *, final: bool) -> list[bytes]: ...
+
+    async def render_error(self, dialect: Dialect, *, builtin: bool = False) -> list[bytes]: ...
+
+    def final_text(self) -> str: ...
+
+    async def aclose(self) -> None: ...
+
+
+class _EventIds:
+    """Increasing ``id:`` values for response frames, so a reconnect can say where it was."""
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last = 0
+
+    def next(self) -> int:
+        self.last += 1
+        return self.last
+
+
+class TokenFeed:
+    """Tokens in; the response block re-rendered with the escaped text so far."""
+
+    def __init__(
+        self,
+        tokens: AsyncIterator[str],
+        renderer: BlockRenderer,
+        *,
+        context_key: str,
+        base_context: Mapping[str, Any],
+        error_renderer: BlockRenderer | None,
+    ) -> None:
+        self._tokens = tokens
+        self._renderer = renderer
+        self._error_renderer = error_renderer
+        self._context_key = context_key
+        self._base = dict(base_context)
+        self._text = EscapedText()
+        self._ids = _EventIds()
+        self.interrupted = False
+
+    async def run(self, handoff: Handoff) -> None:
+        async for delta in self._tokens:
+            self._text.feed(delta)
+            await handoff.publish()
+
+    def _values(self, final: bool, **more: Any) -> dict[str, Any]:
+        return {
+            **self._base,
+            self._context_key: self._text.markup(),
+            "streaming": not final,
+            "interrupted": self.interrupted,
+            **more,
+        }
+
+    async def render(self, dialect: Dialect, *, final: bool) -> list[bytes]:
+        html = await self._renderer.render_async(self._values(final))
+        return [dialect.response(html, self._ids.next())]
+
+    async def render_error(self, dialect: Dialect, *, builtin: bool = False) -> list[bytes]:
+        if builtin:
+            html = DEFAULT_ERROR_HTML
+        elif self._error_renderer is not None:
+            html = await self._error_renderer.render_async(self._values(True, error=True))
+        else:
+            partial = await self._renderer.render_async(self._values(True, error=True))
+            html = partial + DEFAULT_ERROR_HTML
+        return [dialect.response(html, self._ids.next())]
+
+    def final_text(self) -> str:
+        return self._text.raw
+
+    async def aclose(self) -> None:
+        await close_quietly(self._tokens)
+
+
+class FragmentFeed:
+    """Fragments in; each rendered as it comes, the newest winning among renders of the same block."""
+
+    def __init__(
+        self,
+        fragments: AsyncIterable[Fragment],
+        templates: Templates,
+        *,
+        sources_block: str | None,
+        error_block: str | None,
+        context_key: str,
+    ) -> None:
+        self._fragments = fragments
+        self._templates = templates
+        self._sources_block = sources_block
+        self._error_block = error_block
+        self._context_key = context_key
+        self._renderers: dict[tuple[str, str], BlockRenderer] = {}
+        self._pending: Fragment | None = None
+        self._last: Fragment | None = None
+        self._ids = _EventIds()
+        self.interrupted = False
+
+    async def run(self, handoff: Handoff) -> None:
+        async with aclosing(aiter_fragments(self._fragments)) as fragments:
+            async for fragment in fragments:
+                pending = self._pending
+                if pending is not None and handoff.dirty and _key(pending) != _key(fragment):
+                    await handoff.flush()  # a render of another block must not be merged away
+                self._pending = fragment
+                await handoff.publish()
+
+    def _renderer(self, fragment: Fragment) -> BlockRenderer:
+        key = _key(fragment)
+        renderer = self._renderers.get(key)
+        if renderer is None:
+            renderer = BlockRenderer(self._templates, fragment.template_name, fragment.block_name, fragment.context)
+            self._renderers[key] = renderer
+        return renderer
+
+    async def render(self, dialect: Dialect, *, final: bool) -> list[bytes]:
+        fragment, self._pending = self._pending, None
+        if fragment is None:
+            return []
+        self._last = fragment
+        html = await self._renderer(fragment).render_async(fragment.context)
+        if fragment.block_name == self._sources_block:
+            return [dialect.sources(html)]
+        return [dialect.response(html, self._ids.next())]
+
+    async def render_error(self, dialect: Dialect, *, builtin: bool = False) -> list[bytes]:
+        last = self._last
+        if last is not None and self._error_block is not None and not builtin:
+            error = Fragment(last.template_name, self._error_block, **{**last.context, "error": True})
+            html = await self._renderer(error).render_async(error.context)
+        else:
+            html = DEFAULT_ERROR_HTML
+        return [dialect.response(html, self._ids.next())]
+
+    def final_text(self) -> str:
+        value = self._last.context.get(self._context_key, "") if self._last is not None else ""
+        return value.unescape() if isinstance(value, Markup) else str(value)
+
+    async def aclose(self) -> None:
+        await close_quietly(self._fragments)
+
+
+def _key(fragment: Fragment) -> tuple[str, str]:
+    return (fragment.template_name, fragment.block_name)
+
+
+async def aiter_fragments(fragments: AsyncIterable[Fragment]) -> AsyncGenerator[Fragment, None]:
+    """Check each item is a Fragment, naming the culprit otherwise."""
+    async for item in fragments:
+        if not isinstance(item, Fragment):
+            raise TypeError(f"from_fragments() needs Fragment items, got {type(item).__name__}")
+        yield item

@@ -1,0 +1,146 @@
+"""What ``iter_text`` does with items that are not ``str``: SDK chunks and events, duck-typed.
+
+The SDKs are optional and mutually incompatible (litellm pins openai<3, pydantic-ai needs openai>=3.31),
+so nothing here imports or ``isinstance``-checks an SDK class: items are recognised by their string
+``type`` field or by their attribute shape, which is stable across openai 2.x and 3.x.
+
+======================================================  =============================================
+item                                                    text
+======================================================  =============================================
+``type == "response.output_text.delta"`` (OpenAI        ``.delta``
+Responses) or ``"content.delta"`` (OpenAI chat helper)
+``type == "content_block_delta"`` (Anthropic raw)       ``.delta.text`` when ``.delta.type`` is
+                                                        ``"text_delta"``
+``type in ("error", "response.failed")``                raises :class:`ProviderError`
+other known event types (``response.*``, ``chunk``,     skipped
+``message_*``, ``ping``, ...)
+has ``.choices`` (OpenAI chat chunk, LiteLLM)           ``.choices[0].delta.content``
+has ``.message`` and ``.done`` (Ollama chat)            ``.message.content``
+has ``.response`` and ``.done`` (Ollama generate)       ``.response``
+has ``.content`` (LangChain message chunk)              ``.content`` if a ``str``, else ``.text``
+anything else                                           ``TypeError`` naming the type
+======================================================  =============================================
+"""
+
+from __future__ import annotations
+
+from fastapi_fragments._exceptions import FragmentsError
+
+__all__ = ("ProviderError", "extract_text", "text_iterable")
+
+# Event types that carry no answer text. The OpenAI chat helper also emits a `chunk` event for every
+# `content.delta`, so reading both would count each token twice; Anthropic's MessageStream does the same
+# with `text` next to the raw `content_block_delta`.
+_SKIPPED_TYPES = frozenset(
+    {"chunk", "ping", "text", "citation", "thinking", "signature", "input_json", "content_block_start",
+     "content_block_stop", "message_start", "message_delta", "message_stop"}
+)  # fmt: skip
+_SKIPPED_PREFIXES = ("response.", "content.", "refusal.", "tool_calls.", "logprobs.")
+_TEXT_TYPES = frozenset({"response.output_text.delta", "content.delta", "content_block_delta"})
+_ERROR_TYPES = frozenset({"error", "response.failed"})
+
+
+class ProviderError(FragmentsError):
+    """Raised when a provider reports a failure as an ordinary stream event instead of raising.
+
+    The OpenAI Responses API does this (``error`` and ``response.failed`` events); ``iter_text`` wraps it
+    in ``TokenSourceError`` like every other upstream failure.
+
+    Example::
+
+        ProviderError("response.failed", "the model is overloaded").event_type  # "response.failed"
+    """
+
+    def __init__(self, event_type: str, message: str) -> None:
+        self.event_type = event_type
+        self.message = message
+        super().__init__(f"the provider sent a {event_type!r} event: {message}")
+
+
+def extract_text(item: object) -> str | None:
+    """Return the text delta an SDK chunk or event carries, or ``None`` for an item without text.
+
+    Raises :class:`ProviderError` for error events and ``TypeError`` for an item of no known shape.
+
+    Example::
+
+        extract_text("Hel")  # "Hel"
+        extract_text(openai_chat_chunk)  # chunk.choices[0].delta.content
+    """
+    if isinstance(item, str):
+        return item or None
+    kind = getattr(item, "type", None)
+    # LangChain chunks carry a `type` too ("AIMessageChunk"): only the SDK event types are decided by it.
+    if isinstance(kind, str) and _is_event_type(kind):
+        return _event_text(item, kind)
+    return _shaped_item_text(item)
+
+
+def text_iterable(obj: object) -> object | None:
+    """Return the plain-text stream an SDK object offers, or ``None`` to iterate ``obj`` itself.
+
+    Anthropic's ``MessageStream`` offers ``.text_stream``; pydantic-ai's ``StreamedRunResult`` offers
+    ``.stream_text()``, called for deltas and without its default 0.1 s debounce, which would group tokens
+    (the response does its own coalescing).
+
+    Example::
+
+        async with client.messages.stream(**request) as stream:
+            text_iterable(stream)  # stream.text_stream
+    """
+    text_stream: object = getattr(obj, "text_stream", None)
+    if text_stream is not None:
+        return text_stream
+    stream_text = getattr(obj, "stream_text", None)
+    if callable(stream_text):
+        iterable: object = stream_text(delta=True, debounce_by=None)
+        return iterable
+    return None
+
+
+def _is_event_type(kind: str) -> bool:
+    return kind in _TEXT_TYPES or kind in _ERROR_TYPES or kind in _SKIPPED_TYPES or kind.startswith(_SKIPPED_PREFIXES)
+
+
+def _event_text(item: object, kind: str) -> str | None:
+    if kind in ("response.output_text.delta", "content.delta"):
+        return _str_or_none(getattr(item, "delta", None))
+    if kind == "content_block_delta":
+        delta = getattr(item, "delta", None)
+        return _str_or_none(getattr(delta, "text", None)) if getattr(delta, "type", None) == "text_delta" else None
+    if kind in _ERROR_TYPES:
+        raise ProviderError(kind, _error_message(item))
+    return None
+
+
+def _shaped_item_text(item: object) -> str | None:
+    choices = getattr(item, "choices", None)
+    if choices is not None:
+        return _str_or_none(getattr(getattr(choices[0], "delta", None), "content", None)) if choices else None
+    if hasattr(item, "done"):
+        message = getattr(item, "message", None)
+        if message is not None:
+            return _str_or_none(getattr(message, "content", None))
+        if hasattr(item, "response"):
+            return _str_or_none(item.response)
+    content = getattr(item, "content", None)
+    if isinstance(content, str):
+        return content or None
+    if content is not None:
+        return _str_or_none(getattr(item, "text", None))
+    raise TypeError(
+        f"cannot take text from a {type(item).__module__}.{type(item).__qualname__} item: "
+        "expected str or a chunk/event of a supported LLM SDK (see fastapi_fragments.adapters)"
+    )
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _error_message(item: object) -> str:
+    # `error` events carry `.message`; `response.failed` carries it in `.response.error.message`.
+    message = getattr(item, "message", None)
+    if message is None:
+        message = getattr(getattr(getattr(item, "response", None), "error", None), "message", None)
+    return str(message) if message is not None else "no message"

@@ -1,0 +1,94 @@
+"""``FragmentsMiddleware``: per-app defaults for every ``FragmentStreamResponse``.
+
+A plain ASGI middleware (``BaseHTTPMiddleware`` buffers and breaks streaming). For each HTTP
+request it publishes, in a context variable read by the response's constructor:
+
+- the app's ``templates``, so routes can omit ``templates=`` and the template and block are
+  still checked before the response starts;
+- the ``request``, added to every render's context so blocks can call ``url_for`` as in a
+  full-page ``TemplateResponse``;
+- the dialect the client speaks (htmx 2, htmx 4 or Datastar), also put on
+  ``request.state.fragments_dialect`` so a route can answer htmx 4 with a stream and htmx 2
+  with a scaffold.
+
+It also makes the library's macros importable from the app's templates
+(``{% import "fragments/htmx.html" as sse %}``) by appending the package's template folder
+to the environment's loader, once, when the middleware is built.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import jinja2
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ._blocks import environment_of
+from ._dialects import DialectName, detect_dialect
+from ._types import Templates
+
+__all__ = ("FragmentsMiddleware", "RequestDefaults", "current_defaults")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDefaults:
+    """What ``FragmentsMiddleware`` tells the responses built while handling one request."""
+
+    templates: Templates
+    request: Request
+    dialect: DialectName
+
+
+current_defaults: ContextVar[RequestDefaults | None] = ContextVar("fastapi_fragments_defaults", default=None)
+
+
+class FragmentsMiddleware:
+    """Make ``templates`` the default of every fragment response of the app, and detect the dialect.
+
+    Example::
+
+        templates = Jinja2Templates(directory="templates")
+        app = FastAPI()
+        app.add_middleware(FragmentsMiddleware, templates=templates)
+
+        @app.get("/stream")
+        async def stream():
+            return FragmentStreamResponse(llm.stream("hi"), "chat.html", "answer")  # no templates= needed
+    """
+
+    def __init__(self, app: ASGIApp, templates: Templates) -> None:
+        self.app = app
+        self.templates = templates
+        _add_macro_loader(environment_of(templates))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        dialect = detect_dialect(Headers(scope=scope))
+        scope.setdefault("state", {})["fragments_dialect"] = dialect
+        token = current_defaults.set(RequestDefaults(self.templates, Request(scope, receive), dialect))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            current_defaults.reset(token)
+
+
+class _MacroLoader(jinja2.PackageLoader):
+    """The package's own templates (``fragments/*.html``), recognisable so they are added only once."""
+
+    def __init__(self) -> None:
+        super().__init__("fastapi_fragments", "templates")
+
+
+def _add_macro_loader(env: jinja2.Environment) -> None:
+    """Let ``env`` find ``fragments/*.html`` from this package, after the app's own templates."""
+    loader = env.loader
+    if isinstance(loader, _MacroLoader):
+        return
+    if isinstance(loader, jinja2.ChoiceLoader) and any(isinstance(item, _MacroLoader) for item in loader.loaders):
+        return
+    env.loader = _MacroLoader() if loader is None else jinja2.ChoiceLoader([loader, _MacroLoader()])

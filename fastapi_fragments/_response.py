@@ -1,0 +1,376 @@
+"""``FragmentStreamResponse``: tokens (or Fragments) in, htmx-ready SSE frames out.
+
+Built on sse-starlette's ``EventSourceResponse`` through its public constructor and
+``__call__`` only (its underscore methods have been renamed in minor releases). Divergences,
+each on purpose:
+
+1. The producer that pulls tokens runs as sse-starlette's ``data_sender_callable``, inside the
+   response's own task group: a disconnect cancels it, which closes the token source (and so
+   the upstream LLM request) at once. The body iterator only renders and never awaits the LLM.
+2. Frames are pre-encoded bytes (``_sse``), LF-separated; sse-starlette sends bytes as they are.
+3. ``__call__`` picks the dialect from the request headers when none was forced, and on HEAD
+   closes the token source without pulling it (sse-starlette never starts the stream on HEAD).
+4. ``shutdown_event`` is a small signal object rather than an ``anyio.Event``: the response may
+   be built in a sync route, in a worker thread with no event loop, where an anyio Event cannot
+   be created. On shutdown the stream ends with a final frame (``interrupted=True``) and ``done``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypedDict, Unpack, cast
+
+import anyio
+from sse_starlette import EventSourceResponse
+from starlette.background import BackgroundTask
+from starlette.datastructures import Headers
+from starlette.types import Message, Receive, Scope, Send
+
+from ._blocks import BlockRenderer
+from ._coalesce import Handoff
+from ._dialects import HTMX2, HTMX4, Datastar, Dialect, DialectName, detect_dialect, resolve_dialect
+from ._exceptions import ConfigurationError
+from ._feeds import Feed, FragmentFeed, TokenFeed
+from ._fragment import Fragment
+from ._middleware import current_defaults
+from ._sources import iter_text
+from ._types import Context, Templates, TextHook, Tokens
+
+__all__ = ("DEFAULT_MIN_INTERVAL", "FragmentStreamResponse", "SSEOptions")
+
+logger = logging.getLogger("fastapi_fragments")
+
+#: About one display frame at 60 Hz: re-rendering more often is invisible, less often feels laggy.
+DEFAULT_MIN_INTERVAL = 0.016
+
+#: How long a hook (``on_complete``...) may run after the client has gone (seconds).
+HOOK_TIMEOUT = 10.0
+
+
+class SSEOptions(TypedDict, total=False):
+    """sse-starlette options passed through to ``EventSourceResponse``."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    background: BackgroundTask
+    ping: float
+    send_timeout: float
+    client_close_handler_callable: Callable[[Message], Awaitable[None]]
+    shutdown_grace_period: float
+    cleanup_timeout: float
+
+
+class _ShutdownSignal:
+    """Duck-types the ``anyio.Event`` sse-starlette sets on server shutdown (divergence 4)."""
+
+    def __init__(self) -> None:
+        self.is_set = False
+        self._event: anyio.Event | None = None
+
+    def set(self) -> None:
+        self.is_set = True
+        if self._event is not None:
+            self._event.set()
+
+    async def wait(self) -> None:
+        if self.is_set:
+            return
+        self._event = anyio.Event()
+        await self._event.wait()
+
+
+class FragmentStreamResponse(EventSourceResponse):
+    """Stream an LLM answer as re-renders of one template block, as Server-Sent Events.
+
+    Each render of ``block_name`` gets the escaped text so far under ``context_key`` (a
+    ``Markup``), ``streaming`` (False on the last render), ``sources`` and ``extra_context``.
+    Renders are coalesced: at most one per ``min_interval`` seconds, the newest text winning,
+    and always a final render of the complete text. The stream ends with a ``done`` event.
+
+    If the token source fails, the error is logged with its traceback and ``error_block`` (or a
+    polite built-in message after the partial answer) is sent instead; no exception text reaches
+    the browser. If the client disconnects, the token source is closed and no more tokens are pulled.
+
+    :param tokens: async or sync iterable of ``str``, or an SDK stream (see ``iter_text``).
+    :param templates: a ``Jinja2Templates`` or ``jinja2.Environment``; defaults to the one
+        given to ``FragmentsMiddleware``.
+    :param dialect: ``"htmx2"``, ``"htmx4"``, ``"datastar"`` or a Dialect; by default detected
+        from the request headers.
+    :param on_complete: called once with the final raw text when the stream finished normally.
+    :param on_error: called with the exception when the token source failed.
+    :param on_disconnect: called with the raw text so far when the client left early.
+    :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before any byte is sent.
+
+    Example::
+
+        @app.get("/answer")
+        async def answer(q: str, llm: Annotated[LLMClient, Depends(get_llm)]):
+            return FragmentStreamResponse(llm.stream(q), "chat.html", "answer", templates=templates)
+    """
+
+    def __init__(
+        self,
+        tokens: Tokens,
+        template_name: str,
+        block_name: str = "response",
+        *,
+        templates: Templates | None = None,
+        context_key: str = "text",
+        extra_context: Context | None = None,
+        sources_block: str | None = None,
+        sources: Sequence[Any] | None = None,
+        error_block: str | None = None,
+        min_interval: float = DEFAULT_MIN_INTERVAL,
+        on_complete: TextHook | None = None,
+        on_error: Callable[[BaseException], Awaitable[None] | None] | None = None,
+        on_disconnect: TextHook | None = None,
+        dialect: Dialect | DialectName | None = None,
+        fragment_event: str = "fragment",
+        sources_event: str = "sources",
+        done_event: str = "done",
+        target: str | None = None,
+        sources_target: str = "#sources",
+        **sse_options: Unpack[SSEOptions],
+    ) -> None:
+        if not isinstance(context_key, str) or not context_key:
+            raise ConfigurationError(f"context_key must be a non-empty string, got {context_key!r}")
+        templates, base = _defaults(templates, extra_context)
+        base["sources"] = list(sources or ())
+        priming = {**base, context_key: "", "streaming": True, "interrupted": False}
+        renderer = BlockRenderer(templates, template_name, block_name, priming)
+        error_renderer = BlockRenderer(templates, template_name, error_block, priming) if error_block else None
+        self._sources_renderer = BlockRenderer(templates, template_name, sources_block, base) if sources_block else None
+        self._sources_context = base
+        feed = TokenFeed(
+            iter_text(tokens),
+            renderer,
+            context_key=context_key,
+            base_context=base,
+            error_renderer=error_renderer,
+        )
+        self._setup(
+            feed,
+            min_interval=min_interval,
+            hooks=(on_complete, on_error, on_disconnect),
+            dialects=(dialect, fragment_event, sources_event, done_event, target, sources_target),
+            sse_options=sse_options,
+        )
+
+    @classmethod
+    def from_fragments(
+        cls,
+        fragments: AsyncIterable[Fragment],
+        *,
+        templates: Templates | None = None,
+        sources_block: str | None = None,
+        error_block: str | None = None,
+        context_key: str = "text",
+        min_interval: float = DEFAULT_MIN_INTERVAL,
+        on_complete: TextHook | None = None,
+        on_error: Callable[[BaseException], Awaitable[None] | None] | None = None,
+        on_disconnect: TextHook | None = None,
+        dialect: Dialect | DialectName | None = None,
+        fragment_event: str = "fragment",
+        sources_event: str = "sources",
+        done_event: str = "done",
+        target: str | None = None,
+        sources_target: str = "#sources",
+        **sse_options: Unpack[SSEOptions],
+    ) -> FragmentStreamResponse:
+        """Stream any async iterable of Fragments (what ``stream_with_sources`` yields).
+
+        Fragments of ``sources_block`` go out as the sources event; the others as response
+        frames. Consecutive renders of the same block are coalesced like tokens; a fragment of
+        another block is never dropped. ``on_complete`` gets the last fragment's ``context_key``
+        value, unescaped.
+
+        Example::
+
+            fragments = stream_with_sources(tokens, "chat.html", sources_block="sources", sources=docs)
+            return FragmentStreamResponse.from_fragments(fragments, sources_block="sources")
+        """
+        templates, _ = _defaults(templates, None)
+        self = cls.__new__(cls)
+        self._sources_renderer = None
+        self._sources_context = {}
+        feed = FragmentFeed(
+            fragments, templates, sources_block=sources_block, error_block=error_block, context_key=context_key
+        )
+        self._setup(
+            feed,
+            min_interval=min_interval,
+            hooks=(on_complete, on_error, on_disconnect),
+            dialects=(dialect, fragment_event, sources_event, done_event, target, sources_target),
+            sse_options=sse_options,
+        )
+        return self
+
+    def _setup(
+        self,
+        feed: Feed,
+        *,
+        min_interval: float,
+        hooks: tuple[TextHook | None, Callable[[BaseException], Awaitable[None] | None] | None, TextHook | None],
+        dialects: tuple[Dialect | DialectName | None, str, str, str, str | None, str],
+        sse_options: SSEOptions,
+    ) -> None:
+        if isinstance(min_interval, bool) or not isinstance(min_interval, int | float) or not min_interval >= 0:
+            raise ConfigurationError(f"min_interval must be a number of seconds >= 0, got {min_interval!r}")
+        for forbidden in ("content", "sep", "data_sender_callable", "media_type", "shutdown_event"):
+            if forbidden in sse_options:
+                raise ConfigurationError(f"{forbidden}= is set by FragmentStreamResponse and cannot be passed")
+        forced, fragment_event, sources_event, done_event, target, sources_target = dialects
+        self._dialects: dict[str, Dialect] = {
+            "htmx2": HTMX2(fragment_event, sources_event, done_event),
+            "htmx4": HTMX4(target, sources_target=sources_target, done_event=done_event),
+            "datastar": Datastar(target or "#response", sources_target),
+        }
+        self._dialect: Dialect | None = None
+        if forced is not None:
+            self._dialect = self._dialects.get(forced) if isinstance(forced, str) else forced
+            if self._dialect is None:
+                resolve_dialect(cast(str, forced))  # raises the ConfigurationError naming the options
+        self._feed = feed
+        self._min_interval = float(min_interval)
+        self._on_complete, self._on_error, self._on_disconnect = hooks
+        self._shutdown = _ShutdownSignal()
+        self._handoff: Handoff | None = None
+        self._preamble_sent: anyio.Event | None = None
+        self._failure: BaseException | None = None
+        options: dict[str, Any] = dict(sse_options)
+        headers = {"Cache-Control": "no-store, no-transform", **dict(options.pop("headers", None) or {})}
+        if forced is None:
+            headers.setdefault("Vary", "Accept, HX-Request, Datastar-Request")
+        options.setdefault("shutdown_grace_period", 1.0)
+        super().__init__(
+            self._frames(),
+            headers=headers,
+            sep="\n",
+            data_sender_callable=self._pump,
+            shutdown_event=cast(anyio.Event, self._shutdown),
+            **options,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._dialect is None:
+            self._dialect = self._dialects[detect_dialect(Headers(scope=scope))]
+        self._handoff = Handoff()
+        self._preamble_sent = anyio.Event()
+        if scope["type"] == "http" and scope["method"].upper() == "HEAD":
+            await self._feed.aclose()  # no body will be sent: don't start (and pay for) the LLM call
+        await super().__call__(scope, receive, send)
+
+    # -- producer --------------------------------------------------------------------------------
+
+    async def _pump(self) -> None:
+        """Pull the source into the feed's latest state; runs until done, failure, disconnect or shutdown."""
+        handoff, preamble_sent = self._handoff, self._preamble_sent
+        if handoff is None or preamble_sent is None:  # pragma: no cover - __call__ sets both first
+            raise RuntimeError("FragmentStreamResponse was not started through __call__")
+        try:
+            await preamble_sent.wait()  # the sources frame goes out before the first token is awaited
+            async with anyio.create_task_group() as group:
+                group.start_soon(self._stop_on_shutdown, group.cancel_scope)
+                await self._feed.run(handoff)
+                group.cancel_scope.cancel()
+        except Exception as exc:
+            self._failure = exc
+        finally:
+            await self._feed.aclose()
+            handoff.close()
+
+    async def _stop_on_shutdown(self, scope: anyio.CancelScope) -> None:
+        await self._shutdown.wait()
+        self._feed.interrupted = True
+        scope.cancel()
+
+    # -- sender ----------------------------------------------------------------------------------
+
+    async def _frames(self) -> AsyncIterator[bytes]:
+        """The body: sources, coalesced renders, the final (or error) render, then ``done``."""
+        completed = False
+        try:
+            handoff, dialect, preamble_sent = self._handoff, self._dialect, self._preamble_sent
+            if handoff is None or dialect is None or preamble_sent is None:  # pragma: no cover
+                raise RuntimeError("FragmentStreamResponse was not started through __call__")
+            if self._sources_renderer is not None:
+                yield dialect.sources(await self._sources_renderer.render_async(self._sources_context))
+            preamble_sent.set()
+            async for frame in self._coalesced(handoff, dialect):
+                yield frame
+            for frame in await self._last_frames(dialect):
+                yield frame
+            if self._failure is None:
+                await self._call_hook(self._on_complete, self._feed.final_text())
+            completed = True
+            done = dialect.done()
+            if done:
+                yield done
+        finally:
+            if not completed:
+                await self._call_hook(self._on_disconnect, self._feed.final_text())
+
+    async def _coalesced(self, handoff: Handoff, dialect: Dialect) -> AsyncIterator[bytes]:
+        next_at = 0.0
+        while True:
+            await handoff.wait()
+            if handoff.closed:
+                return
+            delay = next_at - anyio.current_time()
+            if delay > 0:
+                await anyio.sleep(delay)  # meanwhile the producer keeps merging tokens into the state
+                if handoff.closed:
+                    return
+            handoff.take()
+            try:
+                frames = await self._feed.render(dialect, final=False)
+            except Exception as exc:
+                self._failure = exc
+                return
+            for frame in frames:
+                yield frame
+            next_at = anyio.current_time() + self._min_interval
+
+    async def _last_frames(self, dialect: Dialect) -> list[bytes]:
+        if self._failure is None:
+            try:
+                return await self._feed.render(dialect, final=True)
+            except Exception as exc:
+                self._failure = exc
+        logger.error("the stream failed; sending the error fragment", exc_info=self._failure)
+        if self._on_error is not None:
+            await self._call_hook(self._on_error, self._failure)
+        try:
+            return await self._feed.render_error(dialect)
+        except Exception:
+            logger.exception("rendering the error block failed too; sending the built-in message")
+            return await self._feed.render_error(dialect, builtin=True)
+
+    @staticmethod
+    async def _call_hook(hook: Callable[[Any], Awaitable[None] | None] | None, argument: Any) -> None:
+        """Run a user hook to the end even if the client has gone; log (never send) its errors."""
+        if hook is None:
+            return
+        with anyio.move_on_after(HOOK_TIMEOUT, shield=True):
+            try:
+                result = hook(argument)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                logger.exception("the %s hook failed", getattr(hook, "__name__", "stream"))
+
+
+def _defaults(templates: Templates | None, extra_context: Context | None) -> tuple[Templates, dict[str, Any]]:
+    """Fill in the templates and ``request`` that ``FragmentsMiddleware`` provides."""
+    defaults = current_defaults.get()
+    base = dict(extra_context or {})
+    if defaults is not None:
+        base.setdefault("request", defaults.request)
+        templates = templates if templates is not None else defaults.templates
+    if templates is None:
+        raise ConfigurationError(
+            "no templates: pass templates= (a Jinja2Templates or jinja2.Environment) or add FragmentsMiddleware"
+        )
+    return templates, base

@@ -1,0 +1,158 @@
+"""Normalise anything that yields text into one async iterator of text deltas, and always close it.
+
+A token source may be an async or sync iterable of ``str``, an awaitable resolving to one, a
+context manager that yields one (``client.messages.stream(...)``), or an SDK stream whose items
+``_items.extract_text`` understands. Whatever it was, the consumer sees ``AsyncIterator[str]``
+and closing that iterator (or cancelling the task reading it) closes the upstream: leaving the
+``async with`` of the SDK, ``aclose()``/``close()`` on the stream. A ``break`` alone would leave
+the HTTP response open and the LLM billing.
+
+Sync sources run in a worker thread so they never block the event loop. Starlette's
+``iterate_in_threadpool`` is not used because it never closes the iterator; and the lock is a
+threading lock because a cancelled ``await`` does not stop the worker thread, so closing must
+wait for the ``next()`` in flight (closing a running generator raises ``ValueError``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from contextlib import AsyncExitStack
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+from ._exceptions import TokenSourceError
+from ._items import extract_text, text_iterable
+
+__all__ = ("close_quietly", "iter_text")
+
+logger = logging.getLogger("fastapi_fragments")
+
+#: How long closing a source may take before we give up on it (seconds).
+CLOSE_TIMEOUT = 5.0
+
+_DONE = object()
+
+
+async def iter_text(source: Any) -> AsyncGenerator[str, None]:
+    """Yield the text deltas of ``source``; close it on every exit path.
+
+    Any exception raised by the source (opening, iterating, or an SDK error event) is
+    re-raised as :class:`~fastapi_fragments.TokenSourceError` with the original as
+    ``__cause__``. Empty deltas are skipped.
+
+    Example::
+
+        stream = await client.chat.completions.create(model="m", messages=msgs, stream=True)
+        async for delta in iter_text(stream):   # str deltas; the HTTP response is closed at the end
+            print(delta, end="")
+    """
+    async with AsyncExitStack() as stack:
+        try:
+            items = await _open(source, stack)
+        except Exception as exc:
+            raise TokenSourceError(f"the token source failed to open: {exc!r}") from exc
+        while True:
+            try:
+                item = await items.__anext__()
+            except StopAsyncIteration:
+                return
+            except Exception as exc:
+                raise TokenSourceError(f"the token source failed: {exc!r}") from exc
+            try:
+                text = extract_text(item)
+            except Exception as exc:
+                raise TokenSourceError(f"the token source reported an error: {exc!r}") from exc
+            if text:
+                yield text
+
+
+async def _open(source: Any, stack: AsyncExitStack) -> AsyncIterator[Any]:
+    """Resolve awaitables and context managers; register every close on ``stack``."""
+    if inspect.isawaitable(source):
+        source = await source
+    if hasattr(source, "__aenter__") and not hasattr(source, "__aiter__"):
+        source = await stack.enter_async_context(source)
+    elif hasattr(source, "__enter__") and not hasattr(source, "__iter__") and not hasattr(source, "__aiter__"):
+        source = await anyio.to_thread.run_sync(stack.enter_context, source)
+    inner = text_iterable(source)
+    if inner is not None:
+        stack.push_async_callback(close_quietly, source)
+        source = inner
+    if hasattr(source, "__aiter__"):
+        iterator = source.__aiter__()
+        stack.push_async_callback(close_quietly, iterator)
+        if iterator is not source:
+            stack.push_async_callback(close_quietly, source)
+        return iterator  # type: ignore[no-any-return]
+    if hasattr(source, "__iter__") and not isinstance(source, (str, bytes)):
+        threaded = _ThreadedIterator(source)
+        stack.push_async_callback(threaded.aclose)
+        return threaded
+    raise TypeError(f"cannot stream text from {type(source).__name__}: expected an (async) iterable of str")
+
+
+async def close_quietly(obj: Any) -> None:
+    """Close ``obj`` (``aclose`` or ``close``, awaited if async), shielded and bounded in time."""
+    close = getattr(obj, "aclose", None) or getattr(obj, "close", None)
+    if close is None:
+        return
+    with anyio.move_on_after(CLOSE_TIMEOUT, shield=True) as scope:
+        try:
+            result = close()
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            logger.warning("closing the token source %r failed", obj, exc_info=True)
+    if scope.cancelled_caught:
+        logger.warning("closing the token source %r took longer than %s s; abandoned", obj, CLOSE_TIMEOUT)
+
+
+class _ThreadedIterator:
+    """Iterate a sync iterable in worker threads, one ``next()`` at a time, and close it safely."""
+
+    def __init__(self, iterable: Any) -> None:
+        self._owner = iterable
+        self._iterator: Iterator[Any] | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def __aiter__(self) -> _ThreadedIterator:
+        return self
+
+    def _next(self) -> Any:
+        with self._lock:
+            if self._closed:
+                return _DONE
+            if self._iterator is None:
+                self._iterator = iter(self._owner)
+            return next(self._iterator, _DONE)
+
+    async def __anext__(self) -> Any:
+        item = await anyio.to_thread.run_sync(self._next, abandon_on_cancel=True)
+        if item is _DONE:
+            raise StopAsyncIteration
+        return item
+
+    def _close(self) -> None:
+        # The owner's close() first: an SDK Stream.close() closes the socket, which unblocks a
+        # next() stuck in a read; only then can we take the lock and close the generator.
+        owner_close = getattr(self._owner, "close", None)
+        if callable(owner_close) and self._owner is not self._iterator:
+            owner_close()
+        with self._lock:
+            self._closed = True
+            iterator_close = getattr(self._iterator, "close", None)
+            if callable(iterator_close):
+                iterator_close()
+
+    async def aclose(self) -> None:
+        with anyio.move_on_after(CLOSE_TIMEOUT, shield=True):
+            try:
+                await anyio.to_thread.run_sync(self._close, abandon_on_cancel=True)
+            except Exception:
+                logger.warning("closing the sync token source %r failed", self._owner, exc_info=True)

@@ -1,0 +1,43 @@
+"""Encode Server-Sent Event frames as bytes, straight from strings.
+
+sse-starlette's ``ServerSentEvent.encode`` splits data with a regex into a ``StringIO`` per
+frame; a frame is sent for nearly every token, so here the split is two ``str.replace`` calls.
+Lines end with LF (some clients mishandle CRLF). Every CR, LF and CRLF inside ``data`` becomes a
+new ``data:`` line, so model output can never end a frame or start a field of its own.
+"""
+
+from __future__ import annotations
+
+from ._exceptions import ConfigurationError
+
+__all__ = ("check_field", "encode_comment", "encode_event")
+
+
+def check_field(value: str, what: str) -> str:
+    """Return ``value`` if it can be an SSE event name or id, else raise ConfigurationError."""
+    if not value or any(char in value for char in "\r\n\0"):
+        raise ConfigurationError(f"{what} must be a non-empty string without CR, LF or NUL, got {value!r}")
+    return value
+
+
+def encode_event(data: str, *, event: str | None = None, id: str | None = None, retry: int | None = None) -> bytes:
+    """Encode one SSE event. ``event`` and ``id`` must already be checked with :func:`check_field`.
+
+    The data always produces at least one ``data:`` line, so even an empty event is dispatched.
+    """
+    head = ""
+    if event is not None:
+        head = f"event: {event}\n"
+    if id is not None:
+        head += f"id: {id}\n"
+    if retry is not None:
+        head += f"retry: {retry}\n"
+    if "\r" in data:
+        data = data.replace("\r\n", "\n").replace("\r", "\n")
+    return f"{head}data: {data.replace(chr(10), chr(10) + 'data: ')}\n\n".encode()
+
+
+def encode_comment(text: str) -> bytes:
+    """Encode an SSE comment line (ignored by every client); newlines become separate comment lines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return f": {text.replace(chr(10), chr(10) + ': ')}\n\n".encode()

@@ -1,0 +1,37 @@
+"""Helpers for testing apps that stream fragments: an SSE parser, stream readers, a fake LLM.
+
+Example::
+
+    from fastapi_fragments.testing import FakeLLM, read_events
+
+    app.dependency_overrides[get_llm] = lambda: FakeLLM(["Hi", " there"])
+    with TestClient(app) as client:
+        result = read_events(client, "/answer")
+    assert result.names[-1] == "done"
+"""
+
+from __future__ import annotations
+
+from ._client import SSEResult as SSEResult
+from ._client import aread_events as aread_events
+from ._client import read_events as read_events
+from ._fake_llm import FakeLLM as FakeLLM
+from ._fake_llm import FakeLLMCall as FakeLLMCall
+from ._fake_llm import FakeLLMError as FakeLLMError
+from ._server import LiveServer as LiveServer
+from ._sse import SSEMessage as SSEMessage
+from ._sse import SSEParser as SSEParser
+from ._sse import parse_sse as parse_sse
+
+__all__ = [
+    "FakeLLM",
+    "FakeLLMCall",
+    "FakeLLMError",
+    "LiveServer",
+    "SSEMessage",
+    "SSEParser",
+    "SSEResult",
+    "aread_events",
+    "parse_sse",
+    "read_events",
+]
