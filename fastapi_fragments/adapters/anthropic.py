@@ -1,0 +1,55 @@
+"""Anthropic adapter: :class:`AnthropicMessages` streams the Messages API through ``client.messages.stream()``.
+
+Takes an ``anthropic`` client you built, async or sync. The SDK is never imported here: install it
+with ``pip install 'fastapi-fragments[anthropic]'``. The system prompt and documents go in the
+``system`` parameter (the Messages API has no system role in ``messages``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from fastapi_fragments._llm import Document, Message
+from fastapi_fragments.adapters._base import ClientAdapter
+from fastapi_fragments.adapters._prompt import conversation, instructions
+
+if TYPE_CHECKING:
+    from anthropic import Anthropic, AsyncAnthropic
+
+__all__ = ("AnthropicMessages",)
+
+
+class AnthropicMessages(ClientAdapter):
+    """Stream Anthropic Messages as text deltas (the stream's ``text_stream``).
+
+    ``max_tokens`` is required by the API; ``request_options`` (``temperature``, ``stop_sequences``...)
+    are passed to every call. ``aclose()`` closes ``client``.
+
+    Example::
+
+        llm = AnthropicMessages(AsyncAnthropic(), model="claude-sonnet-4-5", max_tokens=1024)
+        async for delta in llm.stream("What is htmx?", documents=docs):
+            print(delta, end="")
+    """
+
+    def __init__(
+        self, client: AsyncAnthropic | Anthropic, /, *, model: str, max_tokens: int = 1024, **request_options: Any
+    ) -> None:
+        super().__init__(client, model=model, **request_options)
+        self.max_tokens = max_tokens
+
+    def _source(
+        self, prompt: str, history: Sequence[Message], system: str | None, documents: Sequence[Document]
+    ) -> Any:
+        request: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": self.max_tokens,
+            "messages": conversation(prompt, history),
+            **self.request_options,
+        }
+        text = instructions(system, documents, history)
+        if text:
+            request["system"] = text
+        # messages.stream() only builds a context manager; the request starts when iter_text enters it.
+        return self._client.messages.stream(**request)

@@ -1,0 +1,266 @@
+"""A fake LLM provider: a real HTTP server on 127.0.0.1 that speaks the providers' streaming wire formats.
+
+Point a real SDK client at :attr:`FakeProvider.base_url` and it streams scripted tokens exactly as the
+provider would send them:
+
+=======================  ===========================================================
+path                     wire format
+=======================  ===========================================================
+``/v1/chat/completions``  OpenAI Chat Completions SSE (``data:`` frames, ``[DONE]``)
+``/v1/responses``         OpenAI Responses SSE (typed ``response.*`` events)
+``/v1/messages``          Anthropic Messages SSE (``event:`` lines are required)
+``/api/chat``             Ollama chat NDJSON
+=======================  ===========================================================
+
+The server runs its own event loop in a daemon thread, so it serves sync SDK clients as well as async
+ones (a sync client calling a server hosted by the caller's own loop would deadlock). It records every
+request, and it notices when the client hangs up even while it waits between tokens, which is how tests
+prove that a closed browser tab closed the upstream connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import http
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+from fastapi_fragments.testing._fake_wire import WIRES, Wire
+
+__all__ = ("FakeProvider", "FakeReply", "RecordedRequest")
+
+
+@dataclass(frozen=True, slots=True)
+class FakeReply:
+    """What the fake provider answers to every request.
+
+    ``delay`` is waited before each token; ``fail_after=n`` sends the provider's mid-stream error frame
+    after ``n`` tokens; a ``status`` other than 200 answers with that HTTP status and the provider's
+    JSON error body instead of a stream.
+
+    Example::
+
+        FakeReply(["Hel", "lo"], delay=0.05, fail_after=1)
+    """
+
+    tokens: Sequence[str] = ("Hello", ", ", "world", "!")
+    delay: float = 0.0
+    fail_after: int | None = None
+    status: int = 200
+    error_message: str = "the fake provider failed"
+
+
+@dataclass(slots=True)
+class RecordedRequest:
+    """One request the fake provider received, and how its response ended.
+
+    Example::
+
+        request = provider.requests[-1]
+        assert request.json["model"] == "fake-model"
+        with anyio.fail_after(1):
+            await request.wait_disconnected()
+    """
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    tokens_sent: int = 0
+    #: Set when every frame was sent.
+    completed: threading.Event = field(default_factory=threading.Event)
+    #: Set when the client hung up before the last frame.
+    disconnected: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def json(self) -> Any:
+        """The request body decoded as JSON."""
+        return json.loads(self.body)
+
+    async def wait_disconnected(self) -> None:
+        """Wait, without blocking the event loop, until the client hangs up; bound it with ``anyio.fail_after``."""
+        # Short waits in a worker thread keep this cancellable: a thread blocked in wait() can't be interrupted.
+        while not await anyio.to_thread.run_sync(self.disconnected.wait, 0.05):
+            pass
+
+
+class FakeProvider:
+    """A fake LLM provider HTTP server on ``127.0.0.1`` with a free port, for sync and async tests.
+
+    Use it as a context manager (sync or async); change :attr:`reply` between requests.
+
+    Example::
+
+        with FakeProvider(FakeReply(["Hel", "lo"])) as provider:
+            client = AsyncOpenAI(base_url=provider.base_url + "/v1", api_key="test", max_retries=0)
+            ...
+            assert provider.requests[-1].json["stream"] is True
+    """
+
+    def __init__(self, reply: FakeReply | None = None) -> None:
+        self.reply = reply if reply is not None else FakeReply()
+        self.requests: list[RecordedRequest] = []
+        self._port: int | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``; append ``/v1`` for the OpenAI and Anthropic SDKs."""
+        if self._port is None:
+            raise RuntimeError("the fake provider is not running; use it as a context manager or call start()")
+        return f"http://127.0.0.1:{self._port}"
+
+    def start(self) -> None:
+        """Start serving in a daemon thread; returns once the port is bound."""
+        if self._thread is not None:
+            raise RuntimeError("the fake provider is already running")
+        self._thread = threading.Thread(target=asyncio.run, args=(self._main(),), name="fake-provider", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(10) or self._port is None:
+            raise RuntimeError("the fake provider did not start within 10 seconds")
+
+    def stop(self) -> None:
+        """Stop serving, cut open responses, and join the thread."""
+        if self._thread is None or self._loop is None or self._stop is None:
+            return
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+        self._thread = None
+
+    def __enter__(self) -> FakeProvider:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> FakeProvider:
+        await asyncio.to_thread(self.start)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await asyncio.to_thread(self.stop)
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        handlers: set[asyncio.Task[None]] = set()
+
+        async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            task = asyncio.current_task()
+            assert task is not None  # always inside a task here
+            handlers.add(task)
+            try:
+                await self._serve(reader, writer)
+            finally:
+                handlers.discard(task)
+                writer.close()
+
+        server = await asyncio.start_server(on_connect, "127.0.0.1", 0)
+        self._port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        async with server:
+            await self._stop.wait()
+            for task in list(handlers):
+                task.cancel()
+            await asyncio.gather(*handlers, return_exceptions=True)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request = await _read_request(reader)
+        if request is None:
+            return
+        self.requests.append(request)
+        wire = WIRES.get(request.path)
+        reply = self.reply
+        if wire is None:
+            await _write_json(writer, 404, {"error": f"the fake provider has no route {request.path}"})
+        elif reply.status != 200:
+            await _write_json(writer, reply.status, wire.http_error(reply.status, reply.error_message))
+        else:
+            hangup = asyncio.ensure_future(reader.read(1))
+            try:
+                await _stream(writer, hangup, wire, reply, request)
+            except ConnectionError:
+                request.disconnected.set()
+            finally:
+                hangup.cancel()
+
+
+async def _stream(
+    writer: asyncio.StreamWriter, hangup: asyncio.Future[bytes], wire: Wire, reply: FakeReply, request: RecordedRequest
+) -> None:
+    """Send the scripted frames; stop as soon as the client hangs up (EOF on the read side)."""
+    writer.write(
+        f"HTTP/1.1 200 OK\r\ncontent-type: {wire.content_type}\r\ntransfer-encoding: chunked\r\n"
+        "connection: close\r\ncache-control: no-cache\r\n\r\n".encode()
+    )
+    body = request.json
+    await _send(writer, wire.start(body))
+    for index, token in enumerate(reply.tokens):
+        if index == reply.fail_after:
+            await _send(writer, wire.error(reply.error_message))
+            break
+        if reply.delay:
+            # Waiting on the read side, not just sleeping, is what notices a hang-up between tokens.
+            await asyncio.wait({hangup}, timeout=reply.delay)
+        if hangup.done():
+            request.disconnected.set()
+            return
+        await _send(writer, wire.token(token, index))
+        request.tokens_sent += 1
+    else:
+        await _send(writer, wire.finish("".join(reply.tokens), body))
+    writer.write(b"0\r\n\r\n")
+    await writer.drain()
+    request.completed.set()
+
+
+async def _send(writer: asyncio.StreamWriter, data: bytes) -> None:
+    if not data:
+        return  # an empty chunk would end the chunked body
+    writer.write(b"%x\r\n%s\r\n" % (len(data), data))
+    await writer.drain()
+
+
+async def _read_request(reader: asyncio.StreamReader) -> RecordedRequest | None:
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        return None
+    request_line, *header_lines = head.decode("latin-1").split("\r\n")
+    method, path, _ = request_line.split(" ", 2)
+    headers = {}
+    for line in header_lines:
+        name, sep, value = line.partition(":")
+        if sep:
+            headers[name.strip().lower()] = value.strip()
+    try:
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return None
+    return RecordedRequest(method, path.split("?", 1)[0], headers, body)
+
+
+async def _write_json(writer: asyncio.StreamWriter, status: int, payload: object) -> None:
+    body = json.dumps(payload).encode()
+    phrase = http.HTTPStatus(status).phrase
+    writer.write(
+        f"HTTP/1.1 {status} {phrase}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+        "connection: close\r\n\r\n".encode()
+        + body
+    )
+    with contextlib.suppress(ConnectionError):
+        await writer.drain()
