@@ -1,0 +1,60 @@
+"""Pick the documents that answer a question: BM25 over the demo's markdown corpus (``bm25s``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import bm25s
+import Stemmer
+
+from fastapi_fragments._llm import Document
+
+CORPUS = Path(__file__).with_name("corpus")
+
+
+def load_corpus(folder: Path = CORPUS) -> list[Document]:
+    """Read every ``*.md`` file in ``folder``; the first ``# heading`` is the title, the file stem the id."""
+    documents = []
+    for path in sorted(folder.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        title = text.splitlines()[0].lstrip("# ").strip()
+        documents.append(Document(title=title, text=text, url=f"/docs/{path.stem}", id=path.stem))
+    return documents
+
+
+class Retriever:
+    """BM25 search over a fixed set of documents.
+
+    ``search`` returns at most ``limit`` documents, best first, dropping those that score far below the
+    best one, so a precise question gets one or two sources instead of always three.
+    """
+
+    def __init__(self, documents: Sequence[Document], *, limit: int = 3, cutoff: float = 0.4) -> None:
+        self.documents = list(documents)
+        self.limit = min(limit, len(self.documents))
+        self.cutoff = cutoff
+        # Stemming lets "retries" find "retried"; BM25 alone matches exact words only.
+        self._stemmer = Stemmer.Stemmer("english")
+        self._index = bm25s.BM25()
+        self._index.index(self._tokenize([doc.text for doc in self.documents]), show_progress=False)
+
+    def _tokenize(self, texts: list[str]) -> bm25s.tokenization.Tokenized:
+        return bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
+
+    def search(self, question: str) -> list[Document]:
+        """The documents relevant to ``question``, best first (possibly none)."""
+        query = self._tokenize([question])
+        if not query.vocab:
+            return []
+        ranks, scores = self._index.retrieve(query, k=self.limit, show_progress=False)
+        best = float(scores[0][0])
+        return [
+            self.documents[int(rank)]
+            for rank, score in zip(ranks[0], scores[0], strict=True)
+            if score > 0 and score >= best * self.cutoff
+        ]
+
+    def get(self, doc_id: str) -> Document | None:
+        """The document with id ``doc_id``, if any."""
+        return next((doc for doc in self.documents if doc.id == doc_id), None)
