@@ -23,7 +23,7 @@ __all__ = ("AnthropicMessages",)
 class AnthropicMessages(ClientAdapter):
     """Stream Anthropic Messages as text deltas (the stream's ``text_stream``).
 
-    ``max_tokens`` is required by the API; ``request_options`` (``temperature``, ``stop_sequences``...)
+    ``max_tokens`` is required by the API; ``request_options`` (``stop_sequences``, ``thinking``...)
     are passed to every call. ``aclose()`` closes ``client``.
 
     Example::

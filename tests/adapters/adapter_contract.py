@@ -1,0 +1,68 @@
+"""What every adapter must do behind a real route: a test class each SDK's test file subclasses.
+
+A subclass provides the ``make_llm`` fixture (one param per client flavour, async and sync); the tests
+then run the real SDK against the fake provider, through a live uvicorn serving the chat route, read by a
+real HTTP client with the SSE parser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from fastapi_fragments import LLMClient
+from fastapi_fragments.testing import SSEResult, read_events
+from fastapi_fragments.testing._fake_provider import FakeProvider, FakeReply
+
+#: A provider error text that must never reach the browser.
+UPSTREAM_SECRET = "upstream-secret-detail-7f3a"
+
+ServeLLM = Callable[[LLMClient], httpx.Client]
+MakeLLM = Callable[[str], LLMClient]
+
+
+def ask(client: httpx.Client, *, max_events: int | None = None) -> SSEResult:
+    return read_events(client, "/chat", params={"q": "What is htmx?"}, max_events=max_events, timeout=10)
+
+
+class AdapterContract:
+    def test_tokens_arrive_as_fragments(self, make_llm: MakeLLM, provider: FakeProvider, serve_llm: ServeLLM) -> None:
+        provider.reply = FakeReply(["Hel", "lo", " <b>world</b>"])
+        result = ask(serve_llm(make_llm(provider.base_url)))
+        assert result.names[-1] == "done", result.raw
+        final = result.data_of("fragment")[-1]
+        assert "Hello &lt;b&gt;world&lt;/b&gt;" in final
+        assert "streaming" not in final
+        assert provider.requests[-1].completed.is_set()
+
+    def test_mid_stream_error_becomes_the_error_fragment(
+        self, make_llm: MakeLLM, provider: FakeProvider, serve_llm: ServeLLM
+    ) -> None:
+        provider.reply = FakeReply(["Hel", "lo", "never"], fail_after=2, error_message=UPSTREAM_SECRET)
+        result = ask(serve_llm(make_llm(provider.base_url)))
+        assert result.names[-1] == "done", result.raw
+        assert 'role="alert"' in result.data_of("fragment")[-1]
+        assert "never" not in result.raw.decode()
+        assert UPSTREAM_SECRET not in result.raw.decode()
+
+    def test_http_error_status_becomes_the_error_fragment(
+        self, make_llm: MakeLLM, provider: FakeProvider, serve_llm: ServeLLM
+    ) -> None:
+        provider.reply = FakeReply(status=429, error_message=UPSTREAM_SECRET)
+        result = ask(serve_llm(make_llm(provider.base_url)))
+        assert result.names[-1] == "done", result.raw
+        assert 'role="alert"' in result.data_of("fragment")[-1]
+        assert UPSTREAM_SECRET not in result.raw.decode()
+        assert len(provider.requests) == 1, "an error status must not be retried"
+
+    def test_browser_disconnect_closes_the_upstream(
+        self, make_llm: MakeLLM, provider: FakeProvider, serve_llm: ServeLLM
+    ) -> None:
+        tokens = [f"t{i} " for i in range(40)]
+        provider.reply = FakeReply(tokens, delay=0.05)
+        result = ask(serve_llm(make_llm(provider.base_url)), max_events=2)
+        assert result.names == ["fragment", "fragment"]
+        upstream = provider.requests[-1]
+        assert upstream.disconnected.wait(1.0), "the upstream connection was still open 1 s after the tab closed"
+        assert upstream.tokens_sent < len(tokens)

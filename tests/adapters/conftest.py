@@ -1,0 +1,72 @@
+"""Shared pieces of the adapter tests: the fake provider, real SDK clients aimed at it, and a live chat route.
+
+Every adapter is driven by its real SDK over real sockets; nothing here mocks an SDK. The chat route is
+the README recipe: the LLM client comes from ``Depends(get_llm)`` and tests swap it with
+``app.dependency_overrides``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+import httpx
+import pytest
+from fastapi import Depends, FastAPI, Request
+from starlette.templating import Jinja2Templates
+
+from fastapi_fragments import FragmentStreamResponse, LLMClient
+from fastapi_fragments.testing import LiveServer
+from fastapi_fragments.testing._fake_provider import FakeProvider
+
+# litellm pins openai<3, so it has its own virtualenv: scripts/test-litellm.sh runs test_litellm.py there
+# (with test_openai.py, which then checks openai 2.x). `make test` runs both environments.
+collect_ignore = [] if importlib.util.find_spec("litellm") else ["test_litellm.py"]
+
+# Importing litellm would otherwise fetch a price list from the network.
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+
+
+def openai_kwargs(base_url: str) -> dict[str, Any]:
+    return {"base_url": base_url + "/v1", "api_key": "test-key", "max_retries": 0}
+
+
+def anthropic_kwargs(base_url: str) -> dict[str, Any]:
+    return {"base_url": base_url, "api_key": "test-key", "max_retries": 0}
+
+
+@pytest.fixture
+def provider() -> Iterator[FakeProvider]:
+    with FakeProvider() as fake:
+        yield fake
+
+
+def get_llm(request: Request) -> LLMClient:
+    """The README's dependency: the app's LLM client, built once in lifespan."""
+    llm: LLMClient = request.app.state.llm
+    return llm
+
+
+def chat_app(templates: Jinja2Templates) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/chat")
+    async def chat(q: str, llm: Annotated[LLMClient, Depends(get_llm)]) -> FragmentStreamResponse:
+        return FragmentStreamResponse(llm.stream(q), "chat.html", "response", templates=templates, error_block="error")
+
+    return app
+
+
+@pytest.fixture
+def serve_llm(templates: Jinja2Templates) -> Iterator[Callable[[LLMClient], httpx.Client]]:
+    """Serve the chat route on a live uvicorn with ``llm`` injected through ``dependency_overrides``."""
+    app = chat_app(templates)
+    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+
+        def serve(llm: LLMClient) -> httpx.Client:
+            app.dependency_overrides[get_llm] = lambda: llm
+            return client
+
+        yield serve

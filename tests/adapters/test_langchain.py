@@ -1,0 +1,35 @@
+"""LangChainChat with a real langchain-openai ChatOpenAI against the fake provider."""
+
+from __future__ import annotations
+
+import pytest
+from adapter_contract import AdapterContract, MakeLLM
+from conftest import openai_kwargs
+from langchain_openai import ChatOpenAI
+
+from fastapi_fragments import Message
+from fastapi_fragments.adapters.langchain import LangChainChat
+from fastapi_fragments.testing._fake_provider import FakeProvider
+
+pytestmark = pytest.mark.anyio
+
+
+def chat_openai(base_url: str) -> LangChainChat:
+    return LangChainChat(ChatOpenAI(model="fake-model", **openai_kwargs(base_url)))
+
+
+class TestLangChainChat(AdapterContract):
+    @pytest.fixture
+    def make_llm(self) -> MakeLLM:
+        return chat_openai
+
+
+async def test_messages_become_langchain_messages(provider: FakeProvider) -> None:
+    history: list[Message] = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]
+    llm = chat_openai(provider.base_url)
+    assert "".join([d async for d in llm.stream("And now?", history=history, system="Be brief.")]) == "Hello, world!"
+    assert provider.requests[-1].json["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        *history,
+        {"role": "user", "content": "And now?"},
+    ]

@@ -1,0 +1,38 @@
+"""OllamaChat with the real ollama SDK (async and sync clients) against the fake provider."""
+
+from __future__ import annotations
+
+import ollama
+import pytest
+from adapter_contract import AdapterContract, MakeLLM
+
+from fastapi_fragments import Document
+from fastapi_fragments.adapters.ollama import OllamaChat
+from fastapi_fragments.testing._fake_provider import FakeProvider
+
+pytestmark = pytest.mark.anyio
+
+FLAVOURS = {
+    "async": lambda base: OllamaChat(ollama.AsyncClient(host=base), model="fake-model"),
+    "sync": lambda base: OllamaChat(ollama.Client(host=base), model="fake-model"),
+}
+
+
+class TestOllamaChat(AdapterContract):
+    @pytest.fixture(params=list(FLAVOURS))
+    def make_llm(self, request: pytest.FixtureRequest) -> MakeLLM:
+        return FLAVOURS[request.param]
+
+
+async def test_request_carries_messages_and_options(provider: FakeProvider) -> None:
+    llm = OllamaChat(ollama.AsyncClient(host=provider.base_url), model="llama-test", options={"temperature": 0})
+    docs = [Document(title="htmx", text="htmx swaps HTML.")]
+    assert "".join([d async for d in llm.stream("What is htmx?", documents=docs)]) == "Hello, world!"
+    body = provider.requests[-1].json
+    assert body["model"] == "llama-test"
+    assert body["stream"] is True
+    assert body["options"]["temperature"] == 0
+    assert body["messages"][0]["role"] == "system"
+    assert "[1] htmx\nhtmx swaps HTML." in body["messages"][0]["content"]
+    assert body["messages"][1:] == [{"role": "user", "content": "What is htmx?"}]
+    await llm.aclose()
