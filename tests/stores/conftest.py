@@ -4,7 +4,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from redis_server import redis_server
+from stores.redis_server import redis_server
 
 from fastapi_fragments.stores import MemoryStore, Store
 from fastapi_fragments.stores.redis import RedisStore
@@ -16,11 +16,6 @@ POLL = 0.05
 def redis_url() -> Iterator[str]:
     with redis_server() as url:
         yield url
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -1,0 +1,192 @@
+"""One registry generation: pull tokens, publish coalesced snapshots to the store, end with a final frame.
+
+It runs the same pipeline as ``FragmentStreamResponse`` (a ``TokenFeed`` filled by one task, a
+``Handoff`` and a render at most every ``min_interval`` seconds), but renders into a snapshot
+(``{"sources": html, "response": html}`` as JSON) that the store keeps and followers encode
+for their own dialect, instead of into SSE bytes for one client.
+
+A supervisor task heartbeats the store every ``lease / 3`` seconds and ends the generation on
+Stop, abandonment or a lost lease; a deadline bounds it. However it ends, the token source is
+closed (the upstream LLM request with it) and, unless the stream was lost to a lapsed lease,
+a final frame is published: ``done``, ``failed`` (the error block), ``stopped``, ``timeout``,
+``abandoned``, or ``interrupted`` when cancelled from outside (registry shutdown).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import anyio
+
+from ._coalesce import Handoff
+from ._feeds import TokenFeed
+from ._response import FragmentStreamResponse
+from ._types import TextHook
+from .stores import Frame, Status, Store
+
+__all__ = ("ErrorHook", "Generation", "Limits")
+
+logger = logging.getLogger("fastapi_fragments")
+
+ErrorHook = Callable[[BaseException], Awaitable[None] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The registry's timers (seconds) and abandonment policy, shared by all its generations."""
+
+    deadline: float
+    lease: float
+    result_ttl: float
+    min_interval: float
+    keep_abandoned: bool
+
+
+class Generation:
+    """One answer being generated; ``run`` it in a task owned by the registry."""
+
+    def __init__(
+        self,
+        stream_id: str,
+        feed: TokenFeed,
+        *,
+        sources: str | None,
+        on_complete: TextHook | None,
+        on_error: ErrorHook | None,
+    ) -> None:
+        self.stream_id = stream_id
+        self._feed = feed
+        self._snapshot: dict[str, str | None] = {"sources": sources, "response": None}
+        self._on_complete, self._on_error = on_complete, on_error
+        self._seq = 0
+        self._status: Status | None = None
+        self._failure: BaseException | None = None
+        self._lost = False
+        self._scope = anyio.CancelScope()
+
+    # A Dialect (duck-typed) that keeps the rendered HTML instead of encoding it.
+    name = "snapshot"
+
+    def response(self, html: str, event_id: int) -> bytes:
+        self._snapshot["response"] = html
+        return b""
+
+    def sources(self, html: str) -> bytes:
+        self._snapshot["sources"] = html
+        return b""
+
+    def done(self) -> bytes:
+        return b""
+
+    def _end(self, status: Status) -> None:
+        if self._status is None:
+            self._status = status
+        self._scope.cancel()
+
+    async def run(self, store: Store, limits: Limits) -> None:
+        """Generate to the end (see the module docstring); never raises."""
+        try:
+            with self._scope:
+                await self._publish(store, limits, "running")  # the sources, before the first token
+                async with anyio.create_task_group() as group:
+                    group.start_soon(self._supervise, store, limits)
+                    with anyio.move_on_after(limits.deadline) as deadline:
+                        await self._generate(store, limits)
+                    if deadline.cancelled_caught:
+                        self._status = "timeout"
+                    group.cancel_scope.cancel()
+        except Exception as exc:  # the store failed mid-stream
+            self._failure = exc
+            self._status = "failed"
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._feed.aclose()
+                if not self._lost:
+                    await self._finish(store, limits, self._status or "interrupted")
+
+    async def _generate(self, store: Store, limits: Limits) -> None:
+        handoff = Handoff()
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._pull, handoff)
+            next_at = 0.0
+            while True:
+                await handoff.wait()
+                if handoff.closed:
+                    break
+                delay = next_at - anyio.current_time()
+                if delay > 0:
+                    await anyio.sleep(delay)  # meanwhile the producer keeps merging tokens
+                handoff.take()
+                await self._feed.render(self, final=False)
+                if not await self._publish(store, limits, "running"):
+                    self._lost = True
+                    self._scope.cancel()
+                next_at = anyio.current_time() + limits.min_interval
+        self._status = "failed" if self._failure is not None else "done"
+
+    async def _pull(self, handoff: Handoff) -> None:
+        try:
+            await self._feed.run(handoff)
+        except Exception as exc:
+            self._failure = exc
+        finally:
+            handoff.close()
+
+    async def _supervise(self, store: Store, limits: Limits) -> None:
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._stop_when_asked, store)
+            while True:
+                await anyio.sleep(limits.lease / 3)
+                try:
+                    liveness = await store.heartbeat(self.stream_id, lease=limits.lease)
+                except Exception:  # a store blip: the lease may lapse, then the next publish says so
+                    logger.warning("heartbeat of stream %s failed", self.stream_id, exc_info=True)
+                    continue
+                if liveness == "lost":
+                    self._lost = True
+                    self._scope.cancel()
+                elif liveness == "unwatched" and not limits.keep_abandoned:
+                    self._end("abandoned")
+
+    async def _stop_when_asked(self, store: Store) -> None:
+        await store.wait_stop(self.stream_id)
+        self._end("stopped")
+
+    async def _publish(self, store: Store, limits: Limits, status: Status) -> bool:
+        self._seq += 1
+        # While running, the record must outlive the whole deadline even if no token comes.
+        ttl = limits.result_ttl + (limits.deadline if status == "running" else 0)
+        frame = Frame(self._seq, json.dumps(self._snapshot), status)
+        return await store.publish(self.stream_id, frame, ttl=ttl)
+
+    async def _finish(self, store: Store, limits: Limits, status: Status) -> None:
+        """Render and publish the final frame, then call the hooks; log, never raise."""
+        self._feed.interrupted = status not in ("done", "failed")
+        try:
+            if status == "failed":
+                logger.error("stream %s failed; publishing the error block", self.stream_id, exc_info=self._failure)
+                await self._render_error()
+            else:
+                await self._feed.render(self, final=True)
+        except Exception:
+            logger.exception("rendering the final frame of stream %s failed", self.stream_id)
+            status = "failed"
+            await self._feed.render_error(self, builtin=True)
+        try:
+            await self._publish(store, limits, status)
+        except Exception:
+            logger.exception("publishing the final frame of stream %s failed", self.stream_id)
+        if status == "done":
+            await FragmentStreamResponse._call_hook(self._on_complete, self._feed.final_text())
+        elif status == "failed" and self._failure is not None:
+            await FragmentStreamResponse._call_hook(self._on_error, self._failure)
+
+    async def _render_error(self) -> None:
+        try:
+            await self._feed.render_error(self)
+        except Exception:
+            logger.exception("rendering the error block of stream %s failed too", self.stream_id)
+            await self._feed.render_error(self, builtin=True)

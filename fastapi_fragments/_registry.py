@@ -1,0 +1,340 @@
+"""``StreamRegistry``: answers that outlive their connection, resumable on any worker.
+
+htmx 2's EventSource can only GET, and any dropped connection makes the browser reconnect; a
+plain streaming GET would then run the LLM again. Here a POST starts the generation in a task
+owned by the registry (not by any request) and returns a scaffold pointing at
+``GET <stream>/<id>``; that GET only *follows* the stream, from its latest frame on.
+
+- Frames are full snapshots, so the store keeps only the latest one; a reconnect gets it (or
+  nothing, if ``Last-Event-ID`` shows the client already has it) and then the live frames.
+- Ids are 128-bit random and bound to an owner (the app's session id, or the registry's own
+  ``fragments_owner`` cookie). Someone else's, unknown or expired id answers 200 with a polite
+  fragment and ``done``: htmx-ext-sse retries any non-200 forever.
+- The producer heartbeats the store: Stop (from any worker), abandonment (nobody followed for
+  ``abandon_after`` seconds), the deadline and registry shutdown all cancel the generation,
+  which closes the token source (the upstream LLM request) and publishes the partial answer
+  as the final frame. A worker that dies stops heartbeating; its followers then get the last
+  frame marked ``interrupted`` (see ``fastapi_fragments.stores``).
+- A final frame that did not complete normally gets a notice appended by whoever sends it
+  (``notices``), so even a dead producer's partial answer says why it ends there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import aclosing
+from types import TracebackType
+from typing import Any
+
+import anyio
+from sse_starlette import EventSourceResponse
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from ._blocks import BlockRenderer
+from ._dialects import Dialect, DialectName, detect_dialect, resolve_dialect
+from ._exceptions import ConfigurationError
+from ._feeds import TokenFeed
+from ._generation import ErrorHook, Generation, Limits
+from ._response import DEFAULT_MIN_INTERVAL, _defaults
+from ._sources import close_quietly, iter_text
+from ._types import Context, Templates, TextHook, Tokens
+from .stores import Frame, MemoryStore, Store
+
+__all__ = ("DEFAULT_NOTICES", "StreamRegistry")
+
+logger = logging.getLogger("fastapi_fragments")
+
+
+def _notice(status: str, text: str) -> str:
+    role = "alert" if status in ("busy", "interrupted") else "status"
+    return f'<p class="fragments-notice" data-status="{status}" role="{role}">{text}</p>'
+
+
+#: HTML appended to a final frame per end status, and sent for unknown ids and refused starts.
+DEFAULT_NOTICES: Mapping[str, str] = {
+    "stopped": _notice("stopped", "Stopped."),
+    "timeout": _notice("timeout", "The answer took too long and was cut short."),
+    "abandoned": _notice("abandoned", "The answer was cancelled because nobody was reading it."),
+    "interrupted": _notice("interrupted", "The answer was interrupted. Please ask again."),
+    "unknown": _notice("unknown", "This answer is no longer available. Please ask again."),
+    "busy": _notice("busy", "Too many answers are being written for you. Please wait for one to finish."),
+}
+
+
+class StreamRegistry:
+    """Starts generations in the background, serves their followers, relays Stop; see the module docstring.
+
+    Enter it in the app's lifespan (``async with registry:``); leaving cancels running
+    generations (their followers get the partial answer, ``interrupted``) and closes the store.
+    ``store`` is a :class:`~fastapi_fragments.stores.Store`, a Redis URL (``redis://...``,
+    needs the ``redis`` extra) or None for an in-process :class:`~fastapi_fragments.stores.MemoryStore`.
+
+    :param deadline: seconds a generation may run before it is cut short (``timeout``).
+    :param max_active: running generations allowed per owner (None: no cap).
+    :param abandon_after: seconds without any follower after which a generation is cancelled,
+        or, with ``keep_abandoned=True``, left to finish (``on_complete`` is still called).
+    :param lease: seconds a dead worker's streams stay ``running`` before followers see ``interrupted``.
+    :param result_ttl: seconds a finished stream still answers late reconnects.
+
+    Example::
+
+        registry = StreamRegistry(os.environ.get("REDIS_URL"))
+
+        @asynccontextmanager
+        async def lifespan(app):
+            async with registry:
+                yield
+
+        app = FastAPI(lifespan=lifespan)
+        app.router.routes.extend(registry.routes())          # GET .../{id} and POST .../{id}/stop
+
+        @app.post("/chat")
+        async def chat(request: Request, q: Annotated[str, Form(max_length=2000)]):
+            return await registry.start(request, llm.stream(q), "chat.html", "answer", scaffold_block="turn")
+    """
+
+    def __init__(
+        self,
+        store: Store | str | None = None,
+        *,
+        deadline: float = 300.0,
+        max_active: int | None = 3,
+        abandon_after: float = 30.0,
+        keep_abandoned: bool = False,
+        lease: float = 5.0,
+        result_ttl: float = 600.0,
+        min_interval: float = DEFAULT_MIN_INTERVAL,
+        notices: Mapping[str, str] | None = None,
+        owner_cookie: str = "fragments_owner",
+        stream_route: str = "fragments_stream",
+        stop_route: str = "fragments_stop",
+        ping: float = 15.0,
+    ) -> None:
+        for name, value in (("deadline", deadline), ("abandon_after", abandon_after), ("lease", lease)):
+            if not value > 0:
+                raise ConfigurationError(f"{name} must be > 0 seconds, got {value!r}")
+        if not result_ttl > 0 or min_interval < 0 or (max_active is not None and max_active < 1):
+            raise ConfigurationError("result_ttl must be > 0, min_interval >= 0 and max_active >= 1 (or None)")
+        self.store: Store = _open_store(store)
+        self._limits = Limits(deadline, lease, result_ttl, min_interval, keep_abandoned)
+        self._max_active, self._abandon_after, self._ping = max_active, abandon_after, ping
+        self._notices = {**DEFAULT_NOTICES, **(notices or {})}
+        self._owner_cookie, self._stream_route, self._stop_route = owner_cookie, stream_route, stop_route
+        self._group: anyio.abc.TaskGroup | None = None
+
+    async def __aenter__(self) -> StreamRegistry:
+        if self._group is not None:
+            raise RuntimeError("this StreamRegistry is already running")
+        group = anyio.create_task_group()
+        await group.__aenter__()
+        self._group = group
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        group, self._group = self._group, None
+        if group is None:
+            return
+        group.cancel_scope.cancel()
+        try:
+            await group.__aexit__(None, None, None)
+        finally:
+            await self.store.aclose()
+
+    # -- routes ----------------------------------------------------------------------------------
+
+    async def start(
+        self,
+        request: Request,
+        tokens: Tokens,
+        template_name: str,
+        block_name: str = "response",
+        *,
+        scaffold_block: str,
+        templates: Templates | None = None,
+        owner: str | None = None,
+        context_key: str = "text",
+        extra_context: Context | None = None,
+        sources_block: str | None = None,
+        sources: Sequence[Any] | None = None,
+        error_block: str | None = None,
+        on_complete: TextHook | None = None,
+        on_error: ErrorHook | None = None,
+    ) -> Response:
+        """Start generating in the background; return ``scaffold_block`` rendered with the stream's URLs.
+
+        The scaffold gets ``stream_id``, ``stream_url``, ``stop_url`` and ``dialect`` on top of
+        ``extra_context``. When ``owner`` (default: the registry's cookie, set here if missing)
+        already has ``max_active`` running answers, nothing starts and the ``busy`` notice is
+        returned instead (status 200, so htmx swaps it in).
+
+        :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before anything starts.
+        """
+        group = self._running()
+        templates, base = _defaults(templates, extra_context)
+        base["sources"] = list(sources or ())
+        priming = {**base, context_key: "", "streaming": True, "interrupted": False}
+        feed = TokenFeed(
+            iter_text(tokens),
+            BlockRenderer(templates, template_name, block_name, priming),
+            context_key=context_key,
+            base_context=base,
+            error_renderer=BlockRenderer(templates, template_name, error_block, priming) if error_block else None,
+        )
+        sources_renderer = BlockRenderer(templates, template_name, sources_block, base) if sources_block else None
+        sources_html = await sources_renderer.render_async(base) if sources_renderer else None
+        scaffold = BlockRenderer(templates, template_name, scaffold_block, base)
+        stream_id = secrets.token_urlsafe(16)
+        urls = {"stream_url": self._url(request, self._stream_route, stream_id)}
+        urls["stop_url"] = self._url(request, self._stop_route, stream_id)
+        owner, new_owner = self._owner_for(request, owner)
+        created = await self.store.create(
+            stream_id,
+            owner=owner,
+            max_active=self._max_active,
+            lease=self._limits.lease,
+            watch=self._abandon_after,
+            ttl=self._limits.deadline + self._limits.result_ttl,
+        )
+        if not created:
+            await close_quietly(tokens)  # iter_text never started, so closing the feed would not reach it
+            return self._html(self._notices["busy"], request, new_owner)
+        generation = Generation(stream_id, feed, sources=sources_html, on_complete=on_complete, on_error=on_error)
+        group.start_soon(generation.run, self.store, self._limits)
+        context = {**base, **urls, "stream_id": stream_id, "dialect": detect_dialect(request.headers)}
+        return self._html(await scaffold.render_async(context), request, new_owner)
+
+    def follow(
+        self,
+        request: Request,
+        stream_id: str,
+        *,
+        owner: str | None = None,
+        dialect: Dialect | DialectName | None = None,
+    ) -> EventSourceResponse:
+        """The SSE stream of ``stream_id``: its latest frame, the live ones, then ``done``.
+
+        Honours ``Last-Event-ID`` (frames the client has are not sent again). Never starts a
+        generation; an id that is unknown, expired or not ``owner``'s gets the ``unknown``
+        notice and ``done``, with status 200.
+        """
+        chosen = resolve_dialect(dialect if dialect is not None else detect_dialect(request.headers))
+        frames = self._frames(stream_id, self._owner(request, owner), chosen, _last_event_id(request))
+        return EventSourceResponse(frames, sep="\n", ping=self._ping, headers={"Cache-Control": "no-store"})
+
+    async def stop(self, request: Request, stream_id: str, *, owner: str | None = None) -> Response:
+        """Cancel ``stream_id``'s generation, on whichever worker runs it; answers 204 either way."""
+        if await self._owns(stream_id, self._owner(request, owner)):
+            await self.store.stop(stream_id)
+        return Response(status_code=204)
+
+    def routes(self, path: str = "/fragments/streams") -> list[Route]:
+        """``GET {path}/{stream_id}`` (follow) and ``POST {path}/{stream_id}/stop``, owned by the cookie.
+
+        Example::
+
+            app.router.routes.extend(registry.routes())
+        """
+
+        async def follow(request: Request) -> Response:
+            return self.follow(request, request.path_params["stream_id"])
+
+        async def stop(request: Request) -> Response:
+            return await self.stop(request, request.path_params["stream_id"])
+
+        return [
+            Route(f"{path}/{{stream_id}}", follow, methods=["GET"], name=self._stream_route),
+            Route(f"{path}/{{stream_id}}/stop", stop, methods=["POST"], name=self._stop_route),
+        ]
+
+    # -- followers -------------------------------------------------------------------------------
+
+    async def _frames(self, stream_id: str, owner: str | None, dialect: Dialect, after: int) -> AsyncIterator[bytes]:
+        send_sources, final = after == 0, False
+        if await self._owns(stream_id, owner):
+            async with aclosing(self.store.follow(stream_id)) as frames:
+                async for frame in frames:
+                    final = frame.final
+                    if frame.seq > after:
+                        for chunk in self._encode(frame, dialect, send_sources):
+                            yield chunk
+                        send_sources, after = False, frame.seq
+        if not final:  # unknown, someone else's, or expired while followed
+            yield dialect.response(self._notices["unknown"], after + 1)
+        done = dialect.done()
+        if done:
+            yield done
+
+    def _encode(self, frame: Frame, dialect: Dialect, send_sources: bool) -> list[bytes]:
+        snapshot = json.loads(frame.data) if frame.data else {}
+        chunks = []
+        if send_sources and snapshot.get("sources") is not None:
+            chunks.append(dialect.sources(snapshot["sources"]))
+        response = snapshot.get("response")
+        if frame.final and frame.status in self._notices:
+            response = (response or "") + self._notices[frame.status]
+        if response is not None:
+            chunks.append(dialect.response(response, frame.seq))
+        return chunks
+
+    # -- owners ----------------------------------------------------------------------------------
+
+    def _owner(self, request: Request, owner: str | None) -> str | None:
+        return owner if owner is not None else request.cookies.get(self._owner_cookie)
+
+    def _owner_for(self, request: Request, owner: str | None) -> tuple[str, str | None]:
+        """The owner of a new stream, and the cookie value to set when it is new."""
+        known = self._owner(request, owner)
+        if known:
+            return known, None
+        new = secrets.token_urlsafe(18)
+        return new, new
+
+    async def _owns(self, stream_id: str, owner: str | None) -> bool:
+        record = await self.store.get(stream_id)
+        return record is not None and owner is not None and secrets.compare_digest(record.owner, owner)
+
+    def _html(self, html: str, request: Request, new_owner: str | None) -> Response:
+        response = HTMLResponse(html)
+        if new_owner is not None:
+            secure = request.url.scheme == "https"
+            response.set_cookie(self._owner_cookie, new_owner, httponly=True, samesite="lax", secure=secure)
+        return response
+
+    def _running(self) -> anyio.abc.TaskGroup:
+        if self._group is None:
+            raise RuntimeError(
+                "the StreamRegistry is not running: enter it in the app's lifespan (async with registry)"
+            )
+        return self._group
+
+    @staticmethod
+    def _url(request: Request, route: str, stream_id: str) -> str:
+        try:
+            return str(request.url_for(route, stream_id=stream_id))
+        except Exception as exc:  # starlette's NoMatchFound
+            raise ConfigurationError(
+                f"no route named {route!r} with a stream_id parameter: add registry.routes() to the app"
+            ) from exc
+
+
+def _open_store(store: Store | str | None) -> Store:
+    if store is None:
+        return MemoryStore()
+    if isinstance(store, str):
+        from .stores.redis import RedisStore  # imported only when asked for: redis-py is an optional extra
+
+        return RedisStore(store)
+    return store
+
+
+def _last_event_id(request: Request) -> int:
+    """The ``Last-Event-ID`` a reconnecting client sends (0 when absent or not one of ours)."""
+    value = request.headers.get("last-event-id", "")
+    return int(value) if value.isdigit() and len(value) < 18 else 0
