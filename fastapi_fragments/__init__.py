@@ -34,8 +34,6 @@ from ._streams import stream_with_sources as stream_with_sources
 __version__ = "0.1.0"
 
 __all__ = [
-    "HTMX2",
-    "HTMX4",
     "BlockNotFoundError",
     "ConfigurationError",
     "Datastar",
@@ -45,6 +43,8 @@ __all__ = [
     "FragmentStreamResponse",
     "FragmentsError",
     "FragmentsMiddleware",
+    "HTMX2",
+    "HTMX4",
     "LLMClient",
     "Message",
     "TemplateNotFoundError",

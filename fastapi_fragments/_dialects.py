@@ -39,7 +39,18 @@ def _event_name(value: str, what: str) -> str:
 
 
 class Dialect(Protocol):
-    """Turns rendered HTML into SSE frames for one frontend (htmx 2, htmx 4, Datastar)."""
+    """Turns rendered HTML into SSE frames for one frontend (htmx 2, htmx 4, Datastar).
+
+    Implement it to support another frontend; pass the instance as ``dialect=``.
+
+    Example::
+
+        class Plain:
+            name = "plain"
+            def response(self, html: str, event_id: int) -> bytes: return encode_event(html, id=str(event_id))
+            def sources(self, html: str) -> bytes: return encode_event(html, event="sources")
+            def done(self) -> bytes: return encode_event("", event="done")
+    """
 
     @property
     def name(self) -> str:

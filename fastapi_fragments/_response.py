@@ -273,10 +273,11 @@ class FragmentStreamResponse(EventSourceResponse):
             await preamble_sent.wait()  # the sources frame goes out before the first token is awaited
             async with anyio.create_task_group() as group:
                 group.start_soon(self._stop_on_shutdown, group.cancel_scope)
-                await self._feed.run(handoff)
+                try:
+                    await self._feed.run(handoff)
+                except Exception as exc:  # caught here, not around the group, to keep the bare exception
+                    self._failure = exc
                 group.cancel_scope.cancel()
-        except Exception as exc:
-            self._failure = exc
         finally:
             await self._feed.aclose()
             handoff.close()

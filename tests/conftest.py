@@ -1,0 +1,41 @@
+"""Shared fixtures: the test templates, and live uvicorn servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import jinja2
+import pytest
+from starlette.templating import Jinja2Templates
+
+from fastapi_fragments.testing import LiveServer
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+# Never talk to a real provider from the suite, whatever the developer's shell exports.
+for _key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "FRAGMENTS_LLM", "OLLAMA_HOST"):
+    os.environ.pop(_key, None)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def templates() -> Jinja2Templates:
+    return Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+@pytest.fixture(scope="session")
+def raw_env() -> jinja2.Environment:
+    """An environment that forgot autoescape: model text must still be escaped."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=False)
+
+
+def serve(app: object) -> Iterator[httpx.Client]:
+    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=10) as client:  # type: ignore[arg-type]
+        yield client

@@ -1,0 +1,85 @@
+"""FragmentsMiddleware: default templates, the request in every render, dialect detection, macros."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import jinja2
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from fastapi_fragments import FragmentsMiddleware, FragmentStreamResponse
+from fastapi_fragments.testing import LiveServer, read_events
+
+
+@pytest.fixture(scope="module")
+def client(templates: Jinja2Templates) -> Iterator[httpx.Client]:
+    app = FastAPI()
+    app.add_middleware(FragmentsMiddleware, templates=templates)
+
+    @app.get("/page", name="page")
+    async def page() -> Response:
+        return PlainTextResponse("page")
+
+    @app.get("/footer")
+    async def footer() -> Response:
+        return FragmentStreamResponse(["x"], "chat.html", "footer")  # no templates=: the middleware's
+
+    @app.get("/sync-route")
+    def sync_route() -> Response:  # built in a worker thread, with no event loop there
+        return FragmentStreamResponse(["from", " a thread"], "chat.html", "plain")
+
+    @app.get("/dialect")
+    async def dialect(request: Request) -> Response:
+        return PlainTextResponse(request.state.fragments_dialect)
+
+    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=10) as http:
+        yield http
+
+
+def test_routes_can_omit_templates_and_blocks_can_use_url_for(client: httpx.Client) -> None:
+    result = read_events(client, "/footer")
+    assert result.data_of("fragment")[-1] == f"<footer>Acme &middot; {client.base_url.join('/page')}</footer>"
+
+
+def test_sync_routes_work(client: httpx.Client) -> None:
+    assert read_events(client, "/sync-route").data_of("fragment")[-1] == "from a thread"
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({}, "htmx2"),
+        ({"HX-Request": "true"}, "htmx2"),
+        ({"HX-Request": "true", "Accept": "text/html, text/event-stream"}, "htmx4"),
+        ({"Datastar-Request": "true", "Accept": "text/event-stream"}, "datastar"),
+    ],
+)
+def test_dialect_is_detected_per_request(client: httpx.Client, headers: dict[str, str], expected: str) -> None:
+    assert client.get("/dialect", headers=headers).text == expected
+
+
+def test_library_macros_become_importable(templates: Jinja2Templates) -> None:
+    env = jinja2.Environment(loader=jinja2.DictLoader({"a.html": "x"}))
+    FragmentsMiddleware(FastAPI(), templates=env)
+    FragmentsMiddleware(FastAPI(), templates=env)  # idempotent: the loader is added once
+    assert isinstance(env.loader, jinja2.ChoiceLoader) and len(env.loader.loaders) == 2
+    assert any(name.startswith("fragments/") for name in env.list_templates())
+    assert env.get_template("a.html").render() == "x"
+
+
+def test_websocket_and_lifespan_scopes_pass_through(templates: Jinja2Templates) -> None:
+    seen: list[str] = []
+
+    async def inner(scope, receive, send):  # type: ignore[no-untyped-def]
+        seen.append(scope["type"])
+
+    import anyio
+
+    middleware = FragmentsMiddleware(inner, templates=templates)
+    anyio.run(middleware, {"type": "lifespan"}, None, None)
+    assert seen == ["lifespan"]

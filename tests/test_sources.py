@@ -1,0 +1,176 @@
+"""iter_text: every kind of source becomes text deltas, and is closed on every exit path."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing
+from types import TracebackType
+
+import anyio
+import anyio.lowlevel
+import pytest
+
+from fastapi_fragments import TokenSourceError, iter_text
+
+pytestmark = pytest.mark.anyio
+
+
+async def collect(source: object) -> list[str]:
+    return [delta async for delta in iter_text(source)]
+
+
+class Tracker:
+    def __init__(self) -> None:
+        self.closed = False
+        self.pulled = 0
+
+
+def async_tokens(tracker: Tracker, count: int = 100, fail_at: int | None = None) -> AsyncIterator[str]:
+    async def gen() -> AsyncIterator[str]:
+        try:
+            for i in range(count):
+                if i == fail_at:
+                    raise RuntimeError("boom")
+                tracker.pulled += 1
+                await anyio.lowlevel.checkpoint()
+                yield f"{i} "
+        finally:
+            tracker.closed = True
+
+    return gen()
+
+
+async def test_async_and_sync_iterables_and_empty_deltas_skipped() -> None:
+    assert await collect(["a", "", "b"]) == ["a", "b"]
+    assert await collect(iter(["x", "y"])) == ["x", "y"]
+    tracker = Tracker()
+    assert await collect(async_tokens(tracker, 3)) == ["0 ", "1 ", "2 "]
+    assert tracker.closed
+
+
+async def test_awaitable_resolving_to_a_stream() -> None:
+    tracker = Tracker()
+
+    async def create() -> AsyncIterator[str]:
+        return async_tokens(tracker, 2)
+
+    assert await collect(create()) == ["0 ", "1 "]
+
+
+async def test_async_context_manager_is_entered_and_exited() -> None:
+    events: list[str] = []
+
+    class Manager:
+        async def __aenter__(self) -> list[str]:
+            events.append("enter")
+            return ["a", "b"]
+
+        async def __aexit__(self, *exc: object) -> None:
+            events.append("exit")
+
+    assert await collect(Manager()) == ["a", "b"]
+    assert events == ["enter", "exit"]
+
+
+async def test_sync_context_manager_is_entered_in_a_thread_and_exited() -> None:
+    threads: list[str] = []
+
+    class Manager:
+        def __enter__(self) -> list[str]:
+            threads.append(threading.current_thread().name)
+            return ["s"]
+
+        def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+            threads.append("exit")
+
+    assert await collect(Manager()) == ["s"]
+    assert threads[0] != threading.main_thread().name and threads[1] == "exit"
+
+
+async def test_closing_early_closes_the_source() -> None:
+    tracker = Tracker()
+    async with aclosing(iter_text(async_tokens(tracker))) as deltas:
+        async for _ in deltas:
+            break
+    assert tracker.closed and tracker.pulled == 1
+
+
+async def test_cancelling_the_reader_closes_the_source() -> None:
+    tracker = Tracker()
+
+    async def slow() -> AsyncIterator[str]:
+        try:
+            yield "first"
+            await anyio.sleep(10)
+            yield "never"
+        finally:
+            tracker.closed = True
+
+    with anyio.move_on_after(0.2):
+        async for _ in iter_text(slow()):
+            pass
+    assert tracker.closed
+
+
+async def test_errors_become_token_source_errors_with_the_cause() -> None:
+    tracker = Tracker()
+    with pytest.raises(TokenSourceError) as info:
+        await collect(async_tokens(tracker, 5, fail_at=2))
+    assert isinstance(info.value.__cause__, RuntimeError) and tracker.closed
+
+    async def fails_to_open() -> list[str]:
+        raise ConnectionError("refused")
+
+    with pytest.raises(TokenSourceError, match="open") as info:
+        await collect(fails_to_open())
+    assert isinstance(info.value.__cause__, ConnectionError)
+
+
+async def test_non_text_items_and_sources_are_rejected_clearly() -> None:
+    with pytest.raises(TokenSourceError, match="cannot take text from a builtins.int item"):
+        await collect([1, 2])
+    with pytest.raises(TokenSourceError, match="cannot stream text from int"):
+        await collect(42)
+
+
+async def test_sync_generator_is_closed_after_its_blocking_next_returns() -> None:
+    state = {"closed": False, "pulled": 0}
+
+    def blocking() -> Iterator[str]:
+        try:
+            while True:
+                time.sleep(0.05)
+                state["pulled"] += 1
+                yield "x"
+        finally:
+            state["closed"] = True
+
+    async with aclosing(iter_text(blocking())) as deltas:
+        async for _ in deltas:
+            break
+    assert state["closed"]
+
+
+async def test_sync_owner_close_runs_first_to_unblock_a_read() -> None:
+    unblock = threading.Event()
+    order: list[str] = []
+
+    class Stream:
+        """Like an SDK's sync Stream: iteration blocks on the socket until close() is called."""
+
+        def __iter__(self) -> Iterator[str]:
+            yield "first"
+            unblock.wait(5)
+            order.append("read returned")
+
+        def close(self) -> None:
+            order.append("close")
+            unblock.set()
+
+    with anyio.move_on_after(0.3):
+        async for _ in iter_text(Stream()):
+            pass
+    await anyio.sleep(0.1)
+    assert order[:2] == ["close", "read returned"]
