@@ -1,0 +1,124 @@
+"""Several uvicorn worker processes sharing one real redis-server through RedisStore.
+
+Each worker is a separate ``uvicorn --factory registry_app:redis_worker`` process, as in
+production: the POST lands on one, followers and Stop go to another, and a worker killed
+mid-answer (SIGKILL: no cleanup at all) leaves followers with the partial answer marked
+interrupted, found through the lapsed lease rather than a goodbye message.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import anyio
+import httpx
+import pytest
+from conftest import Turn, start_answer
+from sse_client import RawSSE
+from stores.redis_server import free_port
+
+from fastapi_fragments.testing import SSEMessage
+
+pytestmark = pytest.mark.anyio
+
+HERE = Path(__file__).parent
+
+
+@contextmanager
+def worker(redis_url: str, *, token_delay: float = 0.05) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run one worker process until the block ends; yields its base URL and process."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "--factory", "registry_app:redis_worker"]
+    command += ["--app-dir", str(HERE), "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    env = {**os.environ, "REDIS_URL": redis_url, "TOKEN_DELAY": str(token_delay)}
+    process = subprocess.Popen(command, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(url + "/", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"worker on port {port} did not start (exit code {process.poll()})") from None
+                time.sleep(0.1)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=20)
+
+
+def on(base_url: str, url: str) -> str:
+    """``url`` (from one worker's scaffold) sent to another worker instead."""
+    return base_url + urlsplit(url).path
+
+
+def final_fragment(events: list[SSEMessage]) -> str:
+    assert events and events[-1].event == "done", events
+    return [event for event in events if event.event == "fragment"][-1].data
+
+
+@pytest.fixture(scope="module")
+def workers(redis_url: str) -> Iterator[tuple[str, str]]:
+    with worker(redis_url) as (first, _), worker(redis_url) as (second, _):
+        yield first, second
+
+
+async def test_post_on_one_worker_follow_and_resume_on_another(workers: tuple[str, str]) -> None:
+    first, second = workers
+    with anyio.fail_after(60):
+        async with httpx.AsyncClient(base_url=first) as client:
+            turn: Turn = await start_answer(client)
+            follower = await RawSSE.open(on(second, turn.stream_url), headers=turn.headers)
+            await follower.until("fragment", 2)
+            await follower.close()
+            headers = {**turn.headers, "Last-Event-ID": follower.last_event_id}
+            events = await (await RawSSE.open(on(second, turn.stream_url), headers=headers)).read_all()
+    assert follower.events[0].event == "sources"
+    assert "word39" in final_fragment(events) and "notice" not in final_fragment(events)
+
+
+async def test_stop_sent_to_another_worker_stops_the_generation(workers: tuple[str, str]) -> None:
+    first, second = workers
+    with anyio.fail_after(60):
+        async with httpx.AsyncClient(base_url=first) as client:
+            turn = await start_answer(client)
+            follower = await RawSSE.open(on(first, turn.stream_url), headers=turn.headers)
+            await follower.until("fragment", 2)
+            stopped = await client.post(on(second, turn.stop_url))
+            events = await follower.read_all()
+    assert stopped.status_code == 204
+    assert "Stopped." in final_fragment(events) and "word39" not in final_fragment(events)
+
+
+# SIGKILL: found through the lapsed lease. SIGTERM: the registry's shutdown publishes the end itself.
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["killed", "terminated"])
+async def test_a_dead_worker_leaves_followers_with_the_partial_answer_marked_interrupted(
+    redis_url: str, workers: tuple[str, str], how: signal.Signals
+) -> None:
+    survivor = workers[1]
+    with worker(redis_url) as (doomed, process):
+        with anyio.fail_after(60):
+            async with httpx.AsyncClient(base_url=doomed) as client:
+                turn = await start_answer(client)
+            follower = await RawSSE.open(on(survivor, turn.stream_url), headers=turn.headers)
+            await follower.until("fragment", 3)
+            process.send_signal(how)
+            process.wait(timeout=10)
+            events = await follower.read_all()
+            late = await (await RawSSE.open(on(survivor, turn.stream_url), headers=turn.headers)).read_all()
+    final = final_fragment(events)
+    assert "interrupted" in final and "word0" in final and "word39" not in final
+    assert final_fragment(late) == final
+    # Only a live producer renders its last frame with ``interrupted`` (the template's "(cut)").
+    assert ("(cut)" in final) is (how == signal.SIGTERM)
