@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import bm25s
-import Stemmer
+import bm25s  # type: ignore[import-untyped]  # ships no type information
+import Stemmer  # type: ignore[import-not-found]  # PyStemmer: a C extension without stubs
 
 from fastapi_fragments._llm import Document
 

@@ -1,0 +1,191 @@
+"""The demo in a real headless chromium: both frontends stream, stop, stay safe and recover.
+
+Each test runs once on the htmx 2 page (``/``: POST, then an EventSource GET) and once on the
+htmx 4 page (``/htmx4``: the POST response is the stream).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from demo_server import Demo, fast_model
+from playwright.sync_api import Page, Request
+
+from demo_app.retriever import Retriever, load_corpus
+from fastapi_fragments.adapters.embedded import EmbeddedLLM
+
+#: page path, and the part of the URL every stream request has.
+FRONTENDS = {"htmx2": ("/", "/chat/stream/"), "htmx4": ("/htmx4", "/htmx4/chat")}
+FIRST = "How do retries work when a job fails?"
+SECOND = "How do I rotate an API key?"
+
+#: Records, in the page, what each DOM change of the newest turn showed: were its sources in, how
+#: long was the answer. Observing in the page catches every frame, which polling could miss.
+TIMELINE = """() => {
+  window.__timeline = [];
+  new MutationObserver(() => {
+    const turns = document.querySelectorAll("#conversation .turn");
+    const turn = turns[turns.length - 1];
+    if (!turn) return;
+    window.__timeline.push({
+      sources: Boolean(turn.querySelector(".sources .source-list, .sources .sources-none")),
+      length: (turn.querySelector(".answer-text")?.textContent || "").length,
+    });
+  }).observe(document.getElementById("conversation"), {childList: true, subtree: true, characterData: true});
+}"""
+
+
+@pytest.fixture(params=sorted(FRONTENDS))
+def frontend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def expected_answer(question: str) -> str:
+    """What the demo's model writes for a first question, computed apart from the app."""
+    documents = Retriever(load_corpus()).search(question)
+
+    async def collect() -> str:
+        llm = EmbeddedLLM(tokens_per_second=math.inf, first_token_delay=0)
+        return "".join([piece async for piece in llm.stream(question, documents=documents)])
+
+    # Playwright's sync API owns this thread's event loop; run ours beside it.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, collect()).result()
+
+
+def open_chat(page: Page, demo: Demo, frontend: str) -> list[tuple[float, str]]:
+    """Load the page; return the (time, URL) list of every request it makes from now on."""
+    requests: list[tuple[float, str]] = []
+
+    def record(request: Request) -> None:
+        requests.append((time.monotonic(), request.url))
+
+    page.on("request", record)
+    page.goto(demo.url + FRONTENDS[frontend][0])
+    page.evaluate(TIMELINE)
+    return requests
+
+
+def ask(page: Page, question: str) -> None:
+    page.fill("#question", question)
+    page.press("#question", "Enter")
+
+
+def turn_state(page: Page, index: int) -> str:
+    return str(page.locator("#conversation .turn").nth(index).get_attribute("data-state"))
+
+
+def wait_for_state(page: Page, index: int, state: str, timeout: float = 15) -> None:
+    page.wait_for_function(
+        "([index, state]) => document.querySelectorAll('#conversation .turn')[index]?.dataset.state === state",
+        arg=[index, state],
+        timeout=timeout * 1000,
+    )
+
+
+def answer_text(page: Page, index: int) -> str:
+    texts = page.locator("#conversation .turn").nth(index).locator(".answer-text")
+    return texts.text_content() or "" if texts.count() else ""
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting after {timeout} s for {what}")
+        time.sleep(0.05)
+
+
+def stream_requests(requests: list[tuple[float, str]], frontend: str) -> list[tuple[float, str]]:
+    return [(at, url) for at, url in requests if FRONTENDS[frontend][1] in url]
+
+
+def test_sources_come_first_then_the_answer_grows_to_completion_without_reconnects(
+    page: Page, demo: Demo, frontend: str, artifacts: Path
+) -> None:
+    requests = open_chat(page, demo, frontend)
+    ask(page, FIRST)
+    page.wait_for_function("() => (document.querySelector('.turn .answer-text')?.textContent || '').length > 300")
+    page.screenshot(path=artifacts / f"{frontend}-streaming.png")
+    wait_for_state(page, 0, "done")
+    done_at = time.monotonic()
+
+    assert answer_text(page, 0) == expected_answer(FIRST)
+    timeline = page.evaluate("window.__timeline")
+    first_words = next(entry for entry in timeline if entry["length"] > 0)
+    assert first_words["sources"], "the answer started before the sources were shown"
+    lengths = {entry["length"] for entry in timeline if entry["length"] > 0}
+    assert len(lengths) >= 5, f"the answer arrived in {len(lengths)} steps; expected it to stream"
+    assert page.locator(".turn .source-list li").count() >= 1
+    assert page.locator(".turn .answer").get_attribute("aria-busy") == "false"
+    page.screenshot(path=artifacts / f"{frontend}-done.png")
+
+    page.wait_for_timeout(3000)  # a reconnect loop would re-request the stream within this time
+    assert len(stream_requests(requests, frontend)) == 1
+    assert not [url for at, url in stream_requests(requests, frontend) if at > done_at]
+
+    ask(page, SECOND)
+    wait_for_state(page, 1, "done")
+    second = answer_text(page, 1)
+    assert "Following up on that." in second or "Building on the previous answer." in second
+    assert "API key" in second
+    assert answer_text(page, 0) == expected_answer(FIRST), "the first turn must stay on the page as it was"
+    assert len(stream_requests(requests, frontend)) == 2
+    page.screenshot(path=artifacts / f"{frontend}-conversation.png", full_page=True)
+
+
+def test_stop_halts_the_answer_and_closes_the_model_stream(page: Page, demo: Demo, frontend: str) -> None:
+    slow = fast_model(tokens_per_second=15)
+    demo.use(slow)
+    open_chat(page, demo, frontend)
+    ask(page, FIRST)
+    page.wait_for_function("() => (document.querySelector('.turn .answer-text')?.textContent || '').length > 40")
+    page.locator(".turn .fragments-stop").click()
+    wait_for_state(page, 0, "stopped", timeout=5)
+
+    stopped_at = answer_text(page, 0)
+    page.wait_for_timeout(800)  # at 15 tokens/s, a running stream would add about a dozen words meanwhile
+    assert answer_text(page, 0) == stopped_at
+    assert len(stopped_at) < len(expected_answer(FIRST))
+    wait_until(lambda: slow.closed_early == 1, "the server to close the model's stream")
+    assert (slow.opened, slow.completed) == (1, 0)
+    assert not page.locator(".turn .fragments-stop").is_visible()
+
+
+def test_markup_in_the_answer_is_shown_as_text_and_never_runs(page: Page, demo: Demo, frontend: str) -> None:
+    payload = '<img src=x onerror="window.__xss = 1"><script>window.__xss = 2</script>'
+    open_chat(page, demo, frontend)
+    ask(page, f"Is {payload} a valid schedule?")
+    wait_for_state(page, 0, "done")
+
+    assert payload in answer_text(page, 0), "the model quotes the question, markup included"
+    assert payload in (page.locator(".turn .question-text").text_content() or "")
+    assert page.locator("#conversation img, #conversation script").count() == 0
+    assert page.evaluate("window.__xss") is None
+
+
+def test_a_failing_model_shows_the_failure_and_the_page_keeps_working(
+    page: Page, demo: Demo, frontend: str, artifacts: Path
+) -> None:
+    broken = fast_model(fail_after=25)
+    demo.use(broken)
+    open_chat(page, demo, frontend)
+    ask(page, FIRST)
+    wait_for_state(page, 0, "failed")
+    alert = page.locator(".turn .answer [role=alert]")
+    assert "failed" in (alert.text_content() or "")
+    assert 0 < len(answer_text(page, 0)) < len(expected_answer(FIRST)), "the partial answer stays visible"
+    assert (broken.opened, broken.closed_early) == (1, 1)
+    page.screenshot(path=artifacts / f"{frontend}-failed.png")
+
+    demo.use(None)
+    ask(page, SECOND)
+    wait_for_state(page, 1, "done")
+    assert "API key" in answer_text(page, 1)
+    assert turn_state(page, 0) == "failed"
