@@ -100,7 +100,8 @@ class FragmentStreamResponse(EventSourceResponse):
         from the request headers.
     :param on_complete: called once with the final raw text when the stream finished normally.
     :param on_error: called with the exception when the token source failed.
-    :param on_disconnect: called with the raw text so far when the client left early.
+    :param on_disconnect: called with the raw text so far when the stream ended early (the client
+        left, or server shutdown interrupted it).
     :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before any byte is sent.
 
     Example::
@@ -303,7 +304,9 @@ class FragmentStreamResponse(EventSourceResponse):
                 yield frame
             for frame in await self._last_frames(dialect):
                 yield frame
-            if self._failure is None:
+            if self._feed.interrupted:  # server shutdown cut the answer short: not a normal finish
+                await self._call_hook(self._on_disconnect, self._feed.final_text())
+            elif self._failure is None:
                 await self._call_hook(self._on_complete, self._feed.final_text())
             completed = True
             done = dialect.done()
