@@ -38,12 +38,6 @@ def demo() -> Iterator[Demo]:
         yield Demo(app, server.url, llm)
 
 
-@pytest.fixture(autouse=True)
-def default_model(demo: Demo) -> Iterator[None]:
-    yield
-    demo.use(None)
-
-
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.exists():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -39,6 +39,12 @@ TIMELINE = """() => {
     });
   }).observe(document.getElementById("conversation"), {childList: true, subtree: true, characterData: true});
 }"""
+
+
+@pytest.fixture(autouse=True)
+def default_model(demo: Demo) -> Iterator[None]:
+    yield
+    demo.use(None)
 
 
 @pytest.fixture(params=sorted(FRONTENDS))
@@ -159,14 +165,15 @@ def test_stop_halts_the_answer_and_closes_the_model_stream(page: Page, demo: Dem
 
 
 def test_markup_in_the_answer_is_shown_as_text_and_never_runs(page: Page, demo: Demo, frontend: str) -> None:
-    payload = '<img src=x onerror="window.__xss = 1"><script>window.__xss = 2</script>'
+    payload = '<img src=x onerror="window.__xss = 1"><script>window.__xss = 2</script> [go](javascript:window.__xss=3)'
     open_chat(page, demo, frontend)
     ask(page, f"Is {payload} a valid schedule?")
     wait_for_state(page, 0, "done")
 
     assert payload in answer_text(page, 0), "the model quotes the question, markup included"
     assert payload in (page.locator(".turn .question-text").text_content() or "")
-    assert page.locator("#conversation img, #conversation script").count() == 0
+    assert page.locator("#conversation img, #conversation script, #conversation a[href^=javascript]").count() == 0
+    page.locator(".turn .answer").click()
     assert page.evaluate("window.__xss") is None
 
 

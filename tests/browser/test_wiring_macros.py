@@ -1,0 +1,53 @@
+"""The htmx wiring macros (``fragments/htmx.html``) render the exact attributes the pages rely on."""
+
+from __future__ import annotations
+
+import jinja2
+import pytest
+
+from fastapi_fragments import FragmentsMiddleware
+
+
+@pytest.fixture(scope="module")
+def env() -> jinja2.Environment:
+    environment = jinja2.Environment(loader=jinja2.DictLoader({}), autoescape=True)
+    FragmentsMiddleware(app=None, templates=environment)  # type: ignore[arg-type]  # only adds the macro loader
+    return environment
+
+
+def render(env: jinja2.Environment, source: str) -> str:
+    return env.from_string('{% import "fragments/htmx.html" as sse %}' + source).render()
+
+
+def test_htmx2_connect_closes_on_done_and_stops_inheritance(env: jinja2.Environment) -> None:
+    html = render(env, '<div {{ sse.connect("/chat/stream/abc") }}>')
+    assert html == '<div hx-ext="sse" sse-connect="/chat/stream/abc" sse-close="done" hx-disinherit="*">'
+
+
+def test_htmx2_swap_sets_its_own_target_and_swap(env: jinja2.Environment) -> None:
+    assert render(env, '{{ sse.swap("sources") }}') == 'sse-swap="sources" hx-target="this" hx-swap="innerHTML"'
+    assert render(env, '{{ sse.swap("fragment", "beforeend") }}') == (
+        'sse-swap="fragment" hx-target="this" hx-swap="beforeend"'
+    )
+
+
+def test_htmx4_post_targets_the_answer(env: jinja2.Environment) -> None:
+    html = render(env, '<form {{ sse.post("/chat", "#answer") }}>')
+    assert html == '<form hx-post="/chat" hx-target="#answer" hx-swap="innerHTML">'
+
+
+def test_stop_buttons(env: jinja2.Environment) -> None:
+    assert render(env, '{{ sse.stop_button("/chat/stop/abc") }}') == (
+        '<button type="button" class="fragments-stop" hx-post="/chat/stop/abc" hx-swap="none">Stop</button>'
+    )
+    assert render(env, '{{ sse.abort_button("#chat-form") }}') == (
+        """<button type="button" class="fragments-stop" hx-on:click='htmx.trigger("#chat-form", "htmx:abort")'>"""
+        "Stop</button>"
+    )
+
+
+def test_values_are_escaped(env: jinja2.Environment) -> None:
+    html = render(env, """{{ sse.connect('/s?a=1&b="x"') }}""")
+    assert 'sse-connect="/s?a=1&amp;b=&#34;x&#34;"' in html
+    quoted = render(env, """{{ sse.abort_button("#a'b") }}""")
+    assert "#a\\u0027b" in quoted, "a quote in the selector must not end the single-quoted attribute"
