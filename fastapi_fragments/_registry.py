@@ -21,11 +21,9 @@ owned by the registry (not by any request) and returns a scaffold pointing at
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import aclosing
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -39,31 +37,16 @@ from ._blocks import BlockRenderer
 from ._dialects import Dialect, DialectName, detect_dialect, resolve_dialect
 from ._exceptions import ConfigurationError
 from ._feeds import TokenFeed
+from ._following import DEFAULT_NOTICES, follow_frames, owns
 from ._generation import ErrorHook, Generation, Limits
 from ._response import DEFAULT_MIN_INTERVAL, _defaults
 from ._sources import close_quietly, iter_text
 from ._types import Context, Templates, TextHook, Tokens
-from .stores import Frame, MemoryStore, Store
+from .stores import MemoryStore, Store
 
-__all__ = ("DEFAULT_NOTICES", "StreamRegistry")
+__all__ = ("StreamRegistry",)
 
 logger = logging.getLogger("fastapi_fragments")
-
-
-def _notice(status: str, text: str) -> str:
-    role = "alert" if status in ("busy", "interrupted") else "status"
-    return f'<p class="fragments-notice" data-status="{status}" role="{role}">{text}</p>'
-
-
-#: HTML appended to a final frame per end status, and sent for unknown ids and refused starts.
-DEFAULT_NOTICES: Mapping[str, str] = {
-    "stopped": _notice("stopped", "Stopped."),
-    "timeout": _notice("timeout", "The answer took too long and was cut short."),
-    "abandoned": _notice("abandoned", "The answer was cancelled because nobody was reading it."),
-    "interrupted": _notice("interrupted", "The answer was interrupted. Please ask again."),
-    "unknown": _notice("unknown", "This answer is no longer available. Please ask again."),
-    "busy": _notice("busy", "Too many answers are being written for you. Please wait for one to finish."),
-}
 
 
 class StreamRegistry:
@@ -189,10 +172,16 @@ class StreamRegistry:
         )
         sources_renderer = BlockRenderer(templates, template_name, sources_block, base) if sources_block else None
         sources_html = await sources_renderer.render_async(base) if sources_renderer else None
-        scaffold = BlockRenderer(templates, template_name, scaffold_block, base)
         stream_id = secrets.token_urlsafe(16)
-        urls = {"stream_url": self._url(request, self._stream_route, stream_id)}
-        urls["stop_url"] = self._url(request, self._stop_route, stream_id)
+        scaffold_context = {
+            **base,
+            "stream_id": stream_id,
+            "stream_url": self._url(request, self._stream_route, stream_id),
+            "stop_url": self._url(request, self._stop_route, stream_id),
+            "dialect": detect_dialect(request.headers),
+        }
+        # Rendered before the stream exists, so a broken scaffold never leaves a generation behind.
+        scaffold = await BlockRenderer(templates, template_name, scaffold_block, base).render_async(scaffold_context)
         owner, new_owner = self._owner_for(request, owner)
         created = await self.store.create(
             stream_id,
@@ -207,8 +196,7 @@ class StreamRegistry:
             return self._html(self._notices["busy"], request, new_owner)
         generation = Generation(stream_id, feed, sources=sources_html, on_complete=on_complete, on_error=on_error)
         group.start_soon(generation.run, self.store, self._limits)
-        context = {**base, **urls, "stream_id": stream_id, "dialect": detect_dialect(request.headers)}
-        return self._html(await scaffold.render_async(context), request, new_owner)
+        return self._html(scaffold, request, new_owner)
 
     def follow(
         self,
@@ -225,12 +213,19 @@ class StreamRegistry:
         notice and ``done``, with status 200.
         """
         chosen = resolve_dialect(dialect if dialect is not None else detect_dialect(request.headers))
-        frames = self._frames(stream_id, self._owner(request, owner), chosen, _last_event_id(request))
+        frames = follow_frames(
+            self.store,
+            stream_id,
+            self._owner(request, owner),
+            chosen,
+            after=_last_event_id(request),
+            notices=self._notices,
+        )
         return EventSourceResponse(frames, sep="\n", ping=self._ping, headers={"Cache-Control": "no-store"})
 
     async def stop(self, request: Request, stream_id: str, *, owner: str | None = None) -> Response:
         """Cancel ``stream_id``'s generation, on whichever worker runs it; answers 204 either way."""
-        if await self._owns(stream_id, self._owner(request, owner)):
+        if await owns(self.store, stream_id, self._owner(request, owner)):
             await self.store.stop(stream_id)
         return Response(status_code=204)
 
@@ -253,36 +248,6 @@ class StreamRegistry:
             Route(f"{path}/{{stream_id}}/stop", stop, methods=["POST"], name=self._stop_route),
         ]
 
-    # -- followers -------------------------------------------------------------------------------
-
-    async def _frames(self, stream_id: str, owner: str | None, dialect: Dialect, after: int) -> AsyncIterator[bytes]:
-        send_sources, final = after == 0, False
-        if await self._owns(stream_id, owner):
-            async with aclosing(self.store.follow(stream_id)) as frames:
-                async for frame in frames:
-                    final = frame.final
-                    if frame.seq > after:
-                        for chunk in self._encode(frame, dialect, send_sources):
-                            yield chunk
-                        send_sources, after = False, frame.seq
-        if not final:  # unknown, someone else's, or expired while followed
-            yield dialect.response(self._notices["unknown"], after + 1)
-        done = dialect.done()
-        if done:
-            yield done
-
-    def _encode(self, frame: Frame, dialect: Dialect, send_sources: bool) -> list[bytes]:
-        snapshot = json.loads(frame.data) if frame.data else {}
-        chunks = []
-        if send_sources and snapshot.get("sources") is not None:
-            chunks.append(dialect.sources(snapshot["sources"]))
-        response = snapshot.get("response")
-        if frame.final and frame.status in self._notices:
-            response = (response or "") + self._notices[frame.status]
-        if response is not None:
-            chunks.append(dialect.response(response, frame.seq))
-        return chunks
-
     # -- owners ----------------------------------------------------------------------------------
 
     def _owner(self, request: Request, owner: str | None) -> str | None:
@@ -295,10 +260,6 @@ class StreamRegistry:
             return known, None
         new = secrets.token_urlsafe(18)
         return new, new
-
-    async def _owns(self, stream_id: str, owner: str | None) -> bool:
-        record = await self.store.get(stream_id)
-        return record is not None and owner is not None and secrets.compare_digest(record.owner, owner)
 
     def _html(self, html: str, request: Request, new_owner: str | None) -> Response:
         response = HTMLResponse(html)

@@ -1,17 +1,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from registry_app import create_app
+from sse_client import RawSSE
 from stores.redis_server import redis_server
 
 from fastapi_fragments._registry import StreamRegistry
-from fastapi_fragments.testing import FakeLLM, LiveServer
+from fastapi_fragments.testing import FakeLLM, LiveServer, SSEMessage
 
 Serve = Callable[..., str]
 
@@ -24,6 +26,21 @@ class Turn:
     stop_url: str
     headers: dict[str, str]
     html: str
+
+    async def open(self, base: str | None = None, headers: Mapping[str, str] | None = None) -> RawSSE:
+        """Follow the stream as its owner, on the server at ``base`` if given (another worker)."""
+        url = self.stream_url if base is None else base + urlsplit(self.stream_url).path
+        return await RawSSE.open(url, headers={**self.headers, **(headers or {})})
+
+    async def read(self, base: str | None = None, headers: Mapping[str, str] | None = None) -> list[SSEMessage]:
+        """Follow the stream to its end."""
+        return await (await self.open(base, headers)).read_all()
+
+
+def final_fragment(events: list[SSEMessage]) -> str:
+    """The data of the last ``fragment`` event of a stream that must have ended with ``done``."""
+    assert events and events[-1].event == "done", events
+    return [event for event in events if event.event == "fragment"][-1].data
 
 
 async def start_answer(client: httpx.AsyncClient, q: str = "hello") -> Turn:

@@ -21,11 +21,8 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 import pytest
-from conftest import Turn, start_answer
-from sse_client import RawSSE
+from conftest import Turn, final_fragment, start_answer
 from stores.redis_server import free_port
-
-from fastapi_fragments.testing import SSEMessage
 
 pytestmark = pytest.mark.anyio
 
@@ -58,16 +55,6 @@ def worker(redis_url: str, *, token_delay: float = 0.05) -> Iterator[tuple[str, 
         process.wait(timeout=20)
 
 
-def on(base_url: str, url: str) -> str:
-    """``url`` (from one worker's scaffold) sent to another worker instead."""
-    return base_url + urlsplit(url).path
-
-
-def final_fragment(events: list[SSEMessage]) -> str:
-    assert events and events[-1].event == "done", events
-    return [event for event in events if event.event == "fragment"][-1].data
-
-
 @pytest.fixture(scope="module")
 def workers(redis_url: str) -> Iterator[tuple[str, str]]:
     with worker(redis_url) as (first, _), worker(redis_url) as (second, _):
@@ -79,11 +66,11 @@ async def test_post_on_one_worker_follow_and_resume_on_another(workers: tuple[st
     with anyio.fail_after(60):
         async with httpx.AsyncClient(base_url=first) as client:
             turn: Turn = await start_answer(client)
-            follower = await RawSSE.open(on(second, turn.stream_url), headers=turn.headers)
+            follower = await turn.open(second)
             await follower.until("fragment", 2)
             await follower.close()
             headers = {**turn.headers, "Last-Event-ID": follower.last_event_id}
-            events = await (await RawSSE.open(on(second, turn.stream_url), headers=headers)).read_all()
+            events = await turn.read(second, headers)
     assert follower.events[0].event == "sources"
     assert "word39" in final_fragment(events) and "notice" not in final_fragment(events)
 
@@ -93,9 +80,9 @@ async def test_stop_sent_to_another_worker_stops_the_generation(workers: tuple[s
     with anyio.fail_after(60):
         async with httpx.AsyncClient(base_url=first) as client:
             turn = await start_answer(client)
-            follower = await RawSSE.open(on(first, turn.stream_url), headers=turn.headers)
+            follower = await turn.open(first)
             await follower.until("fragment", 2)
-            stopped = await client.post(on(second, turn.stop_url))
+            stopped = await client.post(second + urlsplit(turn.stop_url).path)
             events = await follower.read_all()
     assert stopped.status_code == 204
     assert "Stopped." in final_fragment(events) and "word39" not in final_fragment(events)
@@ -111,12 +98,12 @@ async def test_a_dead_worker_leaves_followers_with_the_partial_answer_marked_int
         with anyio.fail_after(60):
             async with httpx.AsyncClient(base_url=doomed) as client:
                 turn = await start_answer(client)
-            follower = await RawSSE.open(on(survivor, turn.stream_url), headers=turn.headers)
+            follower = await turn.open(survivor)
             await follower.until("fragment", 3)
             process.send_signal(how)
             process.wait(timeout=10)
             events = await follower.read_all()
-            late = await (await RawSSE.open(on(survivor, turn.stream_url), headers=turn.headers)).read_all()
+            late = await turn.read(survivor)
     final = final_fragment(events)
     assert "interrupted" in final and "word0" in final and "word39" not in final
     assert final_fragment(late) == final

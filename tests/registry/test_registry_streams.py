@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 import httpx
 import pytest
-from conftest import Serve, start_answer
+from conftest import Serve, final_fragment, start_answer
 from registry_app import WORDS
 from sse_client import RawSSE
 
@@ -15,11 +15,6 @@ from fastapi_fragments.testing import FakeLLM, SSEMessage
 pytestmark = pytest.mark.anyio
 
 FULL_ANSWER = "".join(WORDS)
-
-
-def final_fragment(events: list[SSEMessage]) -> SSEMessage:
-    assert [event.event for event in events][-1] == "done", events
-    return [event for event in events if event.event == "fragment"][-1]
 
 
 async def wait_until_closed(llm: FakeLLM, index: int = 0) -> None:
@@ -35,19 +30,19 @@ async def test_a_dropped_connection_resumes_from_the_latest_frame_without_a_seco
     with anyio.fail_after(30):
         async with httpx.AsyncClient(base_url=url) as client:
             uninterrupted = await start_answer(client)
-            whole = await (await RawSSE.open(uninterrupted.stream_url, headers=uninterrupted.headers)).read_all()
+            whole = await uninterrupted.read()
             turn = await start_answer(client)
-            first = await RawSSE.open(turn.stream_url, headers=turn.headers)
+            first = await turn.open()
             await first.until("fragment", 3)
             await first.close()
             resumed_from = first.last_event_id
-            second = await RawSSE.open(turn.stream_url, headers={**turn.headers, "Last-Event-ID": resumed_from})
+            second = await turn.open(headers={"Last-Event-ID": resumed_from})
             events = await second.read_all()
     assert second.status == 200
     assert "sources" not in [event.event for event in events]  # the client has them already
     assert int(events[0].id) > int(resumed_from)
-    assert final_fragment(events).data == final_fragment(whole).data
-    assert FULL_ANSWER.strip() in final_fragment(events).data
+    assert final_fragment(events) == final_fragment(whole)
+    assert FULL_ANSWER.strip() in final_fragment(events)
     assert len(llm.calls) == 2 and all(call.finished for call in llm.calls)  # one generation per POST
 
 
@@ -57,14 +52,14 @@ async def test_a_late_reconnect_gets_the_final_frame_and_done(serve: Serve) -> N
     with anyio.fail_after(30):
         async with httpx.AsyncClient(base_url=url) as client:
             turn = await start_answer(client)
-            first = await (await RawSSE.open(turn.stream_url, headers=turn.headers)).read_all()
-            fresh = await (await RawSSE.open(turn.stream_url, headers=turn.headers)).read_all()
-            last_id = final_fragment(first).id
-            again = await RawSSE.open(turn.stream_url, headers={**turn.headers, "Last-Event-ID": last_id})
+            first = await turn.read()
+            fresh = await turn.read()
+            last_id = first[-2].id
+            again = await turn.open(headers={"Last-Event-ID": last_id})
             known = await again.read_all()
     assert first[0].event == "sources"
     assert [event.event for event in fresh] == ["sources", "fragment", "done"]
-    assert final_fragment(fresh).data == final_fragment(first).data
+    assert final_fragment(fresh) == final_fragment(first)
     assert [event.event for event in known] == ["done"]
     assert len(llm.calls) == 1
 
@@ -87,8 +82,8 @@ async def test_someone_elses_stream_is_unknown_to_you(serve: Serve) -> None:
             turn = await start_answer(client)
             stranger = await RawSSE.open(turn.stream_url, headers={"Cookie": "fragments_owner=someone-else"})
             events = await stranger.read_all()
-            await (await RawSSE.open(turn.stream_url, headers=turn.headers)).read_all()
-    assert "no longer available" in final_fragment(events).data
+            await turn.read()
+    assert "no longer available" in final_fragment(events)
     assert "word" not in "".join(event.data for event in events)
 
 
@@ -98,12 +93,12 @@ async def test_stop_cancels_the_generation_and_ends_followers_with_the_partial_a
     with anyio.fail_after(30):
         async with httpx.AsyncClient(base_url=url) as client:
             turn = await start_answer(client)
-            follower = await RawSSE.open(turn.stream_url, headers=turn.headers)
+            follower = await turn.open()
             await follower.until("fragment", 3)
             assert (await client.post(turn.stop_url)).status_code == 204
             events = await follower.read_all()
             await wait_until_closed(llm)
-    final = final_fragment(events).data
+    final = final_fragment(events)
     assert "Stopped." in final and "(cut)" in final and "word0" in final
     assert FULL_ANSWER.strip() not in final
     assert llm.calls[0].closed and not llm.calls[0].finished
@@ -116,8 +111,8 @@ async def test_stop_by_someone_else_is_ignored(serve: Serve) -> None:
         async with httpx.AsyncClient(base_url=url) as client, httpx.AsyncClient(base_url=url) as stranger:
             turn = await start_answer(client)
             assert (await stranger.post(turn.stop_url)).status_code == 204
-            events = await (await RawSSE.open(turn.stream_url, headers=turn.headers)).read_all()
-    assert "Stopped." not in final_fragment(events).data
+            events = await turn.read()
+    assert "Stopped." not in final_fragment(events)
     assert llm.calls[0].finished
 
 
@@ -128,22 +123,22 @@ async def test_an_abandoned_answer_is_cancelled_and_says_so_on_a_late_visit(serv
         async with httpx.AsyncClient(base_url=url) as client:
             turn = await start_answer(client)
             await wait_until_closed(llm)  # nobody ever followed it
-            events = await (await RawSSE.open(turn.stream_url, headers=turn.headers)).read_all()
+            events = await turn.read()
     assert not llm.calls[0].finished
-    assert "nobody was reading it" in final_fragment(events).data
+    assert "nobody was reading it" in final_fragment(events)
 
 
 async def test_an_abandoned_answer_can_be_kept_and_saved(serve: Serve) -> None:
-    llm, completed = FakeLLM(WORDS, delay=0.02), []
+    llm, completed = FakeLLM(WORDS, delay=0.02), list[str]()
     url = serve(StreamRegistry(abandon_after=0.3, lease=0.3, keep_abandoned=True), llm, completed)
     with anyio.fail_after(30):
         async with httpx.AsyncClient(base_url=url) as client:
             turn = await start_answer(client)
             await wait_until_closed(llm)
-            events = await (await RawSSE.open(turn.stream_url, headers=turn.headers)).read_all()
+            events = await turn.read()
     assert llm.calls[0].finished
     assert completed == [FULL_ANSWER]
-    assert "notice" not in final_fragment(events).data
+    assert "notice" not in final_fragment(events)
 
 
 async def test_two_followers_share_one_generation(serve: Serve) -> None:
@@ -155,13 +150,13 @@ async def test_two_followers_share_one_generation(serve: Serve) -> None:
             turn = await start_answer(client)
 
             async def follow() -> None:
-                results.append(await (await RawSSE.open(turn.stream_url, headers=turn.headers)).read_all())
+                results.append(await turn.read())
 
             async with anyio.create_task_group() as group:
                 group.start_soon(follow)
                 group.start_soon(follow)
-    assert final_fragment(results[0]).data == final_fragment(results[1]).data
-    assert FULL_ANSWER.strip() in final_fragment(results[0]).data
+    assert final_fragment(results[0]) == final_fragment(results[1])
+    assert FULL_ANSWER.strip() in final_fragment(results[0])
     assert len(llm.calls) == 1
 
 
@@ -185,8 +180,8 @@ async def test_the_deadline_cuts_a_long_answer(serve: Serve) -> None:
     with anyio.fail_after(30):
         async with httpx.AsyncClient(base_url=url) as client:
             turn = await start_answer(client)
-            events = await (await RawSSE.open(turn.stream_url, headers=turn.headers)).read_all()
-    assert "took too long" in final_fragment(events).data
+            events = await turn.read()
+    assert "took too long" in final_fragment(events)
     assert llm.calls[0].closed and not llm.calls[0].finished
 
 
@@ -196,8 +191,8 @@ async def test_a_failing_model_ends_with_the_error_fragment_and_no_secret(serve:
     with anyio.fail_after(30):
         async with httpx.AsyncClient(base_url=url) as client:
             turn = await start_answer(client)
-            events = await (await RawSSE.open(turn.stream_url, headers=turn.headers)).read_all()
-    assert "could not be completed" in final_fragment(events).data
+            events = await turn.read()
+    assert "could not be completed" in final_fragment(events)
     assert llm.secret not in "".join(event.data for event in events)
 
 
@@ -206,7 +201,7 @@ async def test_htmx4_followers_get_unnamed_frames_and_partials(serve: Serve) -> 
     with anyio.fail_after(30):
         async with httpx.AsyncClient(base_url=url) as client:
             turn = await start_answer(client)
-            stream = await RawSSE.open(turn.stream_url, headers={**turn.headers, "HX-Request": "true"})
+            stream = await turn.open(headers={"HX-Request": "true"})
             events = await stream.read_all()
     assert events[0].event == "message" and '<hx-partial hx-target="#sources"' in events[0].data
     assert [event.event for event in events][-1] == "done"

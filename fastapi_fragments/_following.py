@@ -1,0 +1,79 @@
+"""What a follower of a registry stream receives, in its own dialect.
+
+The store holds dialect-neutral snapshots (``{"sources": html, "response": html}``), so one
+stream can be followed by an htmx 2 EventSource, an htmx 4 ``hx-sse:connect`` and Datastar at
+once. A final frame that did not end normally gets a notice appended here, by the sender, so
+even the partial answer of a dead worker (which rendered nothing more) says why it stops.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
+
+from ._dialects import Dialect
+from .stores import Frame, Store
+
+__all__ = ("DEFAULT_NOTICES", "follow_frames", "owns")
+
+
+def _notice(status: str, text: str) -> str:
+    role = "alert" if status in ("busy", "interrupted") else "status"
+    return f'<p class="fragments-notice" data-status="{status}" role="{role}">{text}</p>'
+
+
+#: HTML appended to a final frame per end status, and sent for unknown ids and refused starts.
+DEFAULT_NOTICES: Mapping[str, str] = {
+    "stopped": _notice("stopped", "Stopped."),
+    "timeout": _notice("timeout", "The answer took too long and was cut short."),
+    "abandoned": _notice("abandoned", "The answer was cancelled because nobody was reading it."),
+    "interrupted": _notice("interrupted", "The answer was interrupted. Please ask again."),
+    "unknown": _notice("unknown", "This answer is no longer available. Please ask again."),
+    "busy": _notice("busy", "Too many answers are being written for you. Please wait for one to finish."),
+}
+
+
+async def owns(store: Store, stream_id: str, owner: str | None) -> bool:
+    """True when ``stream_id`` exists and belongs to ``owner`` (compared in constant time)."""
+    record = await store.get(stream_id)
+    return record is not None and owner is not None and secrets.compare_digest(record.owner, owner)
+
+
+async def follow_frames(
+    store: Store, stream_id: str, owner: str | None, dialect: Dialect, *, after: int, notices: Mapping[str, str]
+) -> AsyncIterator[bytes]:
+    """The latest frame newer than ``after`` (the ``Last-Event-ID``), the live ones, then ``done``.
+
+    The sources go out once, and only to a client that has seen nothing (``after == 0``). A
+    stream that is unknown, ``owner``'s neighbour's, or expires while followed ends with the
+    ``unknown`` notice; every path ends with the dialect's ``done`` frame.
+    """
+    send_sources, final = after == 0, False
+    if await owns(store, stream_id, owner):
+        async with aclosing(store.follow(stream_id)) as frames:
+            async for frame in frames:
+                final = frame.final
+                if frame.seq > after:
+                    for chunk in _encode(frame, dialect, send_sources, notices):
+                        yield chunk
+                    send_sources, after = False, frame.seq
+    if not final:
+        yield dialect.response(notices["unknown"], after + 1)
+    done = dialect.done()
+    if done:
+        yield done
+
+
+def _encode(frame: Frame, dialect: Dialect, send_sources: bool, notices: Mapping[str, str]) -> list[bytes]:
+    snapshot = json.loads(frame.data) if frame.data else {}
+    chunks = []
+    if send_sources and snapshot.get("sources") is not None:
+        chunks.append(dialect.sources(snapshot["sources"]))
+    response = snapshot.get("response")
+    if frame.final and frame.status in notices:
+        response = (response or "") + notices[frame.status]
+    if response is not None:
+        chunks.append(dialect.response(response, frame.seq))
+    return chunks

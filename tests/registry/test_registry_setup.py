@@ -1,0 +1,107 @@
+"""StreamRegistry's set-up errors: each raised before any stream exists, naming what to fix."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from registry_app import TEMPLATES
+
+from fastapi_fragments import BlockNotFoundError, ConfigurationError
+from fastapi_fragments._registry import StreamRegistry
+from fastapi_fragments.stores import MemoryStore
+from fastapi_fragments.stores.redis import RedisStore
+from fastapi_fragments.testing import FakeLLM
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"deadline": 0}, "deadline must be > 0"),
+        ({"lease": -1}, "lease must be > 0"),
+        ({"abandon_after": 0}, "abandon_after must be > 0"),
+        ({"max_active": 0}, "max_active >= 1"),
+        ({"result_ttl": 0}, "result_ttl must be > 0"),
+    ],
+)
+def test_bad_options_are_refused(options: dict[str, float], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        StreamRegistry(**options)  # type: ignore[arg-type]  # the values are right, mypy sees a dict
+
+
+def test_the_store_defaults_to_memory_and_a_url_means_redis(redis_url: str) -> None:
+    assert isinstance(StreamRegistry().store, MemoryStore)
+    assert isinstance(StreamRegistry(redis_url).store, RedisStore)
+
+
+def app_with(registry: StreamRegistry, *, scaffold_block: str = "turn", routes: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with registry:
+            yield
+
+    app = FastAPI(lifespan=lifespan)
+    if routes:
+        app.router.routes.extend(registry.routes())
+
+    @app.post("/chat")
+    async def chat(request: Request) -> Response:
+        tokens = FakeLLM().stream("q")
+        return await registry.start(
+            request, tokens, "registry.html", "answer", scaffold_block=scaffold_block, templates=TEMPLATES
+        )
+
+    return app
+
+
+async def post(app: FastAPI, *, lifespan: bool = True) -> httpx.Response:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as client:
+        if not lifespan:
+            return await client.post("/chat")
+        async with app.router.lifespan_context(app):
+            return await client.post("/chat")
+
+
+async def test_starting_outside_the_lifespan_says_how_to_run_the_registry() -> None:
+    with pytest.raises(RuntimeError, match="lifespan"):
+        await post(app_with(StreamRegistry()), lifespan=False)
+
+
+async def test_starting_without_the_stream_route_names_it() -> None:
+    store = MemoryStore()
+    with pytest.raises(ConfigurationError, match="fragments_stream"):
+        await post(app_with(StreamRegistry(store), routes=False))
+    assert len(store) == 0
+
+
+async def test_a_missing_scaffold_block_fails_before_a_stream_exists() -> None:
+    store = MemoryStore()
+    with pytest.raises(BlockNotFoundError, match="nope"):
+        await post(app_with(StreamRegistry(store), scaffold_block="nope"))
+    assert len(store) == 0
+
+
+async def test_a_started_answer_sets_the_owner_cookie_once() -> None:
+    registry = StreamRegistry()
+    app = app_with(registry)
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as client,
+        app.router.lifespan_context(app),
+    ):
+        first = await client.post("/chat")
+        second = await client.post("/chat")
+    assert "fragments_owner=" in first.headers["set-cookie"] and "httponly" in first.headers["set-cookie"].lower()
+    assert "set-cookie" not in second.headers
+
+
+async def test_a_registry_runs_once_at_a_time() -> None:
+    registry = StreamRegistry()
+    async with registry:
+        with pytest.raises(RuntimeError, match="already running"):
+            await registry.__aenter__()
