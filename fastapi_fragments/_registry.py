@@ -31,7 +31,7 @@ import anyio
 from sse_starlette import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import NoMatchFound, Route
 
 from ._blocks import BlockRenderer
 from ._dialects import Dialect, DialectName, detect_dialect, resolve_dialect
@@ -277,9 +277,10 @@ class StreamRegistry:
 
     @staticmethod
     def _url(request: Request, route: str, stream_id: str) -> str:
+        # Only the path: an absolute URL built behind a TLS proxy would say http:// (mixed content).
         try:
-            return str(request.url_for(route, stream_id=stream_id))
-        except Exception as exc:  # starlette's NoMatchFound
+            return request.url_for(route, stream_id=stream_id).path
+        except NoMatchFound as exc:
             raise ConfigurationError(
                 f"no route named {route!r} with a stream_id parameter: add registry.routes() to the app"
             ) from exc

@@ -52,7 +52,8 @@ async def start_answer(client: httpx.AsyncClient, q: str = "hello") -> Turn:
     )
     assert stream_url and stop_url, response.text
     cookie = f"fragments_owner={client.cookies['fragments_owner']}"
-    return Turn(stream_url[1], stop_url[1], {"Cookie": cookie}, response.text)
+    base = str(client.base_url).rstrip("/")
+    return Turn(base + stream_url[1], base + stop_url[1], {"Cookie": cookie}, response.text)
 
 
 @pytest.fixture

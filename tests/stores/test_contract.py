@@ -117,7 +117,7 @@ async def test_owner_cap_counts_running_streams_only(store: Store) -> None:
 
 
 async def test_a_lapsed_lease_ends_the_stream_interrupted_and_fences_the_producer(store: Store) -> None:
-    stream_id = await started(store, owner="erin", lease=0.3)
+    stream_id = await started(store, owner="erin", lease=1.0)
     await store.publish(stream_id, Frame(1, "partial"), ttl=LONG)
     frames = await collect(store, stream_id)
     assert frames[-1] == Frame(2, "partial", "interrupted")
@@ -134,11 +134,11 @@ async def test_a_lapsed_lease_before_any_frame_is_interrupted_with_empty_data(st
 
 
 async def test_heartbeats_keep_the_lease(store: Store) -> None:
-    stream_id = await started(store, lease=0.3)
+    stream_id = await started(store, lease=1.0)
 
     async def produce() -> None:
         for seq in range(1, 12):
-            assert await store.heartbeat(stream_id, lease=0.3) != "lost"
+            assert await store.heartbeat(stream_id, lease=1.0) != "lost"
             await store.publish(stream_id, Frame(seq, str(seq)), ttl=LONG)
             await anyio.sleep(0.1)
         await store.publish(stream_id, Frame(12, "12", "done"), ttl=LONG)
@@ -150,17 +150,17 @@ async def test_heartbeats_keep_the_lease(store: Store) -> None:
 
 
 async def test_watched_while_followed_and_for_the_watch_window_after(store: Store) -> None:
-    stream_id = await started(store, watch=0.3)
+    stream_id = await started(store, watch=0.6)
     assert await store.heartbeat(stream_id, lease=LONG) == "watched"
-    await anyio.sleep(0.6)
+    await anyio.sleep(1.2)
     assert await store.heartbeat(stream_id, lease=LONG) == "unwatched"
     async with aclosing(store.follow(stream_id)) as frames:
-        with anyio.move_on_after(0.8):
+        with anyio.move_on_after(1.2):
             async for _ in frames:
                 pass  # pragma: no cover - nothing is published
         assert await store.heartbeat(stream_id, lease=LONG) == "watched"
     assert await store.heartbeat(stream_id, lease=LONG) == "watched"
-    await anyio.sleep(0.6)
+    await anyio.sleep(1.2)
     assert await store.heartbeat(stream_id, lease=LONG) == "unwatched"
 
 
