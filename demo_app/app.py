@@ -40,6 +40,20 @@ EXAMPLES = (
     "How much does the Team plan cost?",
 )
 
+#: What differs between the two pages: the scripts (vendored by scripts/update-vendor.sh) and the form.
+FRONTENDS = {
+    "htmx2": {
+        "name": "htmx2",
+        "label": "htmx 2 + htmx-ext-sse",
+        "scripts": ("vendor/htmx2/htmx.min.js", "vendor/htmx2/sse.js", "chat.js"),
+    },
+    "htmx4": {
+        "name": "htmx4",
+        "label": "htmx 4 + hx-sse",
+        "scripts": ("vendor/htmx4/htmx.min.js", "vendor/htmx4/hx-sse.js", "chat.js"),
+    },
+}
+
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter()
 
@@ -118,9 +132,10 @@ def _answer(
     )
 
 
-def _page(request: Request, name: str) -> HTMLResponse:
+def _page(request: Request, frontend: str) -> HTMLResponse:
     conversations, _ = _state(request)
-    response = templates.TemplateResponse(request, name, {"examples": EXAMPLES, "max_question": MAX_QUESTION})
+    context = {"frontend": FRONTENDS[frontend], "examples": EXAMPLES, "max_question": MAX_QUESTION}
+    response = templates.TemplateResponse(request, "chat.html", context)
     # A page load starts a new conversation: the page shows no earlier turns, so the model should not either.
     _set_session(response, conversations.new_session())
     return response
@@ -128,12 +143,12 @@ def _page(request: Request, name: str) -> HTMLResponse:
 
 @router.get("/", response_class=HTMLResponse)
 async def htmx2_page(request: Request) -> HTMLResponse:
-    return _page(request, "htmx2.html")
+    return _page(request, "htmx2")
 
 
 @router.get("/htmx4", response_class=HTMLResponse)
 async def htmx4_page(request: Request) -> HTMLResponse:
-    return _page(request, "htmx4.html")
+    return _page(request, "htmx4")
 
 
 @router.post("/chat", response_class=HTMLResponse)

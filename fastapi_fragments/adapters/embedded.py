@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Sequence
 import anyio
 
 from fastapi_fragments._llm import Document, Message
+from fastapi_fragments.adapters._base import Adapter
 
 __all__ = ("EmbeddedLLM",)
 
@@ -108,8 +109,10 @@ def _split_tokens(text: str) -> list[str]:
     return pieces
 
 
-class EmbeddedLLM:
-    """A deterministic local LLM for demos and tests; implements :class:`~fastapi_fragments._llm.LLMClient`.
+class EmbeddedLLM(Adapter):
+    """A deterministic local LLM for demos and tests; implements :class:`fastapi_fragments.LLMClient`.
+
+    ``stream()`` does nothing until iterated, and closing its iterator stops it at once.
 
     :param tokens_per_second: average pace of the stream; ``math.inf`` streams without pausing.
     :param first_token_delay: seconds before the first token, like a real model's time to first token.
@@ -141,19 +144,9 @@ class EmbeddedLLM:
             f"first_token_delay={self.first_token_delay!r}, jitter={self.jitter!r})"
         )
 
-    def stream(
-        self,
-        prompt: str,
-        /,
-        *,
-        history: Sequence[Message] = (),
-        system: str | None = None,
-        documents: Sequence[Document] = (),
+    def _source(
+        self, prompt: str, history: Sequence[Message], system: str | None, documents: Sequence[Document]
     ) -> AsyncIterator[str]:
-        """Stream an answer to ``prompt`` about ``documents`` as word pieces (whitespace kept).
-
-        Nothing happens until the iterator is iterated; ``aclose()`` on it stops it at once.
-        """
         key = "\0".join([prompt, *(doc.id or doc.title for doc in documents)])
         seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
         follow_up = any(message["role"] == "assistant" for message in history)
@@ -169,6 +162,3 @@ class EmbeddedLLM:
             if index:
                 await anyio.sleep(interval * (1 + self.jitter * rng.uniform(-1, 1)))
             yield token
-
-    async def aclose(self) -> None:
-        """Nothing to release: the embedded model holds no connections."""

@@ -10,10 +10,11 @@ from fastapi import FastAPI
 
 from demo_app.app import get_llm
 from fastapi_fragments import Document, LLMClient, Message
+from fastapi_fragments.adapters._base import Adapter
 from fastapi_fragments.adapters.embedded import EmbeddedLLM
 
 
-class RecordingLLM:
+class RecordingLLM(Adapter):
     """Wraps a model and counts how its streams end, so a test can see the server-side close.
 
     ``fail_after`` makes every stream raise after that many tokens, like a provider dropping out.
@@ -26,14 +27,8 @@ class RecordingLLM:
         self.completed = 0
         self.closed_early = 0
 
-    def stream(
-        self,
-        prompt: str,
-        /,
-        *,
-        history: Sequence[Message] = (),
-        system: str | None = None,
-        documents: Sequence[Document] = (),
+    def _source(
+        self, prompt: str, history: Sequence[Message], system: str | None, documents: Sequence[Document]
     ) -> AsyncIterator[str]:
         return self._recorded(self.inner.stream(prompt, history=history, system=system, documents=documents))
 
