@@ -18,6 +18,9 @@ from ._client import read_events as read_events
 from ._fake_llm import FakeLLM as FakeLLM
 from ._fake_llm import FakeLLMCall as FakeLLMCall
 from ._fake_llm import FakeLLMError as FakeLLMError
+from ._fake_provider import FakeProvider as FakeProvider
+from ._fake_provider import FakeReply as FakeReply
+from ._fake_provider import RecordedRequest as RecordedRequest
 from ._server import LiveServer as LiveServer
 from ._sse import SSEMessage as SSEMessage
 from ._sse import SSEParser as SSEParser
@@ -27,7 +30,10 @@ __all__ = [
     "FakeLLM",
     "FakeLLMCall",
     "FakeLLMError",
+    "FakeProvider",
+    "FakeReply",
     "LiveServer",
+    "RecordedRequest",
     "SSEMessage",
     "SSEParser",
     "SSEResult",

@@ -12,8 +12,7 @@ from collections.abc import Callable
 import httpx
 
 from fastapi_fragments import LLMClient
-from fastapi_fragments.testing import SSEResult, read_events
-from fastapi_fragments.testing._fake_provider import FakeProvider, FakeReply
+from fastapi_fragments.testing import FakeProvider, FakeReply, SSEResult, read_events
 
 #: A provider error text that must never reach the browser.
 UPSTREAM_SECRET = "upstream-secret-detail-7f3a"

@@ -18,8 +18,7 @@ from fastapi import Depends, FastAPI, Request
 from starlette.templating import Jinja2Templates
 
 from fastapi_fragments import FragmentStreamResponse, LLMClient
-from fastapi_fragments.testing import LiveServer
-from fastapi_fragments.testing._fake_provider import FakeProvider
+from fastapi_fragments.testing import FakeProvider, LiveServer
 
 # litellm pins openai<3, so it has its own virtualenv: scripts/test-litellm.sh runs test_litellm.py there
 # (with test_openai.py, which then checks openai 2.x). `make test` runs both environments.

@@ -11,7 +11,7 @@ from conftest import anthropic_kwargs
 
 from fastapi_fragments import Document, Message
 from fastapi_fragments.adapters.anthropic import AnthropicMessages
-from fastapi_fragments.testing._fake_provider import FakeProvider
+from fastapi_fragments.testing import FakeProvider
 
 pytestmark = pytest.mark.anyio
 

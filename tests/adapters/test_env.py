@@ -13,7 +13,7 @@ from fastapi_fragments.adapters.anthropic import AnthropicMessages
 from fastapi_fragments.adapters.embedded import EmbeddedLLM
 from fastapi_fragments.adapters.ollama import OllamaChat
 from fastapi_fragments.adapters.openai import OpenAIChat, OpenAIResponses
-from fastapi_fragments.testing._fake_provider import FakeProvider
+from fastapi_fragments.testing import FakeProvider
 
 pytestmark = pytest.mark.anyio
 

@@ -18,7 +18,7 @@ from pydantic_ai import Agent
 from pydantic_ai.models.test import TestModel
 
 from fastapi_fragments._items import ProviderError, extract_text, text_iterable
-from fastapi_fragments.testing._fake_provider import FakeProvider
+from fastapi_fragments.testing import FakeProvider
 
 pytestmark = pytest.mark.anyio
 

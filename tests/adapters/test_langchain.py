@@ -9,7 +9,7 @@ from langchain_openai import ChatOpenAI
 
 from fastapi_fragments import Message
 from fastapi_fragments.adapters.langchain import LangChainChat
-from fastapi_fragments.testing._fake_provider import FakeProvider
+from fastapi_fragments.testing import FakeProvider
 
 pytestmark = pytest.mark.anyio
 

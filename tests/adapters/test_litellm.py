@@ -12,7 +12,7 @@ from adapter_contract import AdapterContract, MakeLLM
 from fastapi_fragments import Document
 from fastapi_fragments._items import extract_text
 from fastapi_fragments.adapters.litellm import LiteLLM
-from fastapi_fragments.testing._fake_provider import FakeProvider
+from fastapi_fragments.testing import FakeProvider
 
 pytestmark = pytest.mark.anyio
 

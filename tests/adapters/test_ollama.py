@@ -8,7 +8,7 @@ from adapter_contract import AdapterContract, MakeLLM
 
 from fastapi_fragments import Document
 from fastapi_fragments.adapters.ollama import OllamaChat
-from fastapi_fragments.testing._fake_provider import FakeProvider
+from fastapi_fragments.testing import FakeProvider
 
 pytestmark = pytest.mark.anyio
 

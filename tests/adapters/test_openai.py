@@ -15,7 +15,7 @@ from conftest import openai_kwargs
 
 from fastapi_fragments import Document, LLMClient, iter_text
 from fastapi_fragments.adapters.openai import OpenAIChat, OpenAIResponses
-from fastapi_fragments.testing._fake_provider import FakeProvider, FakeReply
+from fastapi_fragments.testing import FakeProvider, FakeReply
 
 pytestmark = pytest.mark.anyio
 

@@ -14,7 +14,7 @@ from pydantic_ai.providers.openai import OpenAIProvider
 
 from fastapi_fragments import Document, Message
 from fastapi_fragments.adapters.pydantic_ai import PydanticAIAgent
-from fastapi_fragments.testing._fake_provider import FakeProvider
+from fastapi_fragments.testing import FakeProvider
 
 pytestmark = pytest.mark.anyio
 
