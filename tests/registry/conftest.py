@@ -56,6 +56,12 @@ async def start_answer(client: httpx.AsyncClient, q: str = "hello") -> Turn:
     return Turn(base + stream_url[1], base + stop_url[1], {"Cookie": cookie}, response.text)
 
 
+async def ask_and_read(url: str, headers: Mapping[str, str] | None = None) -> list[SSEMessage]:
+    """POST a question to the app at ``url`` and follow its answer to the end."""
+    async with httpx.AsyncClient(base_url=url) as client:
+        return await (await start_answer(client)).read(headers=headers)
+
+
 @pytest.fixture
 def serve() -> Iterator[Serve]:
     """Serve the test app with a registry and a FakeLLM on a real uvicorn; returns its URL."""

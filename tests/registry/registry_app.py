@@ -25,7 +25,14 @@ SOURCES = ["Refunds policy", "Shipping <times>"]
 WORDS = [f"word{i} " for i in range(40)]
 
 
-def create_app(registry: StreamRegistry, llm: FakeLLM, completed: list[str] | None = None) -> FastAPI:
+def create_app(
+    registry: StreamRegistry,
+    llm: FakeLLM,
+    completed: list[str] | None = None,
+    *,
+    scaffold_block: str = "turn",
+    routes: bool = True,
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with registry:
@@ -33,7 +40,8 @@ def create_app(registry: StreamRegistry, llm: FakeLLM, completed: list[str] | No
 
     app = FastAPI(lifespan=lifespan)
     app.add_middleware(FragmentsMiddleware, templates=TEMPLATES)
-    app.router.routes.extend(registry.routes())
+    if routes:
+        app.router.routes.extend(registry.routes())
 
     @app.post("/chat")
     async def chat(request: Request, q: Annotated[str, Form(max_length=200)]) -> Response:
@@ -42,7 +50,7 @@ def create_app(registry: StreamRegistry, llm: FakeLLM, completed: list[str] | No
             llm.stream(q),
             "registry.html",
             "answer",
-            scaffold_block="turn",
+            scaffold_block=scaffold_block,
             sources_block="sources",
             sources=SOURCES,
             on_complete=None if completed is None else completed.append,

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 import httpx
 import pytest
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
-from registry_app import TEMPLATES
+from fastapi import FastAPI
+from registry_app import create_app
 
 from fastapi_fragments import BlockNotFoundError, ConfigurationError
 from fastapi_fragments._registry import StreamRegistry
@@ -41,31 +37,15 @@ def test_the_store_defaults_to_memory_and_a_url_means_redis(redis_url: str) -> N
 
 
 def app_with(registry: StreamRegistry, *, scaffold_block: str = "turn", routes: bool = True) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with registry:
-            yield
-
-    app = FastAPI(lifespan=lifespan)
-    if routes:
-        app.router.routes.extend(registry.routes())
-
-    @app.post("/chat")
-    async def chat(request: Request) -> Response:
-        tokens = FakeLLM().stream("q")
-        return await registry.start(
-            request, tokens, "registry.html", "answer", scaffold_block=scaffold_block, templates=TEMPLATES
-        )
-
-    return app
+    return create_app(registry, FakeLLM(), scaffold_block=scaffold_block, routes=routes)
 
 
 async def post(app: FastAPI, *, lifespan: bool = True) -> httpx.Response:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as client:
         if not lifespan:
-            return await client.post("/chat")
+            return await client.post("/chat", data={"q": "hi"})
         async with app.router.lifespan_context(app):
-            return await client.post("/chat")
+            return await client.post("/chat", data={"q": "hi"})
 
 
 async def test_starting_outside_the_lifespan_says_how_to_run_the_registry() -> None:
@@ -94,8 +74,8 @@ async def test_a_started_answer_sets_the_owner_cookie_once() -> None:
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as client,
         app.router.lifespan_context(app),
     ):
-        first = await client.post("/chat")
-        second = await client.post("/chat")
+        first = await client.post("/chat", data={"q": "hi"})
+        second = await client.post("/chat", data={"q": "hi"})
     assert "fragments_owner=" in first.headers["set-cookie"] and "httponly" in first.headers["set-cookie"].lower()
     assert "set-cookie" not in second.headers
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 import httpx
 import pytest
-from conftest import Serve, final_fragment, start_answer
+from conftest import Serve, ask_and_read, final_fragment, start_answer
 from registry_app import WORDS
 from sse_client import RawSSE
 
@@ -178,9 +178,7 @@ async def test_the_deadline_cuts_a_long_answer(serve: Serve) -> None:
     llm = FakeLLM(WORDS, delay=0.05)
     url = serve(StreamRegistry(deadline=0.5), llm)
     with anyio.fail_after(30):
-        async with httpx.AsyncClient(base_url=url) as client:
-            turn = await start_answer(client)
-            events = await turn.read()
+        events = await ask_and_read(url)
     assert "took too long" in final_fragment(events)
     assert llm.calls[0].closed and not llm.calls[0].finished
 
@@ -189,9 +187,7 @@ async def test_a_failing_model_ends_with_the_error_fragment_and_no_secret(serve:
     llm = FakeLLM(WORDS, delay=0.01, fail_after=5)
     url = serve(StreamRegistry(), llm)
     with anyio.fail_after(30):
-        async with httpx.AsyncClient(base_url=url) as client:
-            turn = await start_answer(client)
-            events = await turn.read()
+        events = await ask_and_read(url)
     assert "could not be completed" in final_fragment(events)
     assert llm.secret not in "".join(event.data for event in events)
 
@@ -199,10 +195,7 @@ async def test_a_failing_model_ends_with_the_error_fragment_and_no_secret(serve:
 async def test_htmx4_followers_get_unnamed_frames_and_partials(serve: Serve) -> None:
     url = serve(StreamRegistry(), FakeLLM(WORDS[:5]))
     with anyio.fail_after(30):
-        async with httpx.AsyncClient(base_url=url) as client:
-            turn = await start_answer(client)
-            stream = await turn.open(headers={"HX-Request": "true"})
-            events = await stream.read_all()
+        events = await ask_and_read(url, {"HX-Request": "true"})
     assert events[0].event == "message" and '<hx-partial hx-target="#sources"' in events[0].data
     assert [event.event for event in events][-1] == "done"
     assert "word4" in events[-2].data and events[-2].event == "message"
