@@ -146,7 +146,9 @@ def test_sources_come_first_then_the_answer_grows_to_completion_without_reconnec
     page.screenshot(path=artifacts / f"{frontend}-conversation.png", full_page=True)
 
 
-def test_stop_halts_the_answer_and_closes_the_model_stream(page: Page, demo: Demo, frontend: str) -> None:
+def test_stop_halts_the_answer_and_closes_the_model_stream(
+    page: Page, demo: Demo, frontend: str, artifacts: Path
+) -> None:
     slow = fast_model(tokens_per_second=15)
     demo.use(slow)
     open_chat(page, demo, frontend)
@@ -162,6 +164,7 @@ def test_stop_halts_the_answer_and_closes_the_model_stream(page: Page, demo: Dem
     wait_until(lambda: slow.closed_early == 1, "the server to close the model's stream")
     assert (slow.opened, slow.completed) == (1, 0)
     assert not page.locator(".turn .fragments-stop").is_visible()
+    page.screenshot(path=artifacts / f"{frontend}-stopped.png")
 
 
 def test_markup_in_the_answer_is_shown_as_text_and_never_runs(page: Page, demo: Demo, frontend: str) -> None:
