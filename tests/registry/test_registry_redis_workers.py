@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 import pytest
-from conftest import Turn, final_fragment, start_answer
+from registry_helpers import Turn, final_fragment, start_answer
 from stores.redis_server import free_port
 
 pytestmark = pytest.mark.anyio

@@ -5,8 +5,8 @@ from __future__ import annotations
 import anyio
 import httpx
 import pytest
-from conftest import Serve, ask_and_read, final_fragment, start_answer
 from registry_app import WORDS
+from registry_helpers import Serve, ask_and_read, final_fragment, start_answer
 from sse_client import RawSSE
 
 from fastapi_fragments._registry import StreamRegistry
