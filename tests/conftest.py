@@ -39,3 +39,9 @@ def raw_env() -> jinja2.Environment:
 def serve(app: object) -> Iterator[httpx.Client]:
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=10) as client:  # type: ignore[arg-type]
         yield client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last: Playwright's sync API keeps an event loop running in the main
+    thread for the whole session, and anyio tests cannot start their own loop while it runs."""
+    items.sort(key=lambda item: "browser" in item.path.parts)
