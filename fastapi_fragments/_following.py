@@ -16,7 +16,7 @@ from contextlib import aclosing
 from ._dialects import Dialect
 from .stores import Frame, Store
 
-__all__ = ("DEFAULT_NOTICES", "follow_frames", "owns")
+__all__ = ("DEFAULT_NOTICES", "follow_frames", "last_event_id", "owns")
 
 
 def _notice(status: str, text: str) -> str:
@@ -33,6 +33,12 @@ DEFAULT_NOTICES: Mapping[str, str] = {
     "unknown": _notice("unknown", "This answer is no longer available. Please ask again."),
     "busy": _notice("busy", "Too many answers are being written for you. Please wait for one to finish."),
 }
+
+
+def last_event_id(headers: Mapping[str, str]) -> int:
+    """The ``Last-Event-ID`` a reconnecting client sends; 0 when absent or not one of our sequence numbers."""
+    value = headers.get("last-event-id", "")
+    return int(value) if value.isdigit() and len(value) < 18 else 0
 
 
 async def owns(store: Store, stream_id: str, owner: str | None) -> bool:

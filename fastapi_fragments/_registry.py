@@ -21,7 +21,6 @@ owned by the registry (not by any request) and returns a scaffold pointing at
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -37,7 +36,7 @@ from ._blocks import BlockRenderer
 from ._dialects import Dialect, DialectName, detect_dialect, resolve_dialect
 from ._exceptions import ConfigurationError
 from ._feeds import TokenFeed
-from ._following import DEFAULT_NOTICES, follow_frames, owns
+from ._following import DEFAULT_NOTICES, follow_frames, last_event_id, owns
 from ._generation import ErrorHook, Generation, Limits
 from ._response import DEFAULT_MIN_INTERVAL, _defaults
 from ._sources import close_quietly, iter_text
@@ -45,8 +44,6 @@ from ._types import Context, Templates, TextHook, Tokens
 from .stores import MemoryStore, Store
 
 __all__ = ("StreamRegistry",)
-
-logger = logging.getLogger("fastapi_fragments")
 
 
 class StreamRegistry:
@@ -211,6 +208,12 @@ class StreamRegistry:
         Honours ``Last-Event-ID`` (frames the client has are not sent again). Never starts a
         generation; an id that is unknown, expired or not ``owner``'s gets the ``unknown``
         notice and ``done``, with status 200.
+
+        Example (a route of your own instead of :meth:`routes`, owned by your session)::
+
+            @app.get("/chat/stream/{stream_id}", name="fragments_stream")
+            async def stream(request: Request, stream_id: str):
+                return registry.follow(request, stream_id, owner=request.session["id"])
         """
         chosen = resolve_dialect(dialect if dialect is not None else detect_dialect(request.headers))
         frames = follow_frames(
@@ -218,13 +221,17 @@ class StreamRegistry:
             stream_id,
             self._owner(request, owner),
             chosen,
-            after=_last_event_id(request),
+            after=last_event_id(request.headers),
             notices=self._notices,
         )
         return EventSourceResponse(frames, sep="\n", ping=self._ping, headers={"Cache-Control": "no-store"})
 
     async def stop(self, request: Request, stream_id: str, *, owner: str | None = None) -> Response:
-        """Cancel ``stream_id``'s generation, on whichever worker runs it; answers 204 either way."""
+        """Cancel ``stream_id``'s generation, on whichever worker runs it; answers 204 either way.
+
+        Only the owner can stop a stream; followers then get the partial answer, the ``stopped``
+        notice and ``done``. Pair it with ``{{ sse.stop_button(stop_url) }}`` in the scaffold.
+        """
         if await owns(self.store, stream_id, self._owner(request, owner)):
             await self.store.stop(stream_id)
         return Response(status_code=204)
@@ -294,9 +301,3 @@ def _open_store(store: Store | str | None) -> Store:
 
         return RedisStore(store)
     return store
-
-
-def _last_event_id(request: Request) -> int:
-    """The ``Last-Event-ID`` a reconnecting client sends (0 when absent or not one of ours)."""
-    value = request.headers.get("last-event-id", "")
-    return int(value) if value.isdigit() and len(value) < 18 else 0
