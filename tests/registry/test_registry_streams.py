@@ -199,3 +199,11 @@ async def test_htmx4_followers_get_unnamed_frames_and_partials(serve: Serve) -> 
     assert events[0].event == "message" and '<hx-partial hx-target="#sources"' in events[0].data
     assert [event.event for event in events][-1] == "done"
     assert "word4" in events[-2].data and events[-2].event == "message"
+
+
+async def test_datastar_followers_get_patch_elements_and_a_plain_end(serve: Serve) -> None:
+    url = serve(StreamRegistry(), FakeLLM(WORDS[:5]))
+    with anyio.fail_after(30):
+        events = await ask_and_read(url, {"Datastar-Request": "true"})
+    assert {event.event for event in events} == {"datastar-patch-elements"}
+    assert "selector #sources" in events[0].data and "word4" in events[-1].data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 import anyio
 import pytest
@@ -71,3 +72,16 @@ async def test_a_given_client_is_left_open(redis_url: str) -> None:
 def test_poll_interval_must_be_positive(redis_url: str) -> None:
     with pytest.raises(ValueError, match="poll_interval"):
         RedisStore(redis_url, poll_interval=0)
+
+
+async def test_a_follower_that_leaves_unsubscribes(workers: tuple[RedisStore, RedisStore], redis_url: str) -> None:
+    store = workers[0]
+    await store.create("s3", owner="o", max_active=None, lease=LONG, watch=LONG, ttl=LONG)
+    await store.publish("s3", Frame(1, "a"), ttl=LONG)
+    client = aioredis.Redis.from_url(redis_url)
+    channel = f"{store._prefix}:s3"
+    async with aclosing(store.follow("s3")) as frames:
+        assert await anext(frames) == Frame(1, "a")
+        assert await client.pubsub_numsub(channel) == [(channel.encode(), 1)]
+    assert await client.pubsub_numsub(channel) == [(channel.encode(), 0)]
+    await client.aclose()
