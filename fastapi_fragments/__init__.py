@@ -27,6 +27,7 @@ from ._llm import LLMClient as LLMClient
 from ._llm import Message as Message
 from ._middleware import FragmentsMiddleware as FragmentsMiddleware
 from ._response import FragmentStreamResponse as FragmentStreamResponse
+from ._response import StreamOptions as StreamOptions
 from ._sources import iter_text as iter_text
 from ._streams import stream_to_fragments as stream_to_fragments
 from ._streams import stream_with_sources as stream_with_sources
@@ -47,6 +48,7 @@ __all__ = [
     "HTMX4",
     "LLMClient",
     "Message",
+    "StreamOptions",
     "TemplateNotFoundError",
     "TokenSourceError",
     "__version__",

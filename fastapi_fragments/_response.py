@@ -38,7 +38,7 @@ from ._middleware import current_defaults
 from ._sources import iter_text
 from ._types import Context, Templates, TextHook, Tokens
 
-__all__ = ("DEFAULT_MIN_INTERVAL", "FragmentStreamResponse", "SSEOptions")
+__all__ = ("DEFAULT_MIN_INTERVAL", "FragmentStreamResponse", "SSEOptions", "StreamOptions")
 
 logger = logging.getLogger("fastapi_fragments")
 
@@ -60,6 +60,29 @@ class SSEOptions(TypedDict, total=False):
     client_close_handler_callable: Callable[[Message], Awaitable[None]]
     shutdown_grace_period: float
     cleanup_timeout: float
+
+
+class StreamOptions(SSEOptions, total=False):
+    """Options shared by ``FragmentStreamResponse(...)`` and ``.from_fragments(...)``.
+
+    ``on_error(exc)`` and ``on_disconnect(text)`` are hooks (sync or async); ``dialect`` forces a
+    dialect instead of detecting it per request; the event names configure htmx 2; ``target``
+    and ``sources_target`` are CSS selectors for htmx 4 partials and Datastar patches.
+
+    Example::
+
+        options: StreamOptions = {"dialect": "htmx4", "sources_target": "#docs", "ping": 5}
+        FragmentStreamResponse(tokens, "chat.html", "answer", **options)
+    """
+
+    on_error: Callable[[BaseException], Awaitable[None] | None]
+    on_disconnect: TextHook
+    dialect: Dialect | DialectName
+    fragment_event: str
+    sources_event: str
+    done_event: str
+    target: str
+    sources_target: str
 
 
 class _ShutdownSignal:
@@ -96,12 +119,12 @@ class FragmentStreamResponse(EventSourceResponse):
     :param tokens: async or sync iterable of ``str``, or an SDK stream (see ``iter_text``).
     :param templates: a ``Jinja2Templates`` or ``jinja2.Environment``; defaults to the one
         given to ``FragmentsMiddleware``.
-    :param dialect: ``"htmx2"``, ``"htmx4"``, ``"datastar"`` or a Dialect; by default detected
-        from the request headers.
     :param on_complete: called once with the final raw text when the stream finished normally.
-    :param on_error: called with the exception when the token source failed.
-    :param on_disconnect: called with the raw text so far when the stream ended early (the client
-        left, or server shutdown interrupted it).
+    :param options: see :class:`StreamOptions`: ``on_error(exc)`` when the token source failed,
+        ``on_disconnect(text)`` when the stream ended early (the client left, or server shutdown
+        interrupted it), ``dialect`` (``"htmx2"``, ``"htmx4"``, ``"datastar"`` or a Dialect; by
+        default detected from the request headers), event names, CSS targets, and sse-starlette's
+        own options (``ping``, ``send_timeout``, ``headers``, ...).
     :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before any byte is sent.
 
     Example::
@@ -125,15 +148,7 @@ class FragmentStreamResponse(EventSourceResponse):
         error_block: str | None = None,
         min_interval: float = DEFAULT_MIN_INTERVAL,
         on_complete: TextHook | None = None,
-        on_error: Callable[[BaseException], Awaitable[None] | None] | None = None,
-        on_disconnect: TextHook | None = None,
-        dialect: Dialect | DialectName | None = None,
-        fragment_event: str = "fragment",
-        sources_event: str = "sources",
-        done_event: str = "done",
-        target: str | None = None,
-        sources_target: str = "#sources",
-        **sse_options: Unpack[SSEOptions],
+        **options: Unpack[StreamOptions],
     ) -> None:
         if not isinstance(context_key, str) or not context_key:
             raise ConfigurationError(f"context_key must be a non-empty string, got {context_key!r}")
@@ -151,13 +166,7 @@ class FragmentStreamResponse(EventSourceResponse):
             base_context=base,
             error_renderer=error_renderer,
         )
-        self._setup(
-            feed,
-            min_interval=min_interval,
-            hooks=(on_complete, on_error, on_disconnect),
-            dialects=(dialect, fragment_event, sources_event, done_event, target, sources_target),
-            sse_options=sse_options,
-        )
+        self._setup(feed, min_interval, on_complete, options)
 
     @classmethod
     def from_fragments(
@@ -170,15 +179,7 @@ class FragmentStreamResponse(EventSourceResponse):
         context_key: str = "text",
         min_interval: float = DEFAULT_MIN_INTERVAL,
         on_complete: TextHook | None = None,
-        on_error: Callable[[BaseException], Awaitable[None] | None] | None = None,
-        on_disconnect: TextHook | None = None,
-        dialect: Dialect | DialectName | None = None,
-        fragment_event: str = "fragment",
-        sources_event: str = "sources",
-        done_event: str = "done",
-        target: str | None = None,
-        sources_target: str = "#sources",
-        **sse_options: Unpack[SSEOptions],
+        **options: Unpack[StreamOptions],
     ) -> FragmentStreamResponse:
         """Stream any async iterable of Fragments (what ``stream_with_sources`` yields).
 
@@ -199,35 +200,24 @@ class FragmentStreamResponse(EventSourceResponse):
         feed = FragmentFeed(
             fragments, templates, sources_block=sources_block, error_block=error_block, context_key=context_key
         )
-        self._setup(
-            feed,
-            min_interval=min_interval,
-            hooks=(on_complete, on_error, on_disconnect),
-            dialects=(dialect, fragment_event, sources_event, done_event, target, sources_target),
-            sse_options=sse_options,
-        )
+        self._setup(feed, min_interval, on_complete, options)
         return self
 
-    def _setup(
-        self,
-        feed: Feed,
-        *,
-        min_interval: float,
-        hooks: tuple[TextHook | None, Callable[[BaseException], Awaitable[None] | None] | None, TextHook | None],
-        dialects: tuple[Dialect | DialectName | None, str, str, str, str | None, str],
-        sse_options: SSEOptions,
-    ) -> None:
+    def _setup(self, feed: Feed, min_interval: float, on_complete: TextHook | None, options: StreamOptions) -> None:
         if isinstance(min_interval, bool) or not isinstance(min_interval, int | float) or not min_interval >= 0:
             raise ConfigurationError(f"min_interval must be a number of seconds >= 0, got {min_interval!r}")
+        rest: dict[str, Any] = dict(options)
         for forbidden in ("content", "sep", "data_sender_callable", "media_type", "shutdown_event"):
-            if forbidden in sse_options:
+            if forbidden in rest:
                 raise ConfigurationError(f"{forbidden}= is set by FragmentStreamResponse and cannot be passed")
-        forced, fragment_event, sources_event, done_event, target, sources_target = dialects
+        done_event = rest.pop("done_event", "done")
+        target, sources_target = rest.pop("target", None), rest.pop("sources_target", "#sources")
         self._dialects: dict[str, Dialect] = {
-            "htmx2": HTMX2(fragment_event, sources_event, done_event),
+            "htmx2": HTMX2(rest.pop("fragment_event", "fragment"), rest.pop("sources_event", "sources"), done_event),
             "htmx4": HTMX4(target, sources_target=sources_target, done_event=done_event),
             "datastar": Datastar(target or "#response", sources_target),
         }
+        forced = rest.pop("dialect", None)
         self._dialect: Dialect | None = None
         if forced is not None:
             self._dialect = self._dialects.get(forced) if isinstance(forced, str) else forced
@@ -235,23 +225,24 @@ class FragmentStreamResponse(EventSourceResponse):
                 resolve_dialect(cast(str, forced))  # raises the ConfigurationError naming the options
         self._feed = feed
         self._min_interval = float(min_interval)
-        self._on_complete, self._on_error, self._on_disconnect = hooks
+        self._on_complete = on_complete
+        self._on_error = rest.pop("on_error", None)
+        self._on_disconnect = rest.pop("on_disconnect", None)
         self._shutdown = _ShutdownSignal()
         self._handoff: Handoff | None = None
         self._preamble_sent: anyio.Event | None = None
         self._failure: BaseException | None = None
-        options: dict[str, Any] = dict(sse_options)
-        headers = {"Cache-Control": "no-store, no-transform", **dict(options.pop("headers", None) or {})}
+        headers = {"Cache-Control": "no-store, no-transform", **dict(rest.pop("headers", None) or {})}
         if forced is None:
             headers.setdefault("Vary", "Accept, HX-Request, Datastar-Request")
-        options.setdefault("shutdown_grace_period", 1.0)
+        rest.setdefault("shutdown_grace_period", 1.0)
         super().__init__(
             self._frames(),
             headers=headers,
             sep="\n",
             data_sender_callable=self._pump,
             shutdown_event=cast(anyio.Event, self._shutdown),
-            **options,
+            **rest,  # what is left are sse-starlette's own options (SSEOptions)
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
