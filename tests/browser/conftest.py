@@ -31,11 +31,18 @@ CHROMIUM_FLAGS = [
 
 
 @pytest.fixture(scope="session")
-def demo() -> Iterator[Demo]:
+def demo_server() -> Iterator[Demo]:
     llm = fast_model()
     app = create_app(llm)
     with LiveServer(app) as server:
         yield Demo(app, server.url, llm)
+
+
+@pytest.fixture
+def demo(demo_server: Demo) -> Iterator[Demo]:
+    """The running demo; a model a test swaps in with ``demo.use()`` is swapped out afterwards."""
+    yield demo_server
+    demo_server.use(None)
 
 
 @pytest.fixture(scope="session")

@@ -6,24 +6,16 @@ htmx 4 page (``/htmx4``: the POST response is the stream).
 
 from __future__ import annotations
 
-import asyncio
-import math
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from chat_page import FIRST, SECOND, answer_text, ask, expected_answer, turn_state, wait_for_state, wait_until
 from demo_server import Demo, fast_model
 from playwright.sync_api import Page, Request
 
-from demo_app.retriever import Retriever, load_corpus
-from fastapi_fragments.adapters.embedded import EmbeddedLLM
-
 #: page path, and the part of the URL every stream request has.
 FRONTENDS = {"htmx2": ("/", "/chat/stream/"), "htmx4": ("/htmx4", "/htmx4/chat")}
-FIRST = "How do retries work when a job fails?"
-SECOND = "How do I rotate an API key?"
 
 #: Records, in the page, what each DOM change of the newest turn showed: were its sources in, how
 #: long was the answer. Observing in the page catches every frame, which polling could miss.
@@ -41,28 +33,9 @@ TIMELINE = """() => {
 }"""
 
 
-@pytest.fixture(autouse=True)
-def default_model(demo: Demo) -> Iterator[None]:
-    yield
-    demo.use(None)
-
-
 @pytest.fixture(params=sorted(FRONTENDS))
 def frontend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-def expected_answer(question: str) -> str:
-    """What the demo's model writes for a first question, computed apart from the app."""
-    documents = Retriever(load_corpus()).search(question)
-
-    async def collect() -> str:
-        llm = EmbeddedLLM(tokens_per_second=math.inf, first_token_delay=0)
-        return "".join([piece async for piece in llm.stream(question, documents=documents)])
-
-    # Playwright's sync API owns this thread's event loop; run ours beside it.
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, collect()).result()
 
 
 def open_chat(page: Page, demo: Demo, frontend: str) -> list[tuple[float, str]]:
@@ -76,36 +49,6 @@ def open_chat(page: Page, demo: Demo, frontend: str) -> list[tuple[float, str]]:
     page.goto(demo.url + FRONTENDS[frontend][0])
     page.evaluate(TIMELINE)
     return requests
-
-
-def ask(page: Page, question: str) -> None:
-    page.fill("#question", question)
-    page.press("#question", "Enter")
-
-
-def turn_state(page: Page, index: int) -> str:
-    return str(page.locator("#conversation .turn").nth(index).get_attribute("data-state"))
-
-
-def wait_for_state(page: Page, index: int, state: str, timeout: float = 15) -> None:
-    page.wait_for_function(
-        "([index, state]) => document.querySelectorAll('#conversation .turn')[index]?.dataset.state === state",
-        arg=[index, state],
-        timeout=timeout * 1000,
-    )
-
-
-def answer_text(page: Page, index: int) -> str:
-    texts = page.locator("#conversation .turn").nth(index).locator(".answer-text")
-    return texts.text_content() or "" if texts.count() else ""
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still waiting after {timeout} s for {what}")
-        time.sleep(0.05)
 
 
 def stream_requests(requests: list[tuple[float, str]], frontend: str) -> list[tuple[float, str]]:

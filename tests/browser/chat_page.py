@@ -1,0 +1,60 @@
+"""What the browser tests do on the chat page, and the answers they expect."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from playwright.sync_api import Page
+
+from demo_app.retriever import Retriever, load_corpus
+from fastapi_fragments.adapters.embedded import EmbeddedLLM
+
+FIRST = "How do retries work when a job fails?"
+SECOND = "How do I rotate an API key?"
+
+
+def expected_answer(question: str) -> str:
+    """What the demo's model writes for a first question, computed apart from the app."""
+    documents = Retriever(load_corpus()).search(question)
+
+    async def collect() -> str:
+        llm = EmbeddedLLM(tokens_per_second=math.inf, first_token_delay=0)
+        return "".join([piece async for piece in llm.stream(question, documents=documents)])
+
+    # Playwright's sync API owns this thread's event loop; run ours beside it.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, collect()).result()
+
+
+def ask(page: Page, question: str) -> None:
+    page.fill("#question", question)
+    page.press("#question", "Enter")
+
+
+def turn_state(page: Page, index: int) -> str:
+    return str(page.locator("#conversation .turn").nth(index).get_attribute("data-state"))
+
+
+def wait_for_state(page: Page, index: int, state: str, timeout: float = 15) -> None:
+    page.wait_for_function(
+        "([index, state]) => document.querySelectorAll('#conversation .turn')[index]?.dataset.state === state",
+        arg=[index, state],
+        timeout=timeout * 1000,
+    )
+
+
+def answer_text(page: Page, index: int) -> str:
+    texts = page.locator("#conversation .turn").nth(index).locator(".answer-text")
+    return texts.text_content() or "" if texts.count() else ""
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting after {timeout} s for {what}")
+        time.sleep(0.05)
