@@ -26,11 +26,14 @@ from ._llm import Document as Document
 from ._llm import LLMClient as LLMClient
 from ._llm import Message as Message
 from ._middleware import FragmentsMiddleware as FragmentsMiddleware
+from ._registry import StreamRegistry as StreamRegistry
 from ._response import FragmentStreamResponse as FragmentStreamResponse
 from ._response import StreamOptions as StreamOptions
 from ._sources import iter_text as iter_text
 from ._streams import stream_to_fragments as stream_to_fragments
 from ._streams import stream_with_sources as stream_with_sources
+from .stores import MemoryStore as MemoryStore
+from .stores import Store as Store
 
 __version__ = "0.1.0"
 
@@ -47,8 +50,11 @@ __all__ = [
     "HTMX2",
     "HTMX4",
     "LLMClient",
+    "MemoryStore",
     "Message",
+    "Store",
     "StreamOptions",
+    "StreamRegistry",
     "TemplateNotFoundError",
     "TokenSourceError",
     "__version__",

@@ -9,9 +9,11 @@ so with ``min_interval=0`` every step is rendered.
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
 import anyio
 
-__all__ = ("Handoff",)
+__all__ = ("Handoff", "steps")
 
 
 class Handoff:
@@ -74,3 +76,24 @@ class Handoff:
     def _signal_progress(self) -> None:
         progress, self._progress = self._progress, anyio.Event()
         progress.set()
+
+
+async def steps(handoff: Handoff, min_interval: float) -> AsyncGenerator[None, None]:
+    """Yield once per render the sender should make, at most once per ``min_interval`` seconds.
+
+    Each step has already been taken from ``handoff``; render the latest state on it. Returns
+    when the producer has closed the hand-off (the final render is the caller's).
+    """
+    next_at = 0.0
+    while True:
+        await handoff.wait()
+        if handoff.closed:
+            return
+        delay = next_at - anyio.current_time()
+        if delay > 0:
+            await anyio.sleep(delay)  # meanwhile the producer keeps merging tokens into the state
+            if handoff.closed:
+                return
+        handoff.take()
+        yield
+        next_at = anyio.current_time() + min_interval

@@ -17,8 +17,9 @@ from markupsafe import Markup
 from ._blocks import BlockRenderer
 from ._coalesce import Handoff
 from ._dialects import Dialect
+from ._exceptions import ConfigurationError
 from ._fragment import Fragment
-from ._sources import close_quietly
+from ._sources import close_quietly, iter_text
 from ._text import EscapedText
 from ._types import Templates
 
@@ -81,6 +82,35 @@ class TokenFeed:
         self._text = EscapedText()
         self._ids = _EventIds()
         self.interrupted = False
+
+    @classmethod
+    def for_block(
+        cls,
+        tokens: Any,
+        templates: Templates,
+        template_name: str,
+        block_name: str,
+        *,
+        context_key: str,
+        base_context: Mapping[str, Any],
+        error_block: str | None,
+    ) -> TokenFeed:
+        """Check and prime the response (and error) block, and wrap ``tokens`` with ``iter_text``.
+
+        :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before anything runs.
+        """
+        if not isinstance(context_key, str) or not context_key:
+            raise ConfigurationError(f"context_key must be a non-empty string, got {context_key!r}")
+        priming = {**base_context, context_key: "", "streaming": True, "interrupted": False}
+        renderer = BlockRenderer(templates, template_name, block_name, priming)
+        error_renderer = BlockRenderer(templates, template_name, error_block, priming) if error_block else None
+        return cls(
+            iter_text(tokens),
+            renderer,
+            context_key=context_key,
+            base_context=base_context,
+            error_renderer=error_renderer,
+        )
 
     async def run(self, handoff: Handoff) -> None:
         async for delta in self._tokens:

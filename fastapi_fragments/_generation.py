@@ -16,22 +16,20 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 from dataclasses import dataclass
 
 import anyio
 
-from ._coalesce import Handoff
+from ._coalesce import Handoff, steps
 from ._feeds import TokenFeed
-from ._response import FragmentStreamResponse
+from ._hooks import ErrorHook, call_hook
 from ._types import TextHook
 from .stores import Frame, Status, Store
 
 __all__ = ("ErrorHook", "Generation", "Limits")
 
 logger = logging.getLogger("fastapi_fragments")
-
-ErrorHook = Callable[[BaseException], Awaitable[None] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,20 +109,12 @@ class Generation:
         handoff = Handoff()
         async with anyio.create_task_group() as group:
             group.start_soon(self._pull, handoff)
-            next_at = 0.0
-            while True:
-                await handoff.wait()
-                if handoff.closed:
-                    break
-                delay = next_at - anyio.current_time()
-                if delay > 0:
-                    await anyio.sleep(delay)  # meanwhile the producer keeps merging tokens
-                handoff.take()
-                await self._feed.render(self, final=False)
-                if not await self._publish(store, limits, "running"):
-                    self._lost = True
-                    self._scope.cancel()
-                next_at = anyio.current_time() + limits.min_interval
+            async with aclosing(steps(handoff, limits.min_interval)) as ticks:
+                async for _ in ticks:
+                    await self._feed.render(self, final=False)
+                    if not await self._publish(store, limits, "running"):
+                        self._lost = True
+                        self._scope.cancel()
         self._status = "failed" if self._failure is not None else "done"
 
     async def _pull(self, handoff: Handoff) -> None:
@@ -180,9 +170,9 @@ class Generation:
         except Exception:
             logger.exception("publishing the final frame of stream %s failed", self.stream_id)
         if status == "done":
-            await FragmentStreamResponse._call_hook(self._on_complete, self._feed.final_text())
+            await call_hook(self._on_complete, self._feed.final_text())
         elif status == "failed" and self._failure is not None:
-            await FragmentStreamResponse._call_hook(self._on_error, self._failure)
+            await call_hook(self._on_error, self._failure)
 
     async def _render_error(self) -> None:
         try:

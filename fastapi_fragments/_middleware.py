@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import jinja2
 from starlette.datastructures import Headers
@@ -28,9 +29,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._blocks import environment_of
 from ._dialects import DialectName, detect_dialect
-from ._types import Templates
+from ._exceptions import ConfigurationError
+from ._types import Context, Templates
 
-__all__ = ("FragmentsMiddleware", "RequestDefaults", "current_defaults")
+__all__ = ("FragmentsMiddleware", "RequestDefaults", "current_defaults", "request_defaults")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,23 @@ class RequestDefaults:
 
 
 current_defaults: ContextVar[RequestDefaults | None] = ContextVar("fastapi_fragments_defaults", default=None)
+
+
+def request_defaults(templates: Templates | None, extra_context: Context | None) -> tuple[Templates, dict[str, Any]]:
+    """The templates to use and the base context (with ``request``) for a response built now.
+
+    :raises ConfigurationError: when there are no templates, neither given nor from the middleware.
+    """
+    defaults = current_defaults.get()
+    base = dict(extra_context or {})
+    if defaults is not None:
+        base.setdefault("request", defaults.request)
+        templates = templates if templates is not None else defaults.templates
+    if templates is None:
+        raise ConfigurationError(
+            "no templates: pass templates= (a Jinja2Templates or jinja2.Environment) or add FragmentsMiddleware"
+        )
+    return templates, base
 
 
 class FragmentsMiddleware:

@@ -38,8 +38,9 @@ from ._exceptions import ConfigurationError
 from ._feeds import TokenFeed
 from ._following import DEFAULT_NOTICES, follow_frames, last_event_id, owns
 from ._generation import ErrorHook, Generation, Limits
-from ._response import DEFAULT_MIN_INTERVAL, _defaults
-from ._sources import close_quietly, iter_text
+from ._middleware import request_defaults
+from ._response import DEFAULT_MIN_INTERVAL
+from ._sources import close_quietly
 from ._types import Context, Templates, TextHook, Tokens
 from .stores import MemoryStore, Store
 
@@ -157,15 +158,16 @@ class StreamRegistry:
         :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before anything starts.
         """
         group = self._running()
-        templates, base = _defaults(templates, extra_context)
+        templates, base = request_defaults(templates, extra_context)
         base["sources"] = list(sources or ())
-        priming = {**base, context_key: "", "streaming": True, "interrupted": False}
-        feed = TokenFeed(
-            iter_text(tokens),
-            BlockRenderer(templates, template_name, block_name, priming),
+        feed = TokenFeed.for_block(
+            tokens,
+            templates,
+            template_name,
+            block_name,
             context_key=context_key,
             base_context=base,
-            error_renderer=BlockRenderer(templates, template_name, error_block, priming) if error_block else None,
+            error_block=error_block,
         )
         sources_renderer = BlockRenderer(templates, template_name, sources_block, base) if sources_block else None
         sources_html = await sources_renderer.render_async(base) if sources_renderer else None

@@ -17,9 +17,9 @@ each on purpose:
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import aclosing
 from typing import Any, TypedDict, Unpack, cast
 
 import anyio
@@ -29,13 +29,13 @@ from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope, Send
 
 from ._blocks import BlockRenderer
-from ._coalesce import Handoff
+from ._coalesce import Handoff, steps
 from ._dialects import HTMX2, HTMX4, Datastar, Dialect, DialectName, detect_dialect, resolve_dialect
 from ._exceptions import ConfigurationError
 from ._feeds import Feed, FragmentFeed, TokenFeed
 from ._fragment import Fragment
-from ._middleware import current_defaults
-from ._sources import iter_text
+from ._hooks import ErrorHook, call_hook
+from ._middleware import request_defaults
 from ._types import Context, Templates, TextHook, Tokens
 
 __all__ = ("DEFAULT_MIN_INTERVAL", "FragmentStreamResponse", "SSEOptions", "StreamOptions")
@@ -44,9 +44,6 @@ logger = logging.getLogger("fastapi_fragments")
 
 #: About one display frame at 60 Hz: re-rendering more often is invisible, less often feels laggy.
 DEFAULT_MIN_INTERVAL = 0.016
-
-#: How long a hook (``on_complete``...) may run after the client has gone (seconds).
-HOOK_TIMEOUT = 10.0
 
 
 class SSEOptions(TypedDict, total=False):
@@ -75,7 +72,7 @@ class StreamOptions(SSEOptions, total=False):
         FragmentStreamResponse(tokens, "chat.html", "answer", **options)
     """
 
-    on_error: Callable[[BaseException], Awaitable[None] | None]
+    on_error: ErrorHook
     on_disconnect: TextHook
     dialect: Dialect | DialectName
     fragment_event: str
@@ -150,22 +147,19 @@ class FragmentStreamResponse(EventSourceResponse):
         on_complete: TextHook | None = None,
         **options: Unpack[StreamOptions],
     ) -> None:
-        if not isinstance(context_key, str) or not context_key:
-            raise ConfigurationError(f"context_key must be a non-empty string, got {context_key!r}")
-        templates, base = _defaults(templates, extra_context)
+        templates, base = request_defaults(templates, extra_context)
         base["sources"] = list(sources or ())
-        priming = {**base, context_key: "", "streaming": True, "interrupted": False}
-        renderer = BlockRenderer(templates, template_name, block_name, priming)
-        error_renderer = BlockRenderer(templates, template_name, error_block, priming) if error_block else None
-        self._sources_renderer = BlockRenderer(templates, template_name, sources_block, base) if sources_block else None
-        self._sources_context = base
-        feed = TokenFeed(
-            iter_text(tokens),
-            renderer,
+        feed = TokenFeed.for_block(
+            tokens,
+            templates,
+            template_name,
+            block_name,
             context_key=context_key,
             base_context=base,
-            error_renderer=error_renderer,
+            error_block=error_block,
         )
+        self._sources_renderer = BlockRenderer(templates, template_name, sources_block, base) if sources_block else None
+        self._sources_context = base
         self._setup(feed, min_interval, on_complete, options)
 
     @classmethod
@@ -193,7 +187,7 @@ class FragmentStreamResponse(EventSourceResponse):
             fragments = stream_with_sources(tokens, "chat.html", sources_block="sources", sources=docs)
             return FragmentStreamResponse.from_fragments(fragments, sources_block="sources")
         """
-        templates, _ = _defaults(templates, None)
+        templates, _ = request_defaults(templates, None)
         self = cls.__new__(cls)
         self._sources_renderer = None
         self._sources_context = {}
@@ -296,37 +290,27 @@ class FragmentStreamResponse(EventSourceResponse):
             for frame in await self._last_frames(dialect):
                 yield frame
             if self._feed.interrupted:  # server shutdown cut the answer short: not a normal finish
-                await self._call_hook(self._on_disconnect, self._feed.final_text())
+                await call_hook(self._on_disconnect, self._feed.final_text())
             elif self._failure is None:
-                await self._call_hook(self._on_complete, self._feed.final_text())
+                await call_hook(self._on_complete, self._feed.final_text())
             completed = True
             done = dialect.done()
             if done:
                 yield done
         finally:
             if not completed:
-                await self._call_hook(self._on_disconnect, self._feed.final_text())
+                await call_hook(self._on_disconnect, self._feed.final_text())
 
     async def _coalesced(self, handoff: Handoff, dialect: Dialect) -> AsyncIterator[bytes]:
-        next_at = 0.0
-        while True:
-            await handoff.wait()
-            if handoff.closed:
-                return
-            delay = next_at - anyio.current_time()
-            if delay > 0:
-                await anyio.sleep(delay)  # meanwhile the producer keeps merging tokens into the state
-                if handoff.closed:
+        async with aclosing(steps(handoff, self._min_interval)) as ticks:
+            async for _ in ticks:
+                try:
+                    frames = await self._feed.render(dialect, final=False)
+                except Exception as exc:
+                    self._failure = exc
                     return
-            handoff.take()
-            try:
-                frames = await self._feed.render(dialect, final=False)
-            except Exception as exc:
-                self._failure = exc
-                return
-            for frame in frames:
-                yield frame
-            next_at = anyio.current_time() + self._min_interval
+                for frame in frames:
+                    yield frame
 
     async def _last_frames(self, dialect: Dialect) -> list[bytes]:
         if self._failure is None:
@@ -336,36 +320,9 @@ class FragmentStreamResponse(EventSourceResponse):
                 self._failure = exc
         logger.error("the stream failed; sending the error fragment", exc_info=self._failure)
         if self._on_error is not None:
-            await self._call_hook(self._on_error, self._failure)
+            await call_hook(self._on_error, self._failure)
         try:
             return await self._feed.render_error(dialect)
         except Exception:
             logger.exception("rendering the error block failed too; sending the built-in message")
             return await self._feed.render_error(dialect, builtin=True)
-
-    @staticmethod
-    async def _call_hook(hook: Callable[[Any], Awaitable[None] | None] | None, argument: Any) -> None:
-        """Run a user hook to the end even if the client has gone; log (never send) its errors."""
-        if hook is None:
-            return
-        with anyio.move_on_after(HOOK_TIMEOUT, shield=True):
-            try:
-                result = hook(argument)
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:
-                logger.exception("the %s hook failed", getattr(hook, "__name__", "stream"))
-
-
-def _defaults(templates: Templates | None, extra_context: Context | None) -> tuple[Templates, dict[str, Any]]:
-    """Fill in the templates and ``request`` that ``FragmentsMiddleware`` provides."""
-    defaults = current_defaults.get()
-    base = dict(extra_context or {})
-    if defaults is not None:
-        base.setdefault("request", defaults.request)
-        templates = templates if templates is not None else defaults.templates
-    if templates is None:
-        raise ConfigurationError(
-            "no templates: pass templates= (a Jinja2Templates or jinja2.Environment) or add FragmentsMiddleware"
-        )
-    return templates, base

@@ -1,0 +1,37 @@
+"""Calling the user's hooks (``on_complete``, ``on_error``, ``on_disconnect``) safely."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeAlias
+
+import anyio
+
+__all__ = ("HOOK_TIMEOUT", "ErrorHook", "call_hook")
+
+logger = logging.getLogger("fastapi_fragments")
+
+#: How long a hook may run, even after the client has gone (seconds).
+HOOK_TIMEOUT = 10.0
+
+#: A hook called with the exception that ended a stream; sync or async.
+ErrorHook: TypeAlias = Callable[[BaseException], Awaitable[None] | None]
+
+
+async def call_hook(hook: Callable[[Any], Awaitable[None] | None] | None, argument: Any) -> None:
+    """Run ``hook(argument)`` to the end even if the caller is being cancelled; log, never raise.
+
+    A hook saves a chat message or records a failure: it must not be cut off by the client
+    leaving, and its errors belong in the server log, not in the page.
+    """
+    if hook is None:
+        return
+    with anyio.move_on_after(HOOK_TIMEOUT, shield=True):
+        try:
+            result = hook(argument)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            logger.exception("the %s hook failed", getattr(hook, "__name__", "stream"))
