@@ -1,0 +1,201 @@
+"""Streaming markdown: render each finished top-level block once, re-render only the unfinished tail.
+
+Model output is untrusted, so the rendered HTML is always sanitized (nh3) after markdown-it-py
+has rendered it with raw HTML off: neither ``<script>`` nor a ``javascript:`` URL survives.
+
+How a block is known to be finished, without rescanning the text: CommonMark decides where a
+block starts from the line it starts on (and, for a table, from the line after it too). So once
+the parse of the unfinished tail shows block *k+1* starting on a complete line *L* (a newline
+follows it; if *L* has a ``|``, line *L+1* must be complete as well), nothing appended later can
+move that boundary: blocks up to *k* are final. They are rendered once, sanitized, kept, and cut off the tail, so
+each step parses only the tail and the whole answer costs O(n) apart from the tail block.
+
+Deliberate divergence from plain CommonMark: link reference definitions (``[x]: /url``) are
+turned off, because a definition arriving at the end would change links in blocks already sent.
+They render as the literal text they are. With that, the concatenated parts always equal
+:func:`render_markdown` of the whole text (property-tested over arbitrary token splits).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+try:
+    import nh3
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the installed extras
+    raise ModuleNotFoundError(
+        f"markdown rendering needs {exc.name!r}: pip install 'fastapi-fragments[markdown]'"
+    ) from exc
+
+__all__ = ("MarkdownRenderer", "MarkdownStep", "StreamingMarkdown", "render_markdown")
+
+#: Everything markdown-it emits with raw HTML off, and nothing else.
+_TAGS = {
+    "a", "blockquote", "br", "code", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "img", "li", "ol", "p",
+    "pre", "s", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start"},
+    "code": {"class"},  # language-xyz from a fence's info string; a class cannot run anything
+    "th": {"style"},
+    "td": {"style"},
+}
+
+
+class MarkdownRenderer:
+    """A configured markdown-it-py parser and nh3 sanitizer; build once, share between streams.
+
+    Example::
+
+        renderer = MarkdownRenderer()
+        renderer.render("*hi* <script>")  # '<p><em>hi</em> &lt;script&gt;</p>\\n'
+    """
+
+    __slots__ = ("_clean", "_parser")
+
+    def __init__(self) -> None:
+        parser = MarkdownIt("commonmark", {"html": False})
+        parser.enable(["table", "strikethrough"])
+        parser.disable(["reference", "html_block", "html_inline"])
+        self._parser = parser
+        cleaner = nh3.Cleaner(tags=_TAGS, attributes=_ATTRIBUTES, filter_style_properties={"text-align"})
+        self._clean = cleaner.clean
+
+    def parse(self, source: str) -> list[Token]:
+        """Parse ``source`` into markdown-it block tokens."""
+        return self._parser.parse(source)
+
+    def render_tokens(self, tokens: list[Token]) -> str:
+        """Render a run of whole top-level blocks to sanitized HTML."""
+        if not tokens:
+            return ""
+        return self._clean(self._parser.renderer.render(tokens, self._parser.options, {}))
+
+    def render(self, source: str) -> str:
+        """Render a whole markdown text to sanitized HTML."""
+        return self.render_tokens(self.parse(source))
+
+
+@functools.cache
+def _default_renderer() -> MarkdownRenderer:
+    # Building the parser costs ~170 µs; a stream must not pay that. The renderer is never mutated.
+    return MarkdownRenderer()
+
+
+def render_markdown(text: str) -> str:
+    """Render ``text`` in one go, exactly as :class:`StreamingMarkdown` renders it piece by piece.
+
+    Example::
+
+        render_markdown("# Title\\n\\n[x](javascript:alert(1))")
+        # '<h1>Title</h1>\\n<p>[x](javascript:alert(1))</p>\\n'
+    """
+    return _default_renderer().render(_normalize_newlines(text))
+
+
+@dataclass(frozen=True, slots=True)
+class MarkdownStep:
+    """What changed since the previous step: ``blocks`` to append once, ``tail`` to replace the old tail."""
+
+    blocks: str
+    tail: str
+
+
+class StreamingMarkdown:
+    """Sans-I/O streaming markdown: ``feed`` text deltas, take a :class:`MarkdownStep` whenever ready.
+
+    After the last delta, ``finish()`` returns every remaining block with an empty tail, and
+    the concatenation of all ``blocks`` equals ``render_markdown(full_text)``.
+
+    Example::
+
+        md = StreamingMarkdown()
+        md.feed("# Title\\n\\nFirst para")
+        md.snapshot()   # MarkdownStep(blocks='', tail='<h1>Title</h1>\\n<p>First para</p>\\n')
+        md.feed("graph.\\n\\nSecond\\n")
+        md.snapshot()   # MarkdownStep(blocks='<h1>Title</h1>\\n<p>First paragraph.</p>\\n', tail='<p>Second</p>\\n')
+        md.finish()     # MarkdownStep(blocks='<p>Second</p>\\n', tail='')
+    """
+
+    __slots__ = ("_done", "_pending_cr", "_renderer", "_source", "_tail_html")
+
+    def __init__(self, renderer: MarkdownRenderer | None = None) -> None:
+        self._renderer = renderer or _default_renderer()
+        self._source = ""  # the unfinished tail of the text, newlines normalised to LF
+        self._done: list[str] = []  # sanitized HTML of the finished blocks, in order
+        self._tail_html = ""
+        self._pending_cr = False
+
+    def feed(self, delta: str) -> None:
+        """Add one text delta (CR and CRLF count as LF, also when a CRLF is split between deltas)."""
+        if self._pending_cr and delta.startswith("\n"):
+            delta = delta[1:]
+        self._pending_cr = delta.endswith("\r")
+        self._source += _normalize_newlines(delta)
+
+    def snapshot(self) -> MarkdownStep:
+        """Render what changed: newly finished blocks (once) and the current tail."""
+        tokens = self._renderer.parse(self._source)
+        cut = _finished_prefix(tokens, self._source)
+        blocks = ""
+        if cut is not None:
+            index, offset = cut
+            blocks = self._renderer.render_tokens(tokens[:index])
+            self._done.append(blocks)
+            self._source = self._source[offset:]
+            tokens = tokens[index:]
+        self._tail_html = self._renderer.render_tokens(tokens)
+        return MarkdownStep(blocks, self._tail_html)
+
+    def finish(self) -> MarkdownStep:
+        """The text is complete: every remaining block is finished, the tail becomes empty."""
+        blocks = self._renderer.render(self._source)
+        self._done.append(blocks)
+        self._source = self._tail_html = ""
+        return MarkdownStep(blocks, "")
+
+    def html(self) -> str:
+        """All HTML of the last step: finished blocks followed by the tail."""
+        done = "".join(self._done)
+        self._done = [done]  # later joins start from one piece, not from every block again
+        return done + self._tail_html
+
+
+def _finished_prefix(tokens: list[Token], source: str) -> tuple[int, int] | None:
+    """``(token index, offset in source)`` where the provably finished blocks end, or None.
+
+    A top-level block is finished once the next one starts on a complete line ``L``. Only a
+    table looks further: a line with a ``|`` starts one if the next line is a delimiter row,
+    so such an ``L`` counts only once line ``L + 1`` is complete too.
+    """
+    complete_lines = source.count("\n")
+    starts = [
+        (index, token.map[0])
+        for index, token in enumerate(tokens)
+        if token.level == 0 and token.nesting != -1 and token.map is not None and token.map[0] < complete_lines
+    ][1:]  # the first block has nothing before it to finish
+    while starts:
+        index, line = starts.pop()
+        offset = _line_offset(source, line)
+        if line + 1 < complete_lines or "|" not in source[offset : source.index("\n", offset)]:
+            return index, offset
+    return None
+
+
+def _line_offset(source: str, line: int) -> int:
+    """The offset of the start of ``line`` (0-based) in ``source``."""
+    offset = 0
+    for _ in range(line):
+        offset = source.index("\n", offset) + 1
+    return offset
+
+
+def _normalize_newlines(text: str) -> str:
+    if "\r" in text:
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text

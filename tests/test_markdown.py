@@ -1,0 +1,189 @@
+"""Streaming markdown: sanitized output, finished blocks rendered once, and the same HTML as a one-shot render."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markdown_it.token import Token
+
+from fastapi_fragments._markdown import MarkdownRenderer, MarkdownStep, StreamingMarkdown, render_markdown
+
+# Lines chosen to hit the constructs whose boundaries are subtle: setext underlines, tables (whose
+# header needs the next line), lists (tight vs loose), fences, indented code, lazy continuation.
+_LINES = [
+    "",
+    "",
+    "Plain paragraph text.",
+    "more *emphasis* and `code` and ~~gone~~",
+    "# Heading",
+    "#no-heading",
+    "## Sub heading ##",
+    "- item",
+    "- ",
+    "* star item",
+    "1. first",
+    "2) second",
+    "  indented continuation",
+    "    indented code",
+    "```",
+    "```python",
+    "~~~",
+    "> quote",
+    ">",
+    "| a | b |",
+    "|---|:-:|",
+    "a|b",
+    "-|-",
+    "---",
+    "===",
+    "***",
+    "- - -",
+    "\tx",
+    "[ref]: /url",
+    "[link](http://example.com/a?b=1&c=2)",
+    "<script>alert(1)</script>",
+    "<a href='javascript:alert(1)'>x</a>",
+    "[evil](javascript:alert(1))",
+    "![img](javascript:alert(1))",
+    "<div onclick=alert(1)>raw</div>",
+    "&amp; &lt; &#0; \x00 \u2028",
+]
+
+_markdownish = st.lists(
+    st.one_of(st.sampled_from(_LINES), st.text(alphabet="ab |-*#>`1.=\t:[]()!\\_~<", max_size=12)),
+    max_size=14,
+).flatmap(
+    lambda lines: st.lists(st.sampled_from(["\n", "\n", "\r\n", "\r"]), min_size=len(lines), max_size=len(lines)).map(
+        lambda ends: "".join(line + end for line, end in zip(lines, ends, strict=True))
+    )
+) | st.text(max_size=60)
+
+
+@st.composite
+def _split(draw: st.DrawFn, text: str) -> list[str]:
+    """Split ``text`` into consecutive deltas at arbitrary points (a CRLF may be split too)."""
+    cuts = sorted(draw(st.sets(st.integers(min_value=1, max_value=max(len(text) - 1, 1)), max_size=len(text))))
+    bounds = [0, *[cut for cut in cuts if cut < len(text)], len(text)]
+    return [text[start:end] for start, end in itertools.pairwise(bounds)]
+
+
+_texts_and_splits = _markdownish.flatmap(lambda text: st.tuples(st.just(text), _split(text)))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_texts_and_splits, st.data())
+def test_streamed_parts_equal_a_one_shot_render(text_and_deltas: tuple[str, list[str]], data: st.DataObject) -> None:
+    text, deltas = text_and_deltas
+    md = StreamingMarkdown()
+    appended: list[str] = []
+    fed = ""
+    for delta in deltas:
+        md.feed(delta)
+        fed += delta
+        if data.draw(st.booleans(), label="snapshot now"):
+            step = md.snapshot()
+            appended.append(step.blocks)
+            # At every step, finished blocks + tail are exactly the one-shot render of the text so far.
+            assert "".join(appended) + step.tail == render_markdown(fed)
+            assert md.html() == render_markdown(fed)
+    last = md.finish()
+    appended.append(last.blocks)
+    assert last.tail == ""
+    assert "".join(appended) == render_markdown(text)
+
+
+def test_steps_append_finished_blocks_once_and_replace_the_tail() -> None:
+    md = StreamingMarkdown()
+    md.feed("# Title\n\nFirst para")
+    assert md.snapshot() == MarkdownStep("", "<h1>Title</h1>\n<p>First para</p>\n")
+    md.feed("graph.\n\nSecond")
+    assert md.snapshot() == MarkdownStep("<h1>Title</h1>\n", "<p>First paragraph.</p>\n<p>Second</p>\n")
+    md.feed(" paragraph.\n\n- item")
+    # "- item" is not a complete line yet: more text could still change what it starts.
+    assert md.snapshot() == MarkdownStep(
+        "<p>First paragraph.</p>\n", "<p>Second paragraph.</p>\n<ul>\n<li>item</li>\n</ul>\n"
+    )
+    md.feed("\n")
+    assert md.snapshot() == MarkdownStep("<p>Second paragraph.</p>\n", "<ul>\n<li>item</li>\n</ul>\n")
+    assert md.finish() == MarkdownStep("<ul>\n<li>item</li>\n</ul>\n", "")
+
+
+def test_a_table_header_waits_for_its_delimiter_row() -> None:
+    md = StreamingMarkdown()
+    md.feed("intro\n| a | b |\n|--")
+    # "| a | b |" may still turn into a table that interrupts the paragraph: nothing is final yet.
+    assert md.snapshot().blocks == ""
+    md.feed("-|---|\n| 1 | 2 |\n")
+    step = md.snapshot()
+    assert step.blocks == "<p>intro</p>\n"
+    assert step.tail.startswith("<table>")
+
+
+def test_model_html_and_script_urls_never_survive() -> None:
+    html = render_markdown(
+        "<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[a](javascript:alert(1)) "
+        "[b](JaVaScRiPt:alert(1)) ![c](javascript:alert(1)) <a href='javascript:alert(1)'>d</a>\n\n"
+        "[e](data:text/html;base64,PHNjcmlwdD4=) [f](vbscript:x)"
+    )
+    assert "<script" not in html
+    assert "<img src=x" not in html
+    assert 'href="javascript' not in html.lower()
+    assert 'src="javascript' not in html.lower()
+    assert 'href="data:' not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_safe_markdown_renders_fully() -> None:
+    html = render_markdown(
+        "## Steps\n\n1. one\n2. **two**\n\n| left | right |\n|:--|--:|\n| 1 | 2 |\n\n"
+        "```python\nprint('<hi>')\n```\n\n[docs](https://example.com) ![alt](https://example.com/i.png)\n"
+    )
+    assert "<h2>Steps</h2>" in html
+    assert "<ol>\n<li>one</li>\n<li><strong>two</strong></li>\n</ol>" in html
+    assert '<th style="text-align:left">left</th>' in html
+    assert "<pre><code class=\"language-python\">print('&lt;hi&gt;')\n</code></pre>" in html
+    assert '<a href="https://example.com" rel="noopener noreferrer">docs</a>' in html
+    assert '<img src="https://example.com/i.png" alt="alt">' in html
+
+
+def test_reference_definitions_stay_literal_text() -> None:
+    # A definition arriving late would change links already sent, so references are off.
+    assert render_markdown("[x]\n\n[x]: https://example.com\n") == "<p>[x]</p>\n<p>[x]: https://example.com</p>\n"
+
+
+class _CountingRenderer(MarkdownRenderer):
+    """A real renderer that also counts how many characters it was asked to parse."""
+
+    __slots__ = ("parsed",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parsed = 0
+
+    def parse(self, source: str) -> list[Token]:
+        self.parsed += len(source)
+        return super().parse(source)
+
+
+def test_each_step_parses_only_the_unfinished_tail() -> None:
+    paragraph = "A sentence of model output that runs on for a while. " * 4 + "\n\n"
+    text = paragraph * 100
+    renderer = _CountingRenderer()
+    md = StreamingMarkdown(renderer)
+    appended = []
+    for start in range(0, len(text), 4):
+        md.feed(text[start : start + 4])
+        appended.append(md.snapshot().blocks)
+    steps = len(appended)
+    assert "".join(appended) + md.finish().blocks == render_markdown(text)
+    # Rescanning would parse ~len(text)**2 / 8 characters; the tail is never more than two paragraphs.
+    assert renderer.parsed <= steps * 2 * len(paragraph)
+
+
+def test_split_crlf_counts_as_one_newline() -> None:
+    md = StreamingMarkdown()
+    for delta in ["para one\r", "\n\r", "\npara two\r", "\n"]:
+        md.feed(delta)
+    assert md.html() + md.finish().blocks == render_markdown("para one\n\npara two\n")
