@@ -2,9 +2,11 @@
 
 Two pages speak to the same model through FastAPI ``Depends(get_llm)``:
 
-- ``/``: htmx 2 + htmx-ext-sse. The form POSTs the question and gets a turn scaffold whose
-  ``sse-connect`` GETs ``/chat/stream/{id}`` (a one-time id; the question stays server-side).
-  Stop POSTs ``/chat/stop/{id}``.
+- ``/``: htmx 2 + htmx-ext-sse. The form POSTs the question; the library's ``StreamRegistry``
+  starts generating in the background and returns the turn scaffold, whose ``sse-connect``
+  follows ``/chat/stream/{id}`` (an unguessable id bound to the session; the question never
+  travels in a URL, and a reconnect resumes instead of asking the model again). Stop POSTs
+  ``/chat/stop/{id}``.
 - ``/htmx4``: htmx 4 + hx-sse. The form's POST response *is* the stream; Stop aborts it, and
   the disconnect closes the model's stream.
 
@@ -14,8 +16,8 @@ another one); override ``get_llm`` in ``app.dependency_overrides`` to swap it pe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import aclosing, asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,11 +26,11 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from fastapi_fragments import Fragment, FragmentsMiddleware, FragmentStreamResponse, LLMClient, iter_text
+from fastapi_fragments import Fragment, FragmentsMiddleware, FragmentStreamResponse, LLMClient, StreamRegistry
 from fastapi_fragments.adapters.embedded import EmbeddedLLM
 
 from .retriever import Retriever, load_corpus
-from .streams import TURN_ID, Conversations, PendingStreams, Turn, new_turn_id
+from .sessions import TURN_ID, Conversations, Turn, new_turn_id
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "kestrel_demo_session"
@@ -67,6 +69,21 @@ def _snippet(text: str, limit: int = 140) -> str:
 templates.env.filters["snippet"] = _snippet
 
 
+def _state_line(state: str, text: str) -> str:
+    return f'<p class="turn-state" data-state="{state}">{text}</p>'
+
+
+#: What the registry appends to an answer that did not end normally, in the page's own state markup.
+NOTICES = {
+    "stopped": _state_line("stopped", "Stopped"),
+    "timeout": _state_line("stopped", "Cut short: the answer took too long"),
+    "abandoned": _state_line("stopped", "Cancelled: nobody was reading it"),
+    "interrupted": _state_line("failed", "Interrupted. Please ask again."),
+    "unknown": _state_line("expired", "This answer is no longer available. Please ask again."),
+    "busy": '<p class="notice" role="alert">Too many answers are being written for you. Wait for one to finish.</p>',
+}
+
+
 def get_llm(request: Request) -> LLMClient:
     """The model every chat route uses; replace it with ``app.dependency_overrides[get_llm]``."""
     llm: LLMClient = request.app.state.llm
@@ -78,8 +95,8 @@ def get_retriever(request: Request) -> Retriever:
     return retriever
 
 
-def _state(request: Request) -> tuple[Conversations, PendingStreams]:
-    return request.app.state.conversations, request.app.state.streams
+def _state(request: Request) -> tuple[Conversations, StreamRegistry]:
+    return request.app.state.conversations, request.app.state.registry
 
 
 def _session(request: Request) -> tuple[str, bool]:
@@ -95,41 +112,23 @@ def _set_session(response: Response, session: str) -> None:
     response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="strict")
 
 
-async def _until_stopped(tokens: AsyncIterator[str], turn: Turn, on_close: Callable[[], None]) -> AsyncIterator[str]:
-    """Pass tokens through until the Stop button flips ``turn.stopped``, then close the model's stream."""
-    try:
-        async with aclosing(iter_text(tokens)) as text:
-            async for token in text:
-                yield token
-                if turn.stopped:
-                    return
-    finally:
-        on_close()
+def _answer_options(request: Request, session: str, turn: Turn, *, registry: bool) -> dict[str, Any]:
+    """What both frontends pass to the library: the blocks, the sources first, and remembering the exchange.
 
-
-def _answer(
-    request: Request, llm: LLMClient, session: str, turn: Turn, on_close: Callable[[], None], **wire: Any
-) -> FragmentStreamResponse:
-    """Stream the answer to ``turn``: its sources first, then the text; remember the exchange at the end."""
+    ``registry`` tells the template that the registry appends the reason an answer ended early (``NOTICES``).
+    """
     conversations, _ = _state(request)
 
     def remember(text: str) -> None:
         conversations.record(session, turn.question, text)
 
-    tokens = llm.stream(turn.question, history=turn.history, documents=turn.documents)
-    return FragmentStreamResponse(
-        _until_stopped(tokens, turn, on_close),
-        "answer.html",
-        "response",
-        sources_block="sources",
-        sources=turn.documents,
-        error_block="failed",
-        extra_context={"turn": turn},
-        min_interval=0.05,
-        on_complete=remember,
-        on_disconnect=remember,
-        **wire,
-    )
+    return {
+        "sources_block": "sources",
+        "sources": turn.documents,
+        "error_block": "failed",
+        "extra_context": {"turn": turn, "registry": registry},
+        "on_complete": remember,
+    }
 
 
 def _page(request: Request, frontend: str) -> HTMLResponse:
@@ -155,19 +154,19 @@ async def htmx4_page(request: Request) -> HTMLResponse:
 async def ask(
     request: Request,
     question: Annotated[str, Form()],
+    llm: Annotated[LLMClient, Depends(get_llm)],
     retriever: Annotated[Retriever, Depends(get_retriever)],
-) -> HTMLResponse:
-    """htmx 2: keep the question server-side and answer with the turn that will stream it."""
+) -> Response:
+    """htmx 2: start the answer in the background and return the turn that follows it."""
     question = question.strip()
     if not question or len(question) > MAX_QUESTION:
         return _notice()
     session, new = _session(request)
-    conversations, streams = _state(request)
+    conversations, registry = _state(request)
     turn = Turn(new_turn_id(), question, retriever.search(question), conversations.history(session))
-    stream_id = streams.create(session, turn)
-    turn.stream_url = request.url_for("stream_answer", stream_id=stream_id).path
-    turn.stop_url = request.url_for("stop_answer", stream_id=stream_id).path
-    response = HTMLResponse(await Fragment("answer.html", "turn", turn=turn).render_async(templates))
+    tokens = llm.stream(turn.question, history=turn.history, documents=turn.documents)
+    options = _answer_options(request, session, turn, registry=True)
+    response = await registry.start(request, tokens, "answer.html", scaffold_block="turn", owner=session, **options)
     if new:
         _set_session(response, session)
     return response
@@ -179,26 +178,17 @@ def _notice() -> HTMLResponse:
 
 
 @router.get("/chat/stream/{stream_id}")
-async def stream_answer(
-    request: Request, stream_id: str, llm: Annotated[LLMClient, Depends(get_llm)]
-) -> FragmentStreamResponse:
-    """htmx 2: the stream for a one-time id. Unknown or used ids get a polite ``done`` (never a 4xx:
-    htmx-ext-sse would retry it forever), and so does a native reconnect after the end."""
-    session = request.cookies.get(SESSION_COOKIE)
-    _, streams = _state(request)
-    turn = streams.claim(stream_id, session)
-    if turn is None or session is None:
-        expired = Turn(id="", question="", expired=True)
-        return FragmentStreamResponse([], "answer.html", "response", extra_context={"turn": expired}, dialect="htmx2")
-    return _answer(request, llm, session, turn, lambda: streams.finish(stream_id), dialect="htmx2")
+async def stream_answer(request: Request, stream_id: str) -> Response:
+    """htmx 2: follow an answer from its latest frame; unknown ids get a polite 200 and ``done``."""
+    _, registry = _state(request)
+    return registry.follow(request, stream_id, owner=request.cookies.get(SESSION_COOKIE), dialect="htmx2")
 
 
 @router.post("/chat/stop/{stream_id}", status_code=204)
 async def stop_answer(request: Request, stream_id: str) -> Response:
-    """htmx 2: end a generation; its stream then sends the partial answer marked Stopped, and ``done``."""
-    _, streams = _state(request)
-    streams.stop(stream_id, request.cookies.get(SESSION_COOKIE))
-    return Response(status_code=204)
+    """htmx 2: end a generation; its followers get the partial answer marked Stopped, then ``done``."""
+    _, registry = _state(request)
+    return await registry.stop(request, stream_id, owner=request.cookies.get(SESSION_COOKIE))
 
 
 @router.post("/htmx4/chat")
@@ -218,8 +208,17 @@ async def ask_htmx4(
     session, new = _session(request)
     conversations, _ = _state(request)
     current = Turn(turn, question, retriever.search(question), conversations.history(session))
-    targets = {"target": f"#answer-{turn}", "sources_target": f"#sources-{turn}"}
-    stream = _answer(request, llm, session, current, lambda: None, dialect="htmx4", **targets)
+    tokens = llm.stream(question, history=current.history, documents=current.documents)
+    options = _answer_options(request, session, current, registry=False)
+    stream = FragmentStreamResponse(
+        tokens,
+        "answer.html",
+        dialect="htmx4",
+        target=f"#answer-{turn}",
+        sources_target=f"#sources-{turn}",
+        min_interval=0.05,
+        **options,
+    )
     if new:
         _set_session(stream, session)
     return stream
@@ -246,9 +245,13 @@ def create_app(llm: LLMClient | None = None) -> FastAPI:
         app.state.llm = llm if llm is not None else EmbeddedLLM()
         app.state.retriever = Retriever(load_corpus())
         app.state.conversations = Conversations()
-        app.state.streams = PendingStreams()
+        registry = StreamRegistry(
+            min_interval=0.05, notices=NOTICES, stream_route="stream_answer", stop_route="stop_answer"
+        )
+        app.state.registry = registry
         try:
-            yield
+            async with registry:
+                yield
         finally:
             await app.state.llm.aclose()
 

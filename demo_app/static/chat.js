@@ -16,7 +16,8 @@
   // The answer's aria-busy stays true while it streams so screen readers announce it once,
   // complete, instead of at every re-render.
   function sync(turn) {
-    const state = turn.querySelector(".answer .turn-state")?.dataset.state || "busy";
+    const lines = turn.querySelectorAll(".answer .turn-state"); // an appended notice comes last and wins
+    const state = lines.length ? lines[lines.length - 1].dataset.state : "busy";
     turn.dataset.state = state;
     turn.querySelector(".answer")?.setAttribute("aria-busy", String(state === "busy"));
   }

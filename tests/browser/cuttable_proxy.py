@@ -1,0 +1,96 @@
+"""A TCP proxy on 127.0.0.1 whose connections a test can cut, to play a network drop for the browser.
+
+Playwright's offline emulation does not break a response that is already streaming, so the
+browser is pointed at this proxy instead, and ``cut()`` resets every open connection (and
+refuses new ones) until ``restore()``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from types import TracebackType
+
+
+class CuttableProxy:
+    """Forward ``127.0.0.1:<port>`` to ``target``; ``cut()`` drops everything until ``restore()``.
+
+    Example::
+
+        with CuttableProxy(server_port) as proxy:
+            page.goto(f"http://127.0.0.1:{proxy.port}/")
+            proxy.cut()
+            proxy.restore()
+    """
+
+    def __init__(self, target_port: int) -> None:
+        self._target = ("127.0.0.1", target_port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+        self._down = False
+        self._threads = [threading.Thread(target=self._accept, name="proxy-accept", daemon=True)]
+        self._threads[0].start()
+
+    def __enter__(self) -> CuttableProxy:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self._listener.close()
+        self.cut()
+        for thread in self._threads:
+            thread.join(5)
+
+    def cut(self) -> None:
+        """Reset every open connection and refuse new ones."""
+        with self._lock:
+            self._down = True
+            doomed, self._open = self._open, set()
+        for sock in doomed:
+            _close(sock)
+
+    def restore(self) -> None:
+        """Accept connections again."""
+        with self._lock:
+            self._down = False
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return  # the listener was closed
+            with self._lock:
+                down = self._down
+            if down:
+                _close(client)
+                continue
+            upstream = socket.create_connection(self._target)
+            with self._lock:
+                self._open |= {client, upstream}
+            for source, sink in ((client, upstream), (upstream, client)):
+                thread = threading.Thread(target=self._pipe, args=(source, sink), name="proxy-pipe", daemon=True)
+                self._threads.append(thread)
+                thread.start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass  # cut, or the other side went away
+        finally:
+            with self._lock:
+                self._open -= {source, sink}
+            _close(source)
+            _close(sink)
+
+
+def _close(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already shut down, or never connected
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
