@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from chat_page import FIRST, SECOND, answer_text, ask, expected_answer, turn_state, wait_for_state, wait_until
-from demo_server import Demo, fast_model
+from demo_server import Demo, RecordingLLM, fast_model
 from playwright.sync_api import Page, Request
 
 #: page path, and the part of the URL every stream request has.
@@ -49,6 +49,12 @@ def open_chat(page: Page, demo: Demo, frontend: str) -> list[tuple[float, str]]:
     page.goto(demo.url + FRONTENDS[frontend][0])
     page.evaluate(TIMELINE)
     return requests
+
+
+def ask_first_with(llm: RecordingLLM, page: Page, demo: Demo, frontend: str) -> None:
+    demo.use(llm)
+    open_chat(page, demo, frontend)
+    ask(page, FIRST)
 
 
 def stream_requests(requests: list[tuple[float, str]], frontend: str) -> list[tuple[float, str]]:
@@ -93,9 +99,7 @@ def test_stop_halts_the_answer_and_closes_the_model_stream(
     page: Page, demo: Demo, frontend: str, artifacts: Path
 ) -> None:
     slow = fast_model(tokens_per_second=15)
-    demo.use(slow)
-    open_chat(page, demo, frontend)
-    ask(page, FIRST)
+    ask_first_with(slow, page, demo, frontend)
     page.wait_for_function("() => (document.querySelector('.turn .answer-text')?.textContent || '').length > 40")
     page.locator(".turn .fragments-stop").click()
     wait_for_state(page, 0, "stopped", timeout=5)
@@ -127,9 +131,7 @@ def test_a_failing_model_shows_the_failure_and_the_page_keeps_working(
     page: Page, demo: Demo, frontend: str, artifacts: Path
 ) -> None:
     broken = fast_model(fail_after=25)
-    demo.use(broken)
-    open_chat(page, demo, frontend)
-    ask(page, FIRST)
+    ask_first_with(broken, page, demo, frontend)
     wait_for_state(page, 0, "failed")
     alert = page.locator(".turn .answer [role=alert]")
     assert "failed" in (alert.text_content() or "")
