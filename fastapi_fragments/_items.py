@@ -24,9 +24,12 @@ anything else                                           ``TypeError`` naming the
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Mapping
+
 from fastapi_fragments._exceptions import FragmentsError
 
-__all__ = ("ProviderError", "extract_text", "text_iterable")
+__all__ = ("ProviderError", "extract_text", "interrupt_blocking_read", "text_iterable")
 
 # Event types that carry no answer text. The OpenAI chat helper also emits a `chunk` event for every
 # `content.delta`, so reading both would count each token twice; Anthropic's MessageStream does the same
@@ -96,6 +99,32 @@ def text_iterable(obj: object) -> object | None:
         iterable: object = stream_text(delta=True, debounce_by=None)
         return iterable
     return None
+
+
+def interrupt_blocking_read(obj: object) -> bool:
+    """Unblock a worker thread stuck reading ``obj``'s HTTP response, and hang up on the provider.
+
+    Closing a socket does not wake a thread blocked in ``recv()`` on it, so a sync SDK stream stalled
+    between tokens (a reasoning model thinking) would keep the upstream open until its next chunk.
+    Shutting the socket down does wake it. ``obj`` is a sync SDK stream exposing its httpx (or httpx2)
+    response as ``.response`` (openai ``Stream``, anthropic ``MessageStream``); the socket comes from
+    the response's ``network_stream`` extension. Returns whether a socket was shut down.
+
+    Example::
+
+        interrupt_blocking_read(openai_stream)  # the thread in next(openai_stream) raises at once
+    """
+    extensions = getattr(getattr(obj, "response", None), "extensions", None)
+    network_stream = extensions.get("network_stream") if isinstance(extensions, Mapping) else None
+    get_extra_info = getattr(network_stream, "get_extra_info", None)
+    sock = get_extra_info("socket") if callable(get_extra_info) else None
+    if not isinstance(sock, socket.socket):
+        return False
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed or never connected: nothing left to interrupt
+        return False
+    return True
 
 
 def _is_event_type(kind: str) -> bool:

@@ -43,7 +43,8 @@ class FakeReply:
     """What the fake provider answers to every request.
 
     ``delay`` is waited before each token; ``fail_after=n`` sends the provider's mid-stream error frame
-    after ``n`` tokens; a ``status`` other than 200 answers with that HTTP status and the provider's
+    after ``n`` tokens; ``stall_after=n`` goes silent after ``n`` tokens until the client hangs up, like
+    a model thinking; a ``status`` other than 200 answers with that HTTP status and the provider's
     JSON error body instead of a stream.
 
     Example::
@@ -54,6 +55,7 @@ class FakeReply:
     tokens: Sequence[str] = ("Hello", ", ", "world", "!")
     delay: float = 0.0
     fail_after: int | None = None
+    stall_after: int | None = None
     status: int = 200
     error_message: str = "the fake provider failed"
 
@@ -165,6 +167,8 @@ class FakeProvider:
             handlers.add(task)
             try:
                 await self._serve(reader, writer)
+            except asyncio.CancelledError:
+                pass  # stop() cut this response; ending normally keeps asyncio's stream callback from logging it
             finally:
                 handlers.discard(task)
                 writer.close()
@@ -213,9 +217,9 @@ async def _stream(
         if index == reply.fail_after:
             await _send(writer, wire.error(reply.error_message))
             break
-        if reply.delay:
+        if reply.delay or index == reply.stall_after:
             # Waiting on the read side, not just sleeping, is what notices a hang-up between tokens.
-            await asyncio.wait({hangup}, timeout=reply.delay)
+            await asyncio.wait({hangup}, timeout=None if index == reply.stall_after else reply.delay)
         if hangup.done():
             request.disconnected.set()
             return

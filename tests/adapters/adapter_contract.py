@@ -1,13 +1,14 @@
 """What every adapter must do behind a real route: a test class each SDK's test file subclasses.
 
-A subclass provides the ``make_llm`` fixture (one param per client flavour, async and sync); the tests
-then run the real SDK against the fake provider, through a live uvicorn serving the chat route, read by a
-real HTTP client with the SSE parser.
+A subclass sets ``FLAVOURS`` (one adapter factory per client flavour, async and sync); conftest's
+``pytest_generate_tests`` runs every test once per flavour. The tests run the real SDK against the fake
+provider, through a live uvicorn serving the chat route, read by a real HTTP client with the SSE parser.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import httpx
 
@@ -26,6 +27,12 @@ def ask(client: httpx.Client, *, max_events: int | None = None) -> SSEResult:
 
 
 class AdapterContract:
+    #: Adapter factories by flavour name.
+    FLAVOURS: ClassVar[dict[str, MakeLLM]] = {}
+    #: Flavours whose stalled read can't be interrupted, so a closed tab only releases the upstream at the
+    #: provider's next chunk; each subclass says why. They skip only the stall test (``make_interruptible_llm``).
+    UNINTERRUPTIBLE: ClassVar[frozenset[str]] = frozenset()
+
     def test_tokens_arrive_as_fragments(self, make_llm: MakeLLM, provider: FakeProvider, serve_llm: ServeLLM) -> None:
         provider.reply = FakeReply(["Hel", "lo", " <b>world</b>"])
         result = ask(serve_llm(make_llm(provider.base_url)))
@@ -65,3 +72,13 @@ class AdapterContract:
         upstream = provider.requests[-1]
         assert upstream.disconnected.wait(1.0), "the upstream connection was still open 1 s after the tab closed"
         assert upstream.tokens_sent < len(tokens)
+
+    def test_browser_disconnect_during_a_stall_closes_the_upstream(
+        self, make_interruptible_llm: MakeLLM, provider: FakeProvider, serve_llm: ServeLLM
+    ) -> None:
+        """The provider goes quiet (a model thinking): the pending read must be interrupted, not awaited."""
+        provider.reply = FakeReply(["Hel", "lo", "never"], stall_after=2)
+        result = ask(serve_llm(make_interruptible_llm(provider.base_url)), max_events=1)
+        assert result.names == ["fragment"]
+        upstream = provider.requests[-1]
+        assert upstream.disconnected.wait(1.0), "the stalled upstream was still open 1 s after the tab closed"

@@ -119,6 +119,15 @@ def test_a_hang_up_during_a_long_pause_is_seen_at_once(provider: FakeProvider) -
     assert not request.completed.is_set()
 
 
+def test_stall_after_goes_quiet_until_the_client_hangs_up(provider: FakeProvider) -> None:
+    provider.reply = FakeReply(["first", "never"], stall_after=1)
+    with httpx.stream("POST", provider.base_url + "/api/chat", json=REQUEST, timeout=5) as response:
+        assert json.loads(next(response.iter_lines()))["message"]["content"] == "first"
+    request = provider.requests[-1]
+    assert request.disconnected.wait(1)
+    assert request.tokens_sent == 1
+
+
 async def test_async_use_and_wait_disconnected() -> None:
     async with FakeProvider(FakeReply(["a"], delay=30)) as provider, httpx.AsyncClient() as client:
         async with client.stream("POST", provider.base_url + "/v1/chat/completions", json=REQUEST):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from types import SimpleNamespace
 from typing import Any
 
 import anthropic
 import ollama
+import openai
 import pytest
 from anthropic.types import RawContentBlockDeltaEvent, RawMessageStopEvent
-from conftest import anthropic_kwargs
+from conftest import anthropic_kwargs, openai_kwargs
 from langchain_core.messages import AIMessageChunk
 from openai.lib.streaming.chat import ChunkEvent, ContentDeltaEvent
 from openai.types.chat import ChatCompletionChunk
@@ -17,8 +19,8 @@ from openai.types.responses import ResponseErrorEvent, ResponseFailedEvent, Resp
 from pydantic_ai import Agent
 from pydantic_ai.models.test import TestModel
 
-from fastapi_fragments._items import ProviderError, extract_text, text_iterable
-from fastapi_fragments.testing import FakeProvider
+from fastapi_fragments._items import ProviderError, extract_text, interrupt_blocking_read, text_iterable
+from fastapi_fragments.testing import FakeProvider, FakeReply
 
 pytestmark = pytest.mark.anyio
 
@@ -129,3 +131,38 @@ async def test_text_iterable_streams_pydantic_ai_deltas_without_debounce() -> No
     async with agent.run_stream("Hi") as result:
         deltas: Any = text_iterable(result)
         assert "".join([delta async for delta in deltas]) == "one two three"
+
+
+def _open_sync_stream(flavour: str, base_url: str) -> Any:
+    request: Any = {"model": "m", "messages": [{"role": "user", "content": "Hi"}]}
+    if flavour == "openai":
+        return openai.OpenAI(**openai_kwargs(base_url)).chat.completions.create(**request, stream=True)
+    manager = anthropic.Anthropic(**anthropic_kwargs(base_url)).messages.stream(**request, max_tokens=8)
+    return manager.__enter__()
+
+
+@pytest.mark.parametrize("flavour", ["openai", "anthropic"])
+def test_interrupt_blocking_read_hangs_up_a_stalled_sync_stream(flavour: str, provider: FakeProvider) -> None:
+    provider.reply = FakeReply(["never"], delay=30)  # the provider "thinks" for 30 s
+    stream = _open_sync_stream(flavour, provider.base_url)
+    failure: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            list(stream)
+        except Exception as exc:
+            failure.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    assert interrupt_blocking_read(stream)
+    assert provider.requests[-1].disconnected.wait(1), "the provider still streams to the blocked reader"
+    reader.join(1)
+    assert not reader.is_alive(), "the blocked read did not wake up"
+    assert failure  # the SDK reports the cut connection to the reader
+    stream.close()
+
+
+@pytest.mark.parametrize("obj", [object(), SimpleNamespace(response=None), SimpleNamespace(response=SimpleNamespace())])
+def test_interrupt_blocking_read_ignores_objects_without_a_socket(obj: object) -> None:
+    assert interrupt_blocking_read(obj) is False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 from adapter_contract import AdapterContract, MakeLLM
 from conftest import openai_kwargs
@@ -19,9 +21,7 @@ def chat_openai(base_url: str) -> LangChainChat:
 
 
 class TestLangChainChat(AdapterContract):
-    @pytest.fixture
-    def make_llm(self) -> MakeLLM:
-        return chat_openai
+    FLAVOURS: ClassVar[dict[str, MakeLLM]] = {"async": chat_openai}
 
 
 async def test_messages_become_langchain_messages(provider: FakeProvider) -> None:

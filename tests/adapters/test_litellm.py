@@ -6,6 +6,8 @@ provider, ``anthropic/...`` talks the Anthropic wire format.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 from adapter_contract import AdapterContract, MakeLLM
 
@@ -22,9 +24,7 @@ def openai_route(base_url: str) -> LiteLLM:
 
 
 class TestLiteLLM(AdapterContract):
-    @pytest.fixture
-    def make_llm(self) -> MakeLLM:
-        return openai_route
+    FLAVOURS: ClassVar[dict[str, MakeLLM]] = {"async": openai_route}
 
 
 async def test_request_carries_messages_and_options(provider: FakeProvider) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import openai
 import pytest
 from adapter_contract import AdapterContract, MakeLLM
@@ -26,9 +28,7 @@ def agent_on(base_url: str) -> PydanticAIAgent:
 
 
 class TestPydanticAIAgent(AdapterContract):
-    @pytest.fixture
-    def make_llm(self) -> MakeLLM:
-        return agent_on
+    FLAVOURS: ClassVar[dict[str, MakeLLM]] = {"async": agent_on}
 
 
 async def test_history_instructions_and_documents_reach_the_model(provider: FakeProvider) -> None:
