@@ -13,7 +13,7 @@ import importlib
 import inspect
 from collections.abc import AsyncIterator, Callable, Generator, Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import anyio.to_thread
 
@@ -103,11 +103,15 @@ class Adapter:
         """Nothing to release: the SDK manages its own connections."""
 
 
-class ClientAdapter(Adapter):
-    """Base of the adapters that hold an SDK client, a model name and extra request options."""
+ClientT = TypeVar("ClientT")
 
-    def __init__(self, client: Any, /, *, model: str, **request_options: Any) -> None:
-        self._client = client
+
+class ClientAdapter(Adapter, Generic[ClientT]):
+    """Base of the adapters that hold an SDK client (of type ``ClientT``), a model name and request options."""
+
+    def __init__(self, client: ClientT, /, *, model: str, **request_options: Any) -> None:
+        # Any, not ClientT: the SDKs' typed signatures reject the plain dicts the adapters build.
+        self._client: Any = client
         self.model = model
         self.request_options = request_options
 

@@ -8,7 +8,7 @@ with ``pip install 'fastapi-fragments[anthropic]'``. The system prompt and docum
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from fastapi_fragments._llm import Document, Message
 from fastapi_fragments.adapters._base import ClientAdapter
@@ -17,10 +17,12 @@ from fastapi_fragments.adapters._prompt import conversation, instructions
 if TYPE_CHECKING:
     from anthropic import Anthropic, AsyncAnthropic
 
+    AnthropicClient: TypeAlias = AsyncAnthropic | Anthropic
+
 __all__ = ("AnthropicMessages",)
 
 
-class AnthropicMessages(ClientAdapter):
+class AnthropicMessages(ClientAdapter["AnthropicClient"]):
     """Stream Anthropic Messages as text deltas (the stream's ``text_stream``).
 
     ``max_tokens`` is required by the API; ``request_options`` (``stop_sequences``, ``thinking``...)

@@ -8,7 +8,7 @@ later. The SDK is never imported here: install it with ``pip install 'fastapi-fr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from fastapi_fragments._llm import Document, Message
 from fastapi_fragments.adapters._base import ClientAdapter, DeferredCall
@@ -17,10 +17,12 @@ from fastapi_fragments.adapters._prompt import chat_messages
 if TYPE_CHECKING:
     from ollama import AsyncClient, Client
 
+    OllamaClient: TypeAlias = AsyncClient | Client
+
 __all__ = ("OllamaChat",)
 
 
-class OllamaChat(ClientAdapter):
+class OllamaChat(ClientAdapter["OllamaClient"]):
     """Stream an Ollama chat as text deltas.
 
     ``request_options`` (``options={"temperature": 0}``, ``keep_alive``, ``think``...) are passed to every
@@ -32,9 +34,6 @@ class OllamaChat(ClientAdapter):
         async for delta in llm.stream("What is htmx?"):
             print(delta, end="")
     """
-
-    def __init__(self, client: AsyncClient | Client, /, *, model: str, **request_options: Any) -> None:
-        super().__init__(client, model=model, **request_options)
 
     def _source(
         self, prompt: str, history: Sequence[Message], system: str | None, documents: Sequence[Document]

@@ -11,7 +11,7 @@ raising; ``iter_text`` turns them into ``TokenSourceError`` like every other ups
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from fastapi_fragments._llm import Document, Message
 from fastapi_fragments.adapters._base import ClientAdapter, DeferredCall
@@ -20,10 +20,12 @@ from fastapi_fragments.adapters._prompt import chat_messages, conversation, inst
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
 
+    OpenAIClient: TypeAlias = AsyncOpenAI | OpenAI
+
 __all__ = ("OpenAIChat", "OpenAIResponses")
 
 
-class OpenAIChat(ClientAdapter):
+class OpenAIChat(ClientAdapter["OpenAIClient"]):
     """Stream Chat Completions (``client.chat.completions.create(..., stream=True)``) as text deltas.
 
     ``request_options`` (``temperature``, ``max_completion_tokens``, ``stream_options``...) are passed to
@@ -35,9 +37,6 @@ class OpenAIChat(ClientAdapter):
         async for delta in llm.stream("What is htmx?", system="Be brief."):
             print(delta, end="")
     """
-
-    def __init__(self, client: AsyncOpenAI | OpenAI, /, *, model: str, **request_options: Any) -> None:
-        super().__init__(client, model=model, **request_options)
 
     def _source(
         self, prompt: str, history: Sequence[Message], system: str | None, documents: Sequence[Document]
@@ -52,7 +51,7 @@ class OpenAIChat(ClientAdapter):
         )
 
 
-class OpenAIResponses(ClientAdapter):
+class OpenAIResponses(ClientAdapter["OpenAIClient"]):
     """Stream the Responses API (``client.responses.create(..., stream=True)``) as text deltas.
 
     The system prompt and documents go in ``instructions``; history and the prompt in ``input``.
@@ -63,9 +62,6 @@ class OpenAIResponses(ClientAdapter):
         async for delta in llm.stream("What is htmx?", documents=docs):
             print(delta, end="")
     """
-
-    def __init__(self, client: AsyncOpenAI | OpenAI, /, *, model: str, **request_options: Any) -> None:
-        super().__init__(client, model=model, **request_options)
 
     def _source(
         self, prompt: str, history: Sequence[Message], system: str | None, documents: Sequence[Document]
