@@ -4,22 +4,19 @@ The SDKs are optional and mutually incompatible (litellm pins openai<3, pydantic
 so nothing here imports or ``isinstance``-checks an SDK class: items are recognised by their string
 ``type`` field or by their attribute shape, which is stable across openai 2.x and 3.x.
 
-======================================================  =============================================
-item                                                    text
-======================================================  =============================================
-``type == "response.output_text.delta"`` (OpenAI        ``.delta``
-Responses) or ``"content.delta"`` (OpenAI chat helper)
-``type == "content_block_delta"`` (Anthropic raw)       ``.delta.text`` when ``.delta.type`` is
-                                                        ``"text_delta"``
-``type in ("error", "response.failed")``                raises :class:`ProviderError`
-other known event types (``response.*``, ``chunk``,     skipped
-``message_*``, ``ping``, ...)
-has ``.choices`` (OpenAI chat chunk, LiteLLM)           ``.choices[0].delta.content``
-has ``.message`` and ``.done`` (Ollama chat)            ``.message.content``
-has ``.response`` and ``.done`` (Ollama generate)       ``.response``
-has ``.content`` (LangChain message chunk)              ``.content`` if a ``str``, else ``.text``
-anything else                                           ``TypeError`` naming the type
-======================================================  =============================================
+Items and the text taken from them:
+
+* ``str``: itself.
+* ``type == "response.output_text.delta"`` (OpenAI Responses) or ``"content.delta"`` (OpenAI chat
+  helper): ``.delta``.
+* ``type == "content_block_delta"`` (Anthropic raw events): ``.delta.text`` when ``.delta.type`` is
+  ``"text_delta"``.
+* ``type`` is ``"error"`` or ``"response.failed"`` (OpenAI Responses): raises :class:`ProviderError`.
+* other known event types (``response.*``, ``chunk``, ``message_*``, ``ping``...): skipped.
+* has ``.choices`` (OpenAI chat chunk, LiteLLM): ``.choices[0].delta.content``.
+* has ``.done`` and ``.message`` (Ollama chat) or ``.response`` (Ollama generate): that text.
+* has ``.content`` (LangChain message chunk): ``.content`` if a ``str``, else ``.text`` (content blocks).
+* anything else: ``TypeError`` naming the type.
 """
 
 from __future__ import annotations

@@ -3,14 +3,14 @@
 Point a real SDK client at :attr:`FakeProvider.base_url` and it streams scripted tokens exactly as the
 provider would send them:
 
-=======================  ===========================================================
-path                     wire format
-=======================  ===========================================================
+========================  ===========================================================
+path                      wire format
+========================  ===========================================================
 ``/v1/chat/completions``  OpenAI Chat Completions SSE (``data:`` frames, ``[DONE]``)
 ``/v1/responses``         OpenAI Responses SSE (typed ``response.*`` events)
 ``/v1/messages``          Anthropic Messages SSE (``event:`` lines are required)
 ``/api/chat``             Ollama chat NDJSON
-=======================  ===========================================================
+========================  ===========================================================
 
 The server runs its own event loop in a daemon thread, so it serves sync SDK clients as well as async
 ones (a sync client calling a server hosted by the caller's own loop would deadlock). It records every
