@@ -1,15 +1,12 @@
 """Choose the LLM client from the environment: ``FRAGMENTS_LLM=provider:model``.
 
-============================  ==========================================  ====================================
-``FRAGMENTS_LLM``             client                                      credentials (read by the SDK)
-============================  ==========================================  ====================================
-unset, empty or ``embedded``  ``EmbeddedLLM()``: local, no key            none
-``openai:MODEL``              ``OpenAIChat(AsyncOpenAI(), model=MODEL)``  ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``
-``openai-responses:MODEL``    ``OpenAIResponses(AsyncOpenAI(), ...)``     same
-``anthropic:MODEL``           ``AnthropicMessages(AsyncAnthropic(), ...)``  ``ANTHROPIC_API_KEY``
-``ollama:MODEL``              ``OllamaChat(ollama.AsyncClient(), ...)``   ``OLLAMA_HOST``
-``litellm:MODEL``             ``LiteLLM(MODEL)``                          the routed provider's usual variables
-============================  ==========================================  ====================================
+* unset, empty or ``embedded``: ``EmbeddedLLM()``, local, no key.
+* ``openai:MODEL``: ``OpenAIChat(AsyncOpenAI(), model=MODEL)``; the SDK reads ``OPENAI_API_KEY``
+  (and ``OPENAI_BASE_URL`` for a compatible server).
+* ``openai-responses:MODEL``: ``OpenAIResponses(AsyncOpenAI(), model=MODEL)``; same variables.
+* ``anthropic:MODEL``: ``AnthropicMessages(AsyncAnthropic(), model=MODEL)``; ``ANTHROPIC_API_KEY``.
+* ``ollama:MODEL``: ``OllamaChat(ollama.AsyncClient(), model=MODEL)``; ``OLLAMA_HOST``.
+* ``litellm:MODEL``: ``LiteLLM(MODEL)``, e.g. ``litellm:openai/gpt-4o-mini``; the routed provider's variables.
 
 A provider key alone (``OPENAI_API_KEY``) never switches the provider: a developer's shell often exports
 one, and a demo that silently starts billing would be a surprise. ``FRAGMENTS_LLM`` is the one switch.

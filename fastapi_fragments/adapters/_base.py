@@ -62,16 +62,9 @@ class DeferredCall:
     async def _run(self) -> Any:
         if not self._blocking:
             return await self._call()
-        opened: list[Any] = []
-        try:
-            await anyio.to_thread.run_sync(lambda: opened.append(self._call()))
-        except BaseException:
-            # Cancelled while the blocking call ran: anyio let it finish, so close the stream it opened
-            # instead of leaving the upstream response streaming to nobody.
-            for stream in opened:
-                stream.close()
-            raise
-        return opened[0]
+        # Not abandoned on cancel: anyio lets the request finish and hands back the stream, so iter_text
+        # owns it (and closes it) before the cancellation lands at its next await.
+        return await anyio.to_thread.run_sync(self._call)
 
 
 class Adapter:
