@@ -9,6 +9,9 @@
   as a DOM event, which pages use to mark the turn finished.
 - ``datastar``: ``datastar-patch-elements`` events with a CSS selector and ``mode inner``.
 
+Append and markdown text modes (``_text``) also need ``append`` (add HTML after the response
+target's content) and ``tail`` (replace the markdown tail's target), see :class:`AppendingDialect`.
+
 The names ``error``, ``open`` and ``message`` are refused: EventSource dispatches them on
 itself (``onerror``/``onopen``) and htmx 4 bubbles them to ``window``.
 """
@@ -17,14 +20,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol, TypeAlias
+from typing import Literal, Protocol, TypeAlias, runtime_checkable
 
 from markupsafe import escape
 
 from ._exceptions import ConfigurationError
 from ._sse import check_field, encode_event
 
-__all__ = ("HTMX2", "HTMX4", "Datastar", "Dialect", "DialectName", "detect_dialect", "resolve_dialect")
+__all__ = (
+    "HTMX2",
+    "HTMX4",
+    "AppendingDialect",
+    "Datastar",
+    "Dialect",
+    "DialectName",
+    "detect_dialect",
+    "resolve_dialect",
+)
 
 DialectName: TypeAlias = Literal["htmx2", "htmx4", "datastar"]
 
@@ -70,6 +82,19 @@ class Dialect(Protocol):
         ...
 
 
+@runtime_checkable
+class AppendingDialect(Dialect, Protocol):
+    """A dialect that can also stream in the ``append`` and ``markdown`` text modes."""
+
+    def append(self, html: str, event_id: int) -> bytes:
+        """A frame adding ``html`` after the response target's content (``beforeend``)."""
+        ...
+
+    def tail(self, html: str) -> bytes:
+        """A frame replacing the content of the markdown tail's target with ``html``."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class HTMX2:
     """htmx 2 + htmx-ext-sse: ``event: fragment`` / ``event: sources`` / ``event: done``.
@@ -82,15 +107,23 @@ class HTMX2:
     fragment_event: str = "fragment"
     sources_event: str = "sources"
     done_event: str = "done"
+    tail_event: str = "tail"
     name: str = "htmx2"
 
     def __post_init__(self) -> None:
         _event_name(self.fragment_event, "fragment_event")
         _event_name(self.sources_event, "sources_event")
         _event_name(self.done_event, "done_event")
+        _event_name(self.tail_event, "tail_event")
 
     def response(self, html: str, event_id: int) -> bytes:
         return encode_event(html, event=self.fragment_event, id=str(event_id))
+
+    # htmx 2 takes the swap style from the element: append mode's page sets hx-swap="beforeend" on it.
+    append = response
+
+    def tail(self, html: str) -> bytes:
+        return encode_event(html, event=self.tail_event)
 
     def sources(self, html: str) -> bytes:
         return encode_event(html, event=self.sources_event)
@@ -115,6 +148,7 @@ class HTMX4:
     swap: str = "innerHTML"
     sources_target: str = "#sources"
     done_event: str = "done"
+    tail_target: str = "#response-tail"
     name: str = "htmx4"
 
     def __post_init__(self) -> None:
@@ -131,6 +165,14 @@ class HTMX4:
     def done(self) -> bytes:
         return encode_event("", event=self.done_event)
 
+    def append(self, html: str, event_id: int) -> bytes:
+        if self.target is not None:
+            html = _partial(self.target, "beforeend", html)
+        return encode_event(html, id=str(event_id))  # without a target: the form's hx-swap="beforeend"
+
+    def tail(self, html: str) -> bytes:
+        return encode_event(_partial(self.tail_target, "innerHTML", html))
+
 
 @dataclass(frozen=True, slots=True)
 class Datastar:
@@ -143,6 +185,7 @@ class Datastar:
 
     target: str = "#response"
     sources_target: str = "#sources"
+    tail_target: str = "#response-tail"
     name: str = "datastar"
 
     def response(self, html: str, event_id: int) -> bytes:
@@ -154,14 +197,22 @@ class Datastar:
     def done(self) -> bytes:
         return b""
 
+    def append(self, html: str, event_id: int) -> bytes:
+        if not html.startswith("<"):  # escaped text (append mode): Datastar patches elements only
+            html = f"<span>{html}</span>"
+        return _patch(self.target, html, event_id, mode="append")
+
+    def tail(self, html: str) -> bytes:
+        return _patch(self.tail_target, html, None)
+
 
 def _partial(target: str, swap: str, html: str) -> str:
     return f'<hx-partial hx-target="{escape(target)}" hx-swap="{escape(swap)}">{html}</hx-partial>'
 
 
-def _patch(selector: str, html: str, event_id: int | None) -> bytes:
+def _patch(selector: str, html: str, event_id: int | None, *, mode: str = "inner") -> bytes:
     html = html.replace("\r\n", "\n").replace("\r", "\n")
-    lines = f"selector {selector}\nmode inner\nelements " + html.replace("\n", "\nelements ")
+    lines = f"selector {selector}\nmode {mode}\nelements " + html.replace("\n", "\nelements ")
     return encode_event(lines, event="datastar-patch-elements", id=None if event_id is None else str(event_id))
 
 

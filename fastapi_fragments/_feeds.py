@@ -20,7 +20,7 @@ from ._dialects import Dialect
 from ._exceptions import ConfigurationError
 from ._fragment import Fragment
 from ._sources import close_quietly, iter_text
-from ._text import EscapedText
+from ._text import TextMode, text_mode
 from ._types import Templates
 
 __all__ = ("DEFAULT_ERROR_HTML", "Feed", "FragmentFeed", "TokenFeed")
@@ -73,13 +73,14 @@ class TokenFeed:
         context_key: str,
         base_context: Mapping[str, Any],
         error_renderer: BlockRenderer | None,
+        text: TextMode,
     ) -> None:
         self._tokens = tokens
         self._renderer = renderer
         self._error_renderer = error_renderer
         self._context_key = context_key
         self._base = dict(base_context)
-        self._text = EscapedText()
+        self._text = text
         self._ids = _EventIds()
         self.interrupted = False
 
@@ -94,11 +95,15 @@ class TokenFeed:
         context_key: str,
         base_context: Mapping[str, Any],
         error_block: str | None,
+        mode: str = "replace",
     ) -> TokenFeed:
         """Check and prime the response (and error) block, and wrap ``tokens`` with ``iter_text``.
 
+        ``mode`` is the text mode (``_text``): ``"replace"``, ``"append"`` or ``"markdown"``.
+
         :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before anything runs.
         """
+        text = text_mode(mode)
         if not isinstance(context_key, str) or not context_key:
             raise ConfigurationError(f"context_key must be a non-empty string, got {context_key!r}")
         priming = {**base_context, context_key: "", "streaming": True, "interrupted": False}
@@ -110,6 +115,7 @@ class TokenFeed:
             context_key=context_key,
             base_context=base_context,
             error_renderer=error_renderer,
+            text=text,
         )
 
     async def run(self, handoff: Handoff) -> None:
@@ -126,9 +132,11 @@ class TokenFeed:
             **more,
         }
 
+    async def _render_block(self, final: bool) -> str:
+        return await self._renderer.render_async(self._values(final))
+
     async def render(self, dialect: Dialect, *, final: bool) -> list[bytes]:
-        html = await self._renderer.render_async(self._values(final))
-        return [dialect.response(html, self._ids.next())]
+        return await self._text.frames(dialect, self._render_block, self._ids.next(), final=final)
 
     async def render_error(self, dialect: Dialect, *, builtin: bool = False) -> list[bytes]:
         if builtin:
@@ -138,7 +146,7 @@ class TokenFeed:
         else:
             partial = await self._renderer.render_async(self._values(True, error=True))
             html = partial + DEFAULT_ERROR_HTML
-        return [dialect.response(html, self._ids.next())]
+        return [self._text.error_frame(dialect, html, self._ids.next())]
 
     def final_text(self) -> str:
         return self._text.raw

@@ -36,6 +36,7 @@ from ._feeds import Feed, FragmentFeed, TokenFeed
 from ._fragment import Fragment
 from ._hooks import ErrorHook, call_hook
 from ._middleware import request_defaults
+from ._text import TextModeName
 from ._types import Context, Templates, TextHook, Tokens
 
 __all__ = ("DEFAULT_MIN_INTERVAL", "FragmentStreamResponse", "SSEOptions", "StreamOptions")
@@ -63,8 +64,9 @@ class StreamOptions(SSEOptions, total=False):
     """Options shared by ``FragmentStreamResponse(...)`` and ``.from_fragments(...)``.
 
     ``on_error(exc)`` and ``on_disconnect(text)`` are hooks (sync or async); ``dialect`` forces a
-    dialect instead of detecting it per request; the event names configure htmx 2; ``target``
-    and ``sources_target`` are CSS selectors for htmx 4 partials and Datastar patches.
+    dialect instead of detecting it per request; the event names configure htmx 2; ``target``,
+    ``sources_target`` and ``tail_target`` (markdown mode) are CSS selectors for htmx 4 partials
+    and Datastar patches.
 
     Example::
 
@@ -78,8 +80,10 @@ class StreamOptions(SSEOptions, total=False):
     fragment_event: str
     sources_event: str
     done_event: str
+    tail_event: str
     target: str
     sources_target: str
+    tail_target: str
 
 
 class _ShutdownSignal:
@@ -117,6 +121,10 @@ class FragmentStreamResponse(EventSourceResponse):
     :param templates: a ``Jinja2Templates`` or ``jinja2.Environment``; defaults to the one
         given to ``FragmentsMiddleware``.
     :param on_complete: called once with the final raw text when the stream finished normally.
+    :param mode: ``"replace"`` (each frame re-renders the block), ``"append"`` (each frame carries
+        only the new escaped text, for an ``hx-swap="beforeend"`` target) or ``"markdown"`` (finished
+        markdown blocks appended once, the unfinished tail replacing ``tail_event`` / ``tail_target``;
+        needs the ``markdown`` extra). Append and markdown modes render the block only for errors.
     :param options: see :class:`StreamOptions`: ``on_error(exc)`` when the token source failed,
         ``on_disconnect(text)`` when the stream ended early (the client left, or server shutdown
         interrupted it), ``dialect`` (``"htmx2"``, ``"htmx4"``, ``"datastar"`` or a Dialect; by
@@ -145,6 +153,7 @@ class FragmentStreamResponse(EventSourceResponse):
         error_block: str | None = None,
         min_interval: float = DEFAULT_MIN_INTERVAL,
         on_complete: TextHook | None = None,
+        mode: TextModeName = "replace",
         **options: Unpack[StreamOptions],
     ) -> None:
         templates, base = request_defaults(templates, extra_context)
@@ -157,6 +166,7 @@ class FragmentStreamResponse(EventSourceResponse):
             context_key=context_key,
             base_context=base,
             error_block=error_block,
+            mode=mode,
         )
         self._sources_renderer = BlockRenderer(templates, template_name, sources_block, base) if sources_block else None
         self._sources_context = base
@@ -206,10 +216,16 @@ class FragmentStreamResponse(EventSourceResponse):
                 raise ConfigurationError(f"{forbidden}= is set by FragmentStreamResponse and cannot be passed")
         done_event = rest.pop("done_event", "done")
         target, sources_target = rest.pop("target", None), rest.pop("sources_target", "#sources")
+        tail_target = rest.pop("tail_target", "#response-tail")
         self._dialects: dict[str, Dialect] = {
-            "htmx2": HTMX2(rest.pop("fragment_event", "fragment"), rest.pop("sources_event", "sources"), done_event),
-            "htmx4": HTMX4(target, sources_target=sources_target, done_event=done_event),
-            "datastar": Datastar(target or "#response", sources_target),
+            "htmx2": HTMX2(
+                rest.pop("fragment_event", "fragment"),
+                rest.pop("sources_event", "sources"),
+                done_event,
+                rest.pop("tail_event", "tail"),
+            ),
+            "htmx4": HTMX4(target, sources_target=sources_target, done_event=done_event, tail_target=tail_target),
+            "datastar": Datastar(target or "#response", sources_target, tail_target),
         }
         forced = rest.pop("dialect", None)
         self._dialect: Dialect | None = None

@@ -1,19 +1,58 @@
-"""Accumulate the model's text deltas as the escaped HTML the block will show.
+"""Text modes: how the model's text deltas become what each frame carries.
 
-Model output is untrusted: it reaches the template as ``markupsafe.Markup`` of the escaped
-text, so it is escaped even where the environment has autoescape off, and never double-escaped
-where it is on. Escaping is per character, so escaping each delta as it arrives gives the same
-result as escaping the whole text, at a cost proportional to the delta.
+Model output is untrusted: it reaches the page escaped (``markupsafe.Markup`` of the escaped
+text in the block's context), so it is escaped even where the environment has autoescape off,
+and never double-escaped where it is on. Escaping is per character, so escaping each delta as
+it arrives gives the same result as escaping the whole text, at a cost proportional to the delta.
+
+- ``replace`` (:class:`ReplaceText`): every frame is the block re-rendered with all the text.
+- ``append`` (:class:`AppendText`): every frame carries only the escaped text that is new, for
+  an ``hx-swap="beforeend"`` target: O(n) bytes per answer. Whitespace is held back until text
+  follows it (htmx 4 drops whitespace-only messages), and the answer's leading and trailing
+  whitespace is never sent, so the target ends up with exactly what replace mode shows for a
+  ``{{ text }}`` block (block renders are stripped).
+- ``markdown`` (:class:`MarkdownText`): finished markdown blocks are appended once, the
+  unfinished tail block replaces the previous tail (see ``_markdown``); sanitized HTML.
+
+In append and markdown modes the page holds the text, so the block is rendered only for an
+error, with an empty ``text``, and what it renders is appended after the partial answer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Literal, Protocol, TypeAlias
+
 from markupsafe import Markup, escape
 
-__all__ = ("EscapedText",)
+from ._dialects import AppendingDialect, Dialect
+from ._exceptions import ConfigurationError
+
+__all__ = ("AppendText", "EscapedText", "MarkdownText", "ReplaceText", "TextMode", "TextModeName", "text_mode")
+
+TextModeName: TypeAlias = Literal["replace", "append", "markdown"]
+
+#: Renders the response block with the current context; ``final`` is True for the last render.
+RenderBlock: TypeAlias = Callable[[bool], Awaitable[str]]
 
 
-class EscapedText:
+class _RawText:
+    """Keeps the unescaped text for ``on_complete``; joined lazily, once per read."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self) -> None:
+        self._raw: list[str] = []
+
+    @property
+    def raw(self) -> str:
+        """The unescaped text so far (for ``on_complete`` and logs, never for the page)."""
+        raw = "".join(self._raw)
+        self._raw = [raw]  # the next join starts from one piece instead of every delta again
+        return raw
+
+
+class EscapedText(_RawText):
     """The text so far, raw and escaped; ``feed`` escapes only the new delta.
 
     Example::
@@ -23,10 +62,10 @@ class EscapedText:
         text.markup()  # Markup('a &lt; b')
     """
 
-    __slots__ = ("_escaped", "_raw")
+    __slots__ = ("_escaped",)
 
     def __init__(self) -> None:
-        self._raw: list[str] = []
+        super().__init__()
         self._escaped: list[str] = []
 
     def feed(self, delta: str) -> None:
@@ -34,15 +73,153 @@ class EscapedText:
         self._raw.append(delta)
         self._escaped.append(str(escape(delta)))
 
-    @property
-    def raw(self) -> str:
-        """The unescaped text so far (for ``on_complete`` and logs, never for the page)."""
-        raw = "".join(self._raw)
-        self._raw = [raw]  # the next join starts from one piece instead of every delta again
-        return raw
-
     def markup(self) -> Markup:
         """The escaped text so far, safe to insert into HTML."""
         escaped = "".join(self._escaped)
         self._escaped = [escaped]
         return Markup(escaped)
+
+
+class TextMode(Protocol):
+    """One way of turning the accumulated text into frames (replace, append, markdown)."""
+
+    @property
+    def raw(self) -> str:
+        """The unescaped text so far."""
+        ...
+
+    def feed(self, delta: str) -> None:
+        """Add one text delta."""
+        ...
+
+    def markup(self) -> Markup:
+        """What the block's ``text`` holds when it is rendered."""
+        ...
+
+    async def frames(self, dialect: Dialect, render: RenderBlock, event_id: int, *, final: bool) -> list[bytes]:
+        """The frames for the current state (``final``: the text is complete)."""
+        ...
+
+    def error_frame(self, dialect: Dialect, html: str, event_id: int) -> bytes:
+        """The frame showing the rendered error ``html``."""
+        ...
+
+
+class ReplaceText(EscapedText):
+    """Replace mode: each frame is the block re-rendered with all the escaped text so far."""
+
+    __slots__ = ()
+
+    async def frames(self, dialect: Dialect, render: RenderBlock, event_id: int, *, final: bool) -> list[bytes]:
+        return [dialect.response(await render(final), event_id)]
+
+    def error_frame(self, dialect: Dialect, html: str, event_id: int) -> bytes:
+        return dialect.response(html, event_id)
+
+
+class _PageHoldsText(_RawText):
+    """Append and markdown modes: the page accumulates the text, so the block's ``text`` is empty
+    and an error is appended after the partial answer."""
+
+    __slots__ = ()
+
+    def markup(self) -> Markup:
+        return Markup("")
+
+    def error_frame(self, dialect: Dialect, html: str, event_id: int) -> bytes:
+        return _appending(dialect).append(html, event_id)
+
+
+class AppendText(_PageHoldsText):
+    """Append mode: each frame is the escaped text not sent yet, never whitespace-only.
+
+    Example::
+
+        text = AppendText()
+        text.feed("  Hello")
+        text.feed(" ")
+        text.take(final=False)  # 'Hello' (leading whitespace dropped, the trailing space held back)
+        text.feed("<world>")
+        text.take(final=False)  # ' &lt;world&gt;'
+    """
+
+    __slots__ = ("_held", "_new", "_started")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._new: list[str] = []  # escaped deltas since the last take
+        self._held = ""  # escaped trailing whitespace, sent only once text follows it
+        self._started = False
+
+    def feed(self, delta: str) -> None:
+        self._raw.append(delta)
+        self._new.append(str(escape(delta)))
+
+    def take(self, *, final: bool) -> str:
+        """The escaped piece to append now ('' when there is nothing visible to send)."""
+        piece = self._held + "".join(self._new)
+        self._new = []
+        text = piece.rstrip()
+        self._held = "" if final else piece[len(text) :]
+        if not self._started:
+            text = text.lstrip()
+            self._started = bool(text)
+        return text
+
+    async def frames(self, dialect: Dialect, render: RenderBlock, event_id: int, *, final: bool) -> list[bytes]:
+        piece = self.take(final=final)
+        return [_appending(dialect).append(piece, event_id)] if piece else []
+
+
+class MarkdownText(_PageHoldsText):
+    """Markdown mode: finished blocks appended once, the unfinished tail replaced (sanitized HTML)."""
+
+    __slots__ = ("_markdown", "_tail")
+
+    def __init__(self) -> None:
+        from ._markdown import StreamingMarkdown  # markdown-it-py and nh3 are the optional `markdown` extra
+
+        super().__init__()
+        self._markdown = StreamingMarkdown()
+        self._tail: str | None = None  # the tail last sent
+
+    def feed(self, delta: str) -> None:
+        self._raw.append(delta)
+        self._markdown.feed(delta)
+
+    async def frames(self, dialect: Dialect, render: RenderBlock, event_id: int, *, final: bool) -> list[bytes]:
+        step = self._markdown.finish() if final else self._markdown.snapshot()
+        appending = _appending(dialect)
+        frames = [appending.append(step.blocks, event_id)] if step.blocks else []
+        if step.tail != self._tail:
+            frames.append(appending.tail(step.tail))
+            self._tail = step.tail
+        return frames
+
+    def error_frame(self, dialect: Dialect, html: str, event_id: int) -> bytes:
+        # The error goes after the partial answer: the unfinished tail is finished first.
+        step = self._markdown.finish()
+        appending = _appending(dialect)
+        rest = appending.append(step.blocks, event_id) if step.blocks else b""
+        return rest + appending.tail("") + appending.append(html, event_id)
+
+
+def _appending(dialect: Dialect) -> AppendingDialect:
+    if not isinstance(dialect, AppendingDialect):
+        raise TypeError(f"dialect {dialect.name!r} has no append()/tail(): it can only stream in replace mode")
+    return dialect
+
+
+def text_mode(name: str) -> TextMode:
+    """A fresh accumulator for the mode called ``name``.
+
+    :raises ConfigurationError: for an unknown mode name.
+    :raises ModuleNotFoundError: for ``"markdown"`` without the ``markdown`` extra installed.
+    """
+    if name == "replace":
+        return ReplaceText()
+    if name == "append":
+        return AppendText()
+    if name == "markdown":
+        return MarkdownText()
+    raise ConfigurationError(f"mode must be 'replace', 'append' or 'markdown', got {name!r}")

@@ -51,7 +51,7 @@ _LINES = [
     "&amp; &lt; &#0; \x00 \u2028",
 ]
 
-_markdownish = st.lists(
+MARKDOWNISH = st.lists(
     st.one_of(st.sampled_from(_LINES), st.text(alphabet="ab |-*#>`1.=\t:[]()!\\_~<", max_size=12)),
     max_size=14,
 ).flatmap(
@@ -62,14 +62,14 @@ _markdownish = st.lists(
 
 
 @st.composite
-def _split(draw: st.DrawFn, text: str) -> list[str]:
+def token_splits(draw: st.DrawFn, text: str) -> list[str]:
     """Split ``text`` into consecutive deltas at arbitrary points (a CRLF may be split too)."""
     cuts = sorted(draw(st.sets(st.integers(min_value=1, max_value=max(len(text) - 1, 1)), max_size=len(text))))
     bounds = [0, *[cut for cut in cuts if cut < len(text)], len(text)]
     return [text[start:end] for start, end in itertools.pairwise(bounds)]
 
 
-_texts_and_splits = _markdownish.flatmap(lambda text: st.tuples(st.just(text), _split(text)))
+_texts_and_splits = MARKDOWNISH.flatmap(lambda text: st.tuples(st.just(text), token_splits(text)))
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

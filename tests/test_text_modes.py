@@ -1,0 +1,195 @@
+"""Append and markdown modes over a real server: applied as htmx applies them, they end as replace mode ends.
+
+How htmx applies each mode's frames to the page (htmx 2 dialect, ``sse-swap`` elements):
+replace: the last ``fragment`` wins; append: every ``fragment`` is added at the end of the
+target (``hx-swap="beforeend"``); markdown: every ``fragment`` (finished blocks) is added at
+the end, and the last ``tail`` fills the tail element, which comes right after it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import jinja2
+import pytest
+from fastapi import FastAPI, Request
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markupsafe import Markup
+from starlette.responses import Response
+from test_markdown import MARKDOWNISH, token_splits
+
+from fastapi_fragments import FragmentStreamResponse
+from fastapi_fragments._dialects import HTMX2, HTMX4, Datastar
+from fastapi_fragments._markdown import render_markdown
+from fastapi_fragments._text import AppendText, MarkdownText, TextModeName
+from fastapi_fragments.testing import LiveServer, SSEResult, read_events
+
+TEMPLATES = {
+    "modes.html": (
+        "{% block plain %}{{ text }}{% endblock %}"
+        "{% block markdown %}{{ text | markdown }}{% endblock %}"
+        '{% block oops %}<p role="alert">oops</p>{% endblock %}'
+    )
+}
+
+
+def _markdown_filter(text: Markup) -> Markup:
+    return Markup(render_markdown(text.unescape()))
+
+
+def make_app() -> FastAPI:
+    env = jinja2.Environment(loader=jinja2.DictLoader(TEMPLATES), autoescape=True)
+    env.filters["markdown"] = _markdown_filter
+    app = FastAPI()
+
+    @app.post("/stream")
+    async def stream(request: Request, mode: TextModeName, block: str = "plain", interval: float = 0) -> Response:
+        tokens = json.loads(await request.body())
+
+        async def fail_after_tokens() -> AsyncIterator[str]:
+            for token in tokens:
+                yield token
+            if request.query_params.get("fail"):
+                raise RuntimeError("upstream broke")
+
+        source = fail_after_tokens()
+        return FragmentStreamResponse(
+            source, "modes.html", block, templates=env, mode=mode, min_interval=interval, error_block="oops"
+        )
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[httpx.Client]:
+    with LiveServer(make_app()) as server, httpx.Client(base_url=server.url, timeout=10) as http:
+        yield http
+
+
+def _stream(client: httpx.Client, tokens: list[str], mode: str, **params: object) -> SSEResult:
+    result = read_events(client, "/stream", method="POST", params={"mode": mode, **params}, content=json.dumps(tokens))
+    assert result.status_code == 200 and result.ended and result.names[-1] == "done"
+    return result
+
+
+def _applied(result: SSEResult, mode: str) -> str:
+    fragments = result.data_of("fragment")
+    if mode == "replace":
+        return fragments[-1]
+    tails = result.data_of("tail")
+    return "".join(fragments) + (tails[-1] if tails else "")
+
+
+_texts_and_splits = (MARKDOWNISH | st.text(max_size=40)).flatmap(
+    lambda text: st.tuples(st.just(text), token_splits(text))
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_texts_and_splits, st.sampled_from([0, 0.002]))
+def test_append_mode_ends_with_replace_modes_html(
+    client: httpx.Client, text_and_tokens: tuple[str, list[str]], interval: float
+) -> None:
+    _, tokens = text_and_tokens
+    replaced = _applied(_stream(client, tokens, "replace"), "replace")
+    appended = _stream(client, tokens, "append", interval=interval)
+    assert _applied(appended, "append") == replaced
+    # htmx 4 drops whitespace-only messages: no append frame may be one.
+    assert all(piece.strip() for piece in appended.data_of("fragment"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_texts_and_splits, st.sampled_from([0, 0.002]))
+def test_markdown_mode_ends_with_replace_modes_html(
+    client: httpx.Client, text_and_tokens: tuple[str, list[str]], interval: float
+) -> None:
+    _, tokens = text_and_tokens
+    replaced = _applied(_stream(client, tokens, "replace", block="markdown"), "replace")
+    streamed = _stream(client, tokens, "markdown", interval=interval)
+    # The replace render is stripped of surrounding whitespace; the blocks end with a newline.
+    assert _applied(streamed, "markdown").strip() == replaced
+    assert streamed.data_of("tail")[-1] == ""  # the tail element is emptied at the end
+
+
+def test_append_mode_sends_only_what_is_new(client: httpx.Client) -> None:
+    tokens = [" Hello", " ", "<b>", "\n", "world", "  "]
+    result = _stream(client, tokens, "append")
+    assert result.data_of("fragment") == ["Hello", " &lt;b&gt;", "\nworld"]
+    assert sum(len(piece) for piece in result.data_of("fragment")) == len("Hello &lt;b&gt;\nworld")
+
+
+def test_markdown_mode_appends_finished_blocks_once_and_replaces_the_tail(client: httpx.Client) -> None:
+    tokens = ["# Title\n", "\n", "Some *text*", " here.\n", "\n", "- a\n", "- b\n", "\nEnd <script>x</script>"]
+    result = _stream(client, tokens, "markdown")
+    blocks = result.data_of("fragment")
+    assert "".join(blocks) == render_markdown("".join(tokens))
+    assert blocks[0] == "<h1>Title</h1>\n"
+    assert len(blocks) == len(set(blocks))  # each finished block is sent once
+    assert "<script>" not in result.raw.decode()
+
+
+def test_an_error_is_appended_after_the_partial_answer(client: httpx.Client) -> None:
+    for mode in ("append", "markdown"):
+        result = _stream(client, ["partial ", "answer"], mode, fail="1")
+        applied = _applied(result, mode)
+        assert applied.startswith("partial answer") or applied.startswith("<p>partial answer</p>")
+        assert applied.endswith('<p role="alert">oops</p>')
+        assert "upstream broke" not in result.raw.decode()
+
+
+def test_unknown_mode_fails_before_any_byte(client: httpx.Client) -> None:
+    with pytest.raises(Exception, match="mode must be 'replace', 'append' or 'markdown'"):
+        FragmentStreamResponse(["x"], "modes.html", "plain", templates=jinja2.Environment(), mode="typo")  # type: ignore[arg-type]
+
+
+# -- frames per dialect (byte-exact) --------------------------------------------------------------
+
+
+def test_htmx2_append_and_tail_frames() -> None:
+    dialect = HTMX2()
+    assert dialect.append("Hi &lt;", 3) == b"event: fragment\nid: 3\ndata: Hi &lt;\n\n"
+    assert dialect.tail("<p>a\nb</p>") == b"event: tail\ndata: <p>a\ndata: b</p>\n\n"
+
+
+def test_htmx4_append_and_tail_frames() -> None:
+    assert HTMX4().append("Hi", 1) == b"id: 1\ndata: Hi\n\n"  # the form's hx-swap="beforeend" applies
+    assert HTMX4(target="#a").append("Hi", 1) == (
+        b'id: 1\ndata: <hx-partial hx-target="#a" hx-swap="beforeend">Hi</hx-partial>\n\n'
+    )
+    assert HTMX4().tail("") == b'data: <hx-partial hx-target="#response-tail" hx-swap="innerHTML"></hx-partial>\n\n'
+
+
+def test_datastar_append_and_tail_frames() -> None:
+    dialect = Datastar(target="#answer", tail_target="#answer-tail")
+    assert dialect.append("Hi", 2) == (
+        b"event: datastar-patch-elements\nid: 2\ndata: selector #answer\ndata: mode append\n"
+        b"data: elements <span>Hi</span>\n\n"
+    )
+    assert dialect.append("<p>x</p>", 3).endswith(b"data: elements <p>x</p>\n\n")
+    assert dialect.tail("<p>t</p>") == (
+        b"event: datastar-patch-elements\ndata: selector #answer-tail\ndata: mode inner\ndata: elements <p>t</p>\n\n"
+    )
+
+
+def test_append_text_holds_whitespace_until_text_follows() -> None:
+    text = AppendText()
+    text.feed("  Hello")
+    text.feed(" ")
+    assert text.take(final=False) == "Hello"
+    assert text.take(final=False) == ""
+    text.feed("<world>\r")
+    assert text.take(final=False) == " &lt;world&gt;"
+    text.feed("\n")
+    assert text.take(final=True) == ""
+    assert text.raw == "  Hello <world>\r\n"
+
+
+def test_markdown_text_raw_is_the_model_text() -> None:
+    text = MarkdownText()
+    for delta in ["# T", "itle\n", "<b>"]:
+        text.feed(delta)
+    assert text.raw == "# Title\n<b>"
+    assert text.markup() == ""
