@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from fastapi_fragments._llm import Document, Message
-from fastapi_fragments.adapters._base import ClientAdapter
+from fastapi_fragments.adapters._base import ClientAdapter, DeferredCall
 from fastapi_fragments.adapters._prompt import conversation, instructions
 
 if TYPE_CHECKING:
@@ -53,5 +53,7 @@ class AnthropicMessages(ClientAdapter["AnthropicClient"]):
         text = instructions(system, documents, history)
         if text:
             request["system"] = text
-        # messages.stream() only builds a context manager; the request starts when iter_text enters it.
-        return self._client.messages.stream(**request)
+        # Deferred although messages.stream() only builds a context manager: the async one already holds
+        # the request coroutine, which would warn "never awaited" if the stream is closed unstarted.
+        # iter_text enters the manager it resolves to, which sends the request.
+        return DeferredCall(self._client.messages.stream, **request)

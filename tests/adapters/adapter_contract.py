@@ -33,6 +33,13 @@ class AdapterContract:
     #: provider's next chunk; each subclass says why. They skip only the stall test (``make_interruptible_llm``).
     UNINTERRUPTIBLE: ClassVar[frozenset[str]] = frozenset()
 
+    async def test_stream_makes_no_request_until_iterated(self, make_llm: MakeLLM, provider: FakeProvider) -> None:
+        llm = make_llm(provider.base_url)
+        stream = llm.stream("Hi")
+        await stream.aclose()  # type: ignore[attr-defined]  # iter_text returns an async generator
+        assert provider.requests == []
+        await llm.aclose()
+
     def test_tokens_arrive_as_fragments(self, make_llm: MakeLLM, provider: FakeProvider, serve_llm: ServeLLM) -> None:
         provider.reply = FakeReply(["Hel", "lo", " <b>world</b>"])
         result = ask(serve_llm(make_llm(provider.base_url)))

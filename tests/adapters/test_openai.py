@@ -72,15 +72,6 @@ async def test_responses_without_system_text_sends_no_instructions(provider: Fak
     await llm.aclose()
 
 
-async def test_stream_makes_no_request_until_iterated(provider: FakeProvider) -> None:
-    llm = OpenAIChat(openai.OpenAI(**openai_kwargs(provider.base_url)), model="gpt-test")
-    stream = llm.stream("Hi")
-    assert provider.requests == []
-    await stream.aclose()  # type: ignore[attr-defined]  # iter_text returns an async generator
-    assert provider.requests == []
-    await llm.aclose()
-
-
 async def test_raw_chat_stream_closes_the_upstream_when_closed(provider: FakeProvider) -> None:
     """A raw SDK stream handed to iter_text (FragmentStreamResponse's tokens) is closed with it."""
     provider.reply = FakeReply([f"t{i}" for i in range(40)], delay=0.05)
