@@ -138,7 +138,8 @@ class FakeProvider:
             return
         self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(10)
-        self._thread = None
+        self._thread, self._port = None, None
+        self._ready.clear()
 
     def __enter__(self) -> FakeProvider:
         self.start()
@@ -211,7 +212,7 @@ async def _stream(
         f"HTTP/1.1 200 OK\r\ncontent-type: {wire.content_type}\r\ntransfer-encoding: chunked\r\n"
         "connection: close\r\ncache-control: no-cache\r\n\r\n".encode()
     )
-    body = request.json
+    body = request.json if request.body else {}
     await _send(writer, wire.start(body))
     for index, token in enumerate(reply.tokens):
         if index == reply.fail_after:

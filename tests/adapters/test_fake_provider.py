@@ -146,5 +146,19 @@ def test_stop_cuts_open_responses() -> None:
 
 
 def test_base_url_needs_a_running_server() -> None:
+    provider = FakeProvider()
     with pytest.raises(RuntimeError, match="not running"):
-        FakeProvider().base_url  # noqa: B018
+        provider.base_url  # noqa: B018
+    with provider:
+        assert provider.base_url.startswith("http://127.0.0.1:")
+    with pytest.raises(RuntimeError, match="not running"):
+        provider.base_url  # noqa: B018
+
+
+def test_can_be_restarted() -> None:
+    provider = FakeProvider()
+    with provider:
+        post(provider, "/api/chat")
+    with provider:
+        assert post(provider, "/api/chat").status_code == 200
+    assert len(provider.requests) == 2
