@@ -7,8 +7,9 @@ Two pages speak to the same model through FastAPI ``Depends(get_llm)``:
   follows ``/chat/stream/{id}`` (an unguessable id bound to the session; the question never
   travels in a URL, and a reconnect resumes instead of asking the model again). Stop POSTs
   ``/chat/stop/{id}``.
-- ``/htmx4``: htmx 4 + hx-sse. The form's POST response *is* the stream; Stop aborts it, and
-  the disconnect closes the model's stream.
+- ``/htmx4``: htmx 4 + hx-sse. The form's POST response *is* the stream, in the library's
+  markdown mode (finished blocks appended once, the unfinished one replaced; sanitized HTML);
+  Stop aborts it, and the disconnect closes the model's stream.
 
 The model is ``app.state.llm`` (the keyless :class:`EmbeddedLLM` unless ``create_app`` is given
 another one); override ``get_llm`` in ``app.dependency_overrides`` to swap it per test.
@@ -214,7 +215,9 @@ async def ask_htmx4(
         tokens,
         "answer.html",
         dialect="htmx4",
-        target=f"#answer-{turn}",
+        mode="markdown",
+        target=f"#body-{turn}",
+        tail_target=f"#tail-{turn}",
         sources_target=f"#sources-{turn}",
         min_interval=0.05,
         **options,

@@ -15,11 +15,18 @@
 
   // The answer's aria-busy stays true while it streams so screen readers announce it once,
   // complete, instead of at every re-render.
+  // The state is the answer's last state line (a notice the server appends comes last and wins),
+  // except that a failure anywhere wins (markdown mode appends the error after the answer).
   function sync(turn) {
-    const lines = turn.querySelectorAll(".answer .turn-state"); // an appended notice comes last and wins
-    const state = lines.length ? lines[lines.length - 1].dataset.state : "busy";
+    const lines = turn.querySelectorAll(".answer .turn-state");
+    const last = lines[lines.length - 1];
+    const state = turn.querySelector('.answer .turn-state[data-state="failed"]') ? "failed" : last?.dataset.state || "busy";
     turn.dataset.state = state;
     turn.querySelector(".answer")?.setAttribute("aria-busy", String(state === "busy"));
+    const label = last?.lastChild;
+    if (state === "busy" && label?.nodeType === Node.TEXT_NODE && turn.querySelector(".answer-text")?.textContent) {
+      if (label.textContent !== " Writing…") label.textContent = " Writing…";
+    }
   }
 
   let stick = true;
@@ -60,13 +67,21 @@
     ctx.request.body.set("turn", id);
     setTimeout(() => { input.value = ""; });
   });
-  // When the stream ends without its final frame (Stop aborted it, or the network failed),
-  // the turn would look busy forever: say what happened instead.
+  // In markdown mode the server never re-renders the state line: the page sets it from how the
+  // stream ended. `done` is the stream's last (named) event; a close without it means Stop
+  // aborted the request, or the network failed.
+  function finish(state, text) {
+    if (!current || current.dataset.state !== "busy") return;
+    const lines = current.querySelectorAll(".answer .turn-state");
+    const line = lines[lines.length - 1];
+    line.dataset.state = state;
+    line.textContent = text;
+  }
+  form.addEventListener("done", () => finish("done", "Done"));
   document.addEventListener("htmx:sse:close", (event) => {
-    if (event.target !== form || !current || current.dataset.state !== "busy") return;
-    const state = current.querySelector(".answer .turn-state");
-    state.dataset.state = event.detail.reason === "cancelled" || current.dataset.stopping ? "stopped" : "failed";
-    state.textContent = state.dataset.state === "stopped" ? "Stopped" : "The connection was lost. Please ask again.";
+    if (event.target !== form || !current) return;
+    if (current.dataset.stopping) finish("stopped", "Stopped");
+    else finish("failed", "The connection was lost. Please ask again.");
   });
   document.addEventListener("click", (event) => {
     const stop = event.target.closest?.(".fragments-stop");

@@ -40,8 +40,8 @@ _STOPWORDS = frozenset({
 # fmt: on
 _OPENINGS = ("Here is what the documentation says.", "Good question.", "Short answer first, details below.")
 _FOLLOW_UPS = ("Following up on that.", "Building on the previous answer.")
-_SENTENCE_STARTERS = frozenset({"all", "each", "every", "jobs", "most", "set", "some", "use"})
-_CONNECTIVES = ("In addition,", "Also,", "Note that", "On top of that,", "Related to this,")
+# A colon lets the quoted sentence keep its capital letter ("Kestrel", "Concurrency keys ...").
+_CONNECTIVES = ("In addition:", "Also worth knowing:", "On a related note:", "Related to this:", "Note also:")
 #: Word pieces longer than this are split in two, roughly like a sub-word tokenizer.
 _MAX_PIECE = 8
 
@@ -64,14 +64,6 @@ def _ranked(question: str, document: Document) -> list[str]:
     return sorted(sentences, key=lambda s: -len(wanted & _words(s)))
 
 
-def _lower_first(sentence: str) -> str:
-    # Only common words are lowercased mid-sentence: names ("Kestrel") and code keep their case.
-    first, _, rest = sentence.partition(" ")
-    if first.lower() in _STOPWORDS or first.lower() in _SENTENCE_STARTERS:
-        return f"{first.lower()} {rest}"
-    return sentence
-
-
 def _compose_answer(prompt: str, documents: Sequence[Document], rng: random.Random, *, follow_up: bool) -> str:
     """Write the whole markdown answer (the stream then paces it out)."""
     opening = rng.choice(_FOLLOW_UPS if follow_up else _OPENINGS)
@@ -87,7 +79,7 @@ def _compose_answer(prompt: str, documents: Sequence[Document], rng: random.Rand
     parts = [f'{opening} You asked: "{quoted}"\n\nThe *{documents[0].title}* page says: {lead} [1]']
     for number, sentences in enumerate(ranked[1:], start=2):
         if sentences:
-            parts.append(f" {rng.choice(_CONNECTIVES)} {_lower_first(sentences[0])} [{number}]")
+            parts.append(f" {rng.choice(_CONNECTIVES)} {sentences[0]} [{number}]")
     points = [(n, s[1]) for n, s in enumerate(ranked, start=1) if len(s) > 1]
     if points:
         parts.append("\n\n**Key points:**\n")

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from playwright.sync_api import Page
 
 from demo_app.retriever import Retriever, load_corpus
+from fastapi_fragments._markdown import render_markdown
 from fastapi_fragments.adapters.embedded import EmbeddedLLM
 
 FIRST = "How do retries work when a job fails?"
@@ -48,8 +49,25 @@ def wait_for_state(page: Page, index: int, state: str, timeout: float = 15) -> N
 
 
 def answer_text(page: Page, index: int) -> str:
-    texts = page.locator("#conversation .turn").nth(index).locator(".answer-text")
-    return texts.text_content() or "" if texts.count() else ""
+    """The answer's text as shown (markdown mode splits it between the body and the unfinished tail)."""
+    return str(
+        page.evaluate(
+            """index => Array.from(document.querySelectorAll('#conversation .turn')[index]
+                 ?.querySelectorAll('.answer-text') || [], e => e.textContent).join('')""",
+            index,
+        )
+    )
+
+
+def shown_answer(page: Page, question: str, frontend: str) -> str:
+    """The text the page shows for the model's whole answer: as is (htmx 2 page), or as rendered markdown."""
+    raw = expected_answer(question)
+    if frontend == "htmx2":
+        return raw
+    html = render_markdown(raw)
+    return str(
+        page.evaluate("html => Object.assign(document.createElement('div'), {innerHTML: html}).textContent", html)
+    )
 
 
 def wait_until(condition: Callable[[], bool], what: str, timeout: float = 5) -> None:
