@@ -6,6 +6,7 @@ provider, ``anthropic/...`` talks the Anthropic wire format.
 
 from __future__ import annotations
 
+import importlib.util
 from typing import ClassVar
 
 import pytest
@@ -15,6 +16,9 @@ from fastapi_fragments import Document
 from fastapi_fragments._items import extract_text
 from fastapi_fragments.adapters.litellm import LiteLLM
 from fastapi_fragments.testing import FakeProvider
+
+if importlib.util.find_spec("litellm") is None:
+    pytest.fail("litellm needs its own virtualenv (it pins openai<3): run scripts/test-litellm.sh", pytrace=False)
 
 pytestmark = [
     pytest.mark.anyio,
