@@ -24,7 +24,8 @@
     turn.dataset.state = state;
     turn.querySelector(".answer")?.setAttribute("aria-busy", String(state === "busy"));
     const label = last?.lastChild;
-    if (state === "busy" && label?.nodeType === Node.TEXT_NODE && turn.querySelector(".answer-text")?.textContent) {
+    const written = Array.from(turn.querySelectorAll(".answer-text")).some((part) => part.textContent);
+    if (state === "busy" && label?.nodeType === Node.TEXT_NODE && written) {
       if (label.textContent !== " Writing…") label.textContent = " Writing…";
     }
   }
