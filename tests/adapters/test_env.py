@@ -35,7 +35,7 @@ def test_a_provider_key_alone_does_not_switch_provider(monkeypatch: pytest.Monke
         ("openai:gpt-test", OpenAIChat, {"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": "{base}/v1"}),
         ("openai-responses:gpt-test", OpenAIResponses, {"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": "{base}/v1"}),
         ("anthropic:claude-test", AnthropicMessages, {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": "{base}"}),
-        ("ollama:llama-test", OllamaChat, {"OLLAMA_HOST": "{base}"}),
+        ("ollama:llama-test:1b", OllamaChat, {"OLLAMA_HOST": "{base}"}),  # a tag keeps its colon
     ],
 )
 async def test_provider_clients_read_the_sdks_usual_variables(
