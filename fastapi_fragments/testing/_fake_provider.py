@@ -77,7 +77,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes
     tokens_sent: int = 0
-    #: Set when every frame was sent.
+    #: Set when the scripted response was sent to its end (including a scripted error frame).
     completed: threading.Event = field(default_factory=threading.Event)
     #: Set when the client hung up before the last frame.
     disconnected: threading.Event = field(default_factory=threading.Event)
@@ -228,9 +228,10 @@ async def _stream(
         request.tokens_sent += 1
     else:
         await _send(writer, wire.finish("".join(reply.tokens), body))
+    # Set before the last chunk goes out, so a client that has read the whole body always sees it set.
+    request.completed.set()
     writer.write(b"0\r\n\r\n")
     await writer.drain()
-    request.completed.set()
 
 
 async def _send(writer: asyncio.StreamWriter, data: bytes) -> None:
