@@ -135,8 +135,9 @@ def test_a_failing_model_shows_the_failure_and_the_page_keeps_working(
     wait_for_state(page, 0, "failed")
     alert = page.locator(".turn .answer [role=alert]")
     assert "failed" in (alert.text_content() or "")
-    assert "Good question." in answer_text(page, 0), "the partial answer stays visible"
-    assert len(answer_text(page, 0)) < len(shown_answer(page, FIRST, frontend))
+    whole = shown_answer(page, FIRST, frontend)
+    assert answer_text(page, 0).startswith(whole[:30]), "the partial answer stays visible"
+    assert len(answer_text(page, 0)) < len(whole)
     assert (broken.opened, broken.closed_early) == (1, 1)
     page.screenshot(path=artifacts / f"{frontend}-failed.png")
 
