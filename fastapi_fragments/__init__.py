@@ -16,9 +16,11 @@ from ._dialects import HTMX4 as HTMX4
 from ._dialects import Datastar as Datastar
 from ._dialects import Dialect as Dialect
 from ._dialects import detect_dialect as detect_dialect
+from ._env import llm_from_env as llm_from_env
 from ._exceptions import BlockNotFoundError as BlockNotFoundError
 from ._exceptions import ConfigurationError as ConfigurationError
 from ._exceptions import FragmentsError as FragmentsError
+from ._exceptions import ProviderError as ProviderError
 from ._exceptions import TemplateNotFoundError as TemplateNotFoundError
 from ._exceptions import TokenSourceError as TokenSourceError
 from ._fragment import Fragment as Fragment
@@ -52,6 +54,7 @@ __all__ = [
     "LLMClient",
     "MemoryStore",
     "Message",
+    "ProviderError",
     "Store",
     "StreamOptions",
     "StreamRegistry",
@@ -60,6 +63,7 @@ __all__ = [
     "__version__",
     "detect_dialect",
     "iter_text",
+    "llm_from_env",
     "stream_to_fragments",
     "stream_with_sources",
 ]

@@ -7,7 +7,8 @@ raises on purpose::
     ├── ConfigurationError       bad arguments, caught before the response starts
     │   ├── TemplateNotFoundError
     │   └── BlockNotFoundError
-    └── TokenSourceError         the token source (the LLM) failed; ``__cause__`` is the original
+    ├── TokenSourceError         the token source (the LLM) failed; ``__cause__`` is the original
+    └── ProviderError            a provider sent an error as a stream event (the cause of a TokenSourceError)
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ __all__ = (
     "BlockNotFoundError",
     "ConfigurationError",
     "FragmentsError",
+    "ProviderError",
     "TemplateNotFoundError",
     "TokenSourceError",
 )
@@ -86,3 +88,20 @@ class TokenSourceError(FragmentsError):
         except TokenSourceError as exc:
             log.warning("LLM failed: %r", exc.__cause__)
     """
+
+
+class ProviderError(FragmentsError):
+    """Raised when a provider reports a failure as an ordinary stream event instead of raising.
+
+    The OpenAI Responses API does this (``error`` and ``response.failed`` events); ``iter_text`` wraps it
+    in ``TokenSourceError`` like every other upstream failure.
+
+    Example::
+
+        ProviderError("response.failed", "the model is overloaded").event_type  # "response.failed"
+    """
+
+    def __init__(self, event_type: str, message: str) -> None:
+        self.event_type = event_type
+        self.message = message
+        super().__init__(f"the provider sent a {event_type!r} event: {message}")

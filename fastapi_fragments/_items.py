@@ -24,9 +24,9 @@ from __future__ import annotations
 import socket
 from collections.abc import Mapping
 
-from fastapi_fragments._exceptions import FragmentsError
+from ._exceptions import ProviderError
 
-__all__ = ("ProviderError", "extract_text", "interrupt_blocking_read", "text_iterable")
+__all__ = ("extract_text", "interrupt_blocking_read", "text_iterable")
 
 # Event types that carry no answer text. The OpenAI chat helper also emits a `chunk` event for every
 # `content.delta`, so reading both would count each token twice; Anthropic's MessageStream does the same
@@ -38,23 +38,6 @@ _SKIPPED_TYPES = frozenset(
 _SKIPPED_PREFIXES = ("response.", "content.", "refusal.", "tool_calls.", "logprobs.")
 _TEXT_TYPES = frozenset({"response.output_text.delta", "content.delta", "content_block_delta"})
 _ERROR_TYPES = frozenset({"error", "response.failed"})
-
-
-class ProviderError(FragmentsError):
-    """Raised when a provider reports a failure as an ordinary stream event instead of raising.
-
-    The OpenAI Responses API does this (``error`` and ``response.failed`` events); ``iter_text`` wraps it
-    in ``TokenSourceError`` like every other upstream failure.
-
-    Example::
-
-        ProviderError("response.failed", "the model is overloaded").event_type  # "response.failed"
-    """
-
-    def __init__(self, event_type: str, message: str) -> None:
-        self.event_type = event_type
-        self.message = message
-        super().__init__(f"the provider sent a {event_type!r} event: {message}")
 
 
 def extract_text(item: object) -> str | None:

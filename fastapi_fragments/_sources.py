@@ -26,7 +26,7 @@ import anyio
 import anyio.to_thread
 
 from ._exceptions import TokenSourceError
-from ._items import extract_text, text_iterable
+from ._items import extract_text, interrupt_blocking_read, text_iterable
 
 __all__ = ("close_quietly", "iter_text")
 
@@ -79,6 +79,7 @@ async def _open(source: Any, stack: AsyncExitStack) -> AsyncIterator[Any]:
         source = await stack.enter_async_context(source)
     elif hasattr(source, "__enter__") and not hasattr(source, "__iter__") and not hasattr(source, "__aiter__"):
         source = await anyio.to_thread.run_sync(stack.enter_context, source)
+    owner = source  # what holds the HTTP response, when text_iterable swaps in a text stream
     inner = text_iterable(source)
     if inner is not None:
         stack.push_async_callback(close_quietly, source)
@@ -90,7 +91,7 @@ async def _open(source: Any, stack: AsyncExitStack) -> AsyncIterator[Any]:
             stack.push_async_callback(close_quietly, source)
         return iterator  # type: ignore[no-any-return]
     if hasattr(source, "__iter__") and not isinstance(source, (str, bytes)):
-        threaded = _ThreadedIterator(source)
+        threaded = _ThreadedIterator(source, owner)
         stack.push_async_callback(threaded.aclose)
         return threaded
     raise TypeError(f"cannot stream text from {type(source).__name__}: expected an (async) iterable of str")
@@ -115,8 +116,9 @@ async def close_quietly(obj: Any) -> None:
 class _ThreadedIterator:
     """Iterate a sync iterable in worker threads, one ``next()`` at a time, and close it safely."""
 
-    def __init__(self, iterable: Any) -> None:
-        self._owner = iterable
+    def __init__(self, iterable: Any, owner: Any) -> None:
+        self._iterable = iterable
+        self._owner = owner
         self._iterator: Iterator[Any] | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -129,7 +131,7 @@ class _ThreadedIterator:
             if self._closed:
                 return _DONE
             if self._iterator is None:
-                self._iterator = iter(self._owner)
+                self._iterator = iter(self._iterable)
             return next(self._iterator, _DONE)
 
     async def __anext__(self) -> Any:
@@ -139,8 +141,10 @@ class _ThreadedIterator:
         return item
 
     def _close(self) -> None:
-        # The owner's close() first: an SDK Stream.close() closes the socket, which unblocks a
-        # next() stuck in a read; only then can we take the lock and close the generator.
+        # Wake a next() stuck in a read first: closing a socket does not, shutting it down does.
+        # Then the owner's close() (an SDK Stream.close()); only then can we take the lock and
+        # close the generator.
+        interrupt_blocking_read(self._owner)
         owner_close = getattr(self._owner, "close", None)
         if callable(owner_close) and self._owner is not self._iterator:
             owner_close()

@@ -23,7 +23,6 @@ class TestAnthropicMessages(AdapterContract):
     }
     # The sync stream blocks in recv() in a worker thread; closing the socket doesn't wake it (see the
     # _sources change proposed with _items.interrupt_blocking_read).
-    UNINTERRUPTIBLE = frozenset({"sync"})
 
 
 async def test_system_text_goes_in_the_system_parameter(provider: FakeProvider) -> None:

@@ -19,7 +19,8 @@ from openai.types.responses import ResponseErrorEvent, ResponseFailedEvent, Resp
 from pydantic_ai import Agent
 from pydantic_ai.models.test import TestModel
 
-from fastapi_fragments._items import ProviderError, extract_text, interrupt_blocking_read, text_iterable
+from fastapi_fragments import ProviderError
+from fastapi_fragments._items import extract_text, interrupt_blocking_read, text_iterable
 from fastapi_fragments.testing import FakeProvider, FakeReply
 
 pytestmark = pytest.mark.anyio

@@ -32,7 +32,6 @@ class TestOpenAIAdapters(AdapterContract):
     }
     # Sync streams block in recv() in a worker thread; closing the socket doesn't wake it (see the
     # _sources change proposed with _items.interrupt_blocking_read).
-    UNINTERRUPTIBLE = frozenset({"chat-sync", "responses-sync"})
 
 
 async def collect(llm: LLMClient, prompt: str, **options: Any) -> str:
