@@ -1,0 +1,147 @@
+"""The benchmarked server: one variant of "stream an answer as SSE frames", served by uvicorn.
+
+``python -m benchmarks.server VARIANT PORT`` serves ``GET /?n=TOKENS&rate=TOKENS_PER_S`` with
+a paced synthetic answer (rate 0: as fast as possible). Every variant first sends the sources
+block, then the answer, then a ``done`` event. Variants:
+
+- ``naive``: sse-starlette ``ServerSentEvent`` + jinja2-fragments ``render_block`` per token.
+- ``handwritten``: the best hand-written pattern: Starlette ``StreamingResponse``, the block
+  function compiled once with a reused context, escaping only the new token, hand-built frames.
+- ``ff-replace-0``, ``ff-replace``, ``ff-append``, ``ff-markdown``: ``FragmentStreamResponse``
+  with ``min_interval=0`` / default settings in each text mode; ``ff-replace-100ms`` shows what
+  a coarser ``min_interval=0.1`` buys under load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from benchmarks.answer import SOURCES, answer_tokens
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+
+
+async def paced(n: int, rate: float) -> AsyncIterator[str]:
+    """``n`` tokens at ``rate`` per second on an absolute schedule (no drift), or unpaced.
+
+    Unpaced tokens still arrive one event-loop turn apart, as tokens read from an LLM's socket
+    do: a source that never yields would let a server write the whole answer in one turn and
+    batch frames into a few syscalls, which no real stream allows.
+    """
+    tokens = answer_tokens(n)
+    if rate <= 0:
+        for token in tokens:
+            await asyncio.sleep(0)
+            yield token
+        return
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    for index, token in enumerate(tokens):
+        delay = start + (index + 1) / rate - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        yield token
+
+
+def naive(env: jinja2.Environment) -> Callable[[Request], Response]:
+    from jinja2_fragments import render_block
+    from sse_starlette import EventSourceResponse, ServerSentEvent
+
+    async def frames(n: int, rate: float) -> AsyncIterator[ServerSentEvent]:
+        yield ServerSentEvent(render_block(env, "bench.html", "sources", sources=SOURCES), event="sources")
+        text = ""
+        async for token in paced(n, rate):
+            text += token
+            yield ServerSentEvent(render_block(env, "bench.html", "response", text=text), event="fragment")
+        yield ServerSentEvent("", event="done")
+
+    def endpoint(request: Request) -> Response:
+        n, rate = _params(request)
+        return EventSourceResponse(frames(n, rate))
+
+    return endpoint
+
+
+def _frame(event: str, html: str) -> bytes:
+    if "\r" in html:
+        html = html.replace("\r\n", "\n").replace("\r", "\n")
+    return f"event: {event}\ndata: {html.replace(chr(10), chr(10) + 'data: ')}\n\n".encode()
+
+
+def handwritten(env: jinja2.Environment) -> Callable[[Request], Response]:
+    template = env.get_template("bench.html")
+    sources_html = "".join(template.blocks["sources"](template.new_context({"sources": SOURCES})))
+    block = template.blocks["response"]
+
+    async def frames(n: int, rate: float) -> AsyncIterator[bytes]:
+        yield _frame("sources", sources_html)
+        context = template.new_context({"text": Markup("")})
+        escaped = ""
+        async for token in paced(n, rate):
+            escaped += str(escape(token))
+            context.vars["text"] = Markup(escaped)
+            yield _frame("fragment", "".join(block(context)))
+        yield b"event: done\ndata: \n\n"
+
+    def endpoint(request: Request) -> Response:
+        n, rate = _params(request)
+        return StreamingResponse(frames(n, rate), media_type="text/event-stream")
+
+    return endpoint
+
+
+def fragments(env: jinja2.Environment, **options: Any) -> Callable[[Request], Response]:
+    from fastapi_fragments import FragmentStreamResponse
+
+    def endpoint(request: Request) -> Response:
+        n, rate = _params(request)
+        return FragmentStreamResponse(
+            paced(n, rate), "bench.html", templates=env, sources_block="sources", sources=SOURCES, **options
+        )
+
+    return endpoint
+
+
+VARIANTS: dict[str, Callable[[jinja2.Environment], Callable[[Request], Response]]] = {
+    "naive": naive,
+    "handwritten": handwritten,
+    "ff-replace-0": lambda env: fragments(env, min_interval=0),
+    "ff-replace": lambda env: fragments(env),
+    "ff-replace-100ms": lambda env: fragments(env, min_interval=0.1),
+    "ff-append": lambda env: fragments(env, mode="append"),
+    "ff-markdown": lambda env: fragments(env, mode="markdown"),
+}
+
+
+def _params(request: Request) -> tuple[int, float]:
+    return int(request.query_params.get("n", "1000")), float(request.query_params.get("rate", "0"))
+
+
+def main() -> None:
+    import uvicorn
+
+    variant, port = sys.argv[1], int(sys.argv[2])
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # thousands of open streams
+    app = Starlette(routes=[Route("/", VARIANTS[variant](_environment()))])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=4096, access_log=False)
+
+
+if __name__ == "__main__":
+    main()
