@@ -421,3 +421,13 @@ def test_from_fragments_streams_the_rag_pattern(client: httpx.Client, templates:
     result = read_events(client, "/s/from_fragments")
     assert result.names[0] == "sources" and result.names[-1] == "done"
     assert result.data_of("fragment")[-1] == "one two"
+
+
+def test_keepalive_comments_flow_while_the_model_is_silent(client: httpx.Client, templates: Jinja2Templates) -> None:
+    llm = FakeLLM(["late"], first_delay=0.8)
+    scenario("ping")(
+        lambda r: FragmentStreamResponse(llm.stream("q"), "chat.html", "plain", templates=templates, ping=0.2)
+    )
+    result = read_events(client, "/s/ping")
+    assert result.comments >= 2, "sse-starlette's ping comments keep proxies from timing the stream out"
+    assert result.names == ["fragment", "fragment", "done"] and result.events[-2].data == "late"
