@@ -33,7 +33,7 @@ from markupsafe import escape
 
 from benchmarks.answer import answer_tokens
 from benchmarks.client import Stream, run_streams
-from benchmarks.server import TEMPLATES, VARIANTS
+from benchmarks.server import EXTRA_VARIANTS, TEMPLATES, VARIANTS
 
 SERVER_CORE, CLIENT_CORE = 0, 1
 RAMP = 1.0  # seconds over which a load level's streams start
@@ -114,14 +114,14 @@ def _failed(streams: list[Stream]) -> int:
 def final_html_size(variant: str, n: int) -> int:
     """Bytes of the answer's final HTML, as the page holds it at the end."""
     text = "".join(answer_tokens(n))
-    if variant == "ff-markdown":
+    if variant.startswith("ff-markdown"):
         from fastapi_fragments._markdown import render_markdown
 
         return len(render_markdown(text).strip().encode())
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     template = env.get_template("bench.html")
     html = "".join(template.blocks["response"](template.new_context({"text": text})))
-    if variant == "ff-append":  # the page's target holds only the text, not the block's wrapper
+    if variant.startswith("ff-append"):  # the page's target holds only the text, not the block's wrapper
         html = str(escape(text))
     return len(html.strip().encode())
 
@@ -213,7 +213,11 @@ def _load_level(server: Server, variant: str, level: int, settings: Settings, re
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller runs (a couple of minutes)")
-    parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated, from: " + ", ".join(VARIANTS))
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help="comma-separated, from: " + ", ".join([*VARIANTS, *EXTRA_VARIANTS]),
+    )
     parser.add_argument("--levels", default=None, help="concurrency levels, e.g. 100,1000")
     args = parser.parse_args()
     settings = Settings()

@@ -129,6 +129,14 @@ VARIANTS: dict[str, Callable[[jinja2.Environment], Callable[[Request], Response]
 }
 
 
+#: Selectable with ``--variants`` but not run by default: the intervals the README recommends.
+EXTRA_VARIANTS: dict[str, Callable[[jinja2.Environment], Callable[[Request], Response]]] = {
+    "ff-replace-50ms": lambda env: fragments(env, min_interval=0.05),
+    "ff-append-50ms": lambda env: fragments(env, mode="append", min_interval=0.05),
+    "ff-markdown-100ms": lambda env: fragments(env, mode="markdown", min_interval=0.1),
+}
+
+
 def _params(request: Request) -> tuple[int, float]:
     return int(request.query_params.get("n", "1000")), float(request.query_params.get("rate", "0"))
 
@@ -139,7 +147,7 @@ def main() -> None:
     variant, port = sys.argv[1], int(sys.argv[2])
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # thousands of open streams
-    app = Starlette(routes=[Route("/", VARIANTS[variant](_environment()))])
+    app = Starlette(routes=[Route("/", {**VARIANTS, **EXTRA_VARIANTS}[variant](_environment()))])
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=4096, access_log=False)
 
 
