@@ -11,8 +11,9 @@ Two pages speak to the same model through FastAPI ``Depends(get_llm)``:
   markdown mode (finished blocks appended once, the unfinished one replaced; sanitized HTML);
   Stop aborts it, and the disconnect closes the model's stream.
 
-The model is ``app.state.llm`` (the keyless :class:`EmbeddedLLM` unless ``create_app`` is given
-another one); override ``get_llm`` in ``app.dependency_overrides`` to swap it per test.
+The model is ``app.state.llm``: the one given to ``create_app``, else the one ``FRAGMENTS_LLM``
+names (``openai:gpt-4o-mini``...), else the keyless ``EmbeddedLLM``. Override ``get_llm`` in
+``app.dependency_overrides`` to swap it per test.
 """
 
 from __future__ import annotations
@@ -27,8 +28,14 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from fastapi_fragments import Fragment, FragmentsMiddleware, FragmentStreamResponse, LLMClient, StreamRegistry
-from fastapi_fragments.adapters.embedded import EmbeddedLLM
+from fastapi_fragments import (
+    Fragment,
+    FragmentsMiddleware,
+    FragmentStreamResponse,
+    LLMClient,
+    StreamRegistry,
+    llm_from_env,
+)
 
 from .retriever import Retriever, load_corpus
 from .sessions import TURN_ID, Conversations, Turn, new_turn_id
@@ -236,7 +243,7 @@ async def document(request: Request, doc_id: str, retriever: Annotated[Retriever
 
 
 def create_app(llm: LLMClient | None = None) -> FastAPI:
-    """Build the demo app; ``llm`` defaults to a keyless :class:`EmbeddedLLM` at a human reading pace.
+    """Build the demo app; ``llm`` defaults to ``llm_from_env()`` (the keyless ``EmbeddedLLM`` unless set).
 
     Example::
 
@@ -245,7 +252,7 @@ def create_app(llm: LLMClient | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.llm = llm if llm is not None else EmbeddedLLM()
+        app.state.llm = llm if llm is not None else llm_from_env()
         app.state.retriever = Retriever(load_corpus())
         app.state.conversations = Conversations()
         registry = StreamRegistry(
