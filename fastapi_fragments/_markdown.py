@@ -7,8 +7,10 @@ How a block is known to be finished, without rescanning the text: CommonMark dec
 block starts from the line it starts on (and, for a table, from the line after it too). So once
 the parse of the unfinished tail shows block *k+1* starting on a complete line *L* (a newline
 follows it; if *L* has a ``|``, line *L+1* must be complete as well), nothing appended later can
-move that boundary: blocks up to *k* are final. They are rendered once, sanitized, kept, and cut off the tail, so
-each step parses only the tail and the whole answer costs O(n) apart from the tail block.
+move that boundary: blocks up to *k* are final. After a blank line that holds even while *L* is
+still being written, unless block *k* is a list (see ``_finished_prefix``). Final blocks are
+rendered once, sanitized, kept, and cut off the tail, so each step parses only the tail and
+the whole answer costs O(n) apart from the tail block.
 
 Deliberate divergence from plain CommonMark: link reference definitions (``[x]: /url``) are
 turned off, because a definition arriving at the end would change links in blocks already sent.
@@ -169,22 +171,30 @@ class StreamingMarkdown:
 def _finished_prefix(tokens: list[Token], source: str) -> tuple[int, int] | None:
     """``(token index, offset in source)`` where the provably finished blocks end, or None.
 
-    A top-level block is finished once the next one starts on a complete line ``L``. Only a
-    table looks further: a line with a ``|`` starts one if the next line is a delimiter row,
-    so such an ``L`` counts only once line ``L + 1`` is complete too.
+    Block *k* is finished once block *k+1* starts on a line ``L`` that nothing appended can
+    take back: either ``L`` is complete (and, if it has a ``|``, so is ``L + 1``: a table
+    header needs its delimiter row), or ``L`` follows a blank line and block *k* is not a list.
+    A blank line closes every other block for good, while a list can go on after one (``2``
+    may still become ``2. item``).
     """
     complete_lines = source.count("\n")
     starts = [
-        (index, token.map[0])
+        (index, token.map[0], token.type)
         for index, token in enumerate(tokens)
-        if token.level == 0 and token.nesting != -1 and token.map is not None and token.map[0] < complete_lines
-    ][1:]  # the first block has nothing before it to finish
-    while starts:
-        index, line = starts.pop()
+        if token.level == 0 and token.nesting != -1 and token.map is not None
+    ]
+    for (index, line, _), (_, _, before) in zip(reversed(starts), reversed(starts[:-1]), strict=False):
         offset = _line_offset(source, line)
-        if line + 1 < complete_lines or "|" not in source[offset : source.index("\n", offset)]:
+        complete = line < complete_lines and (
+            line + 1 < complete_lines or "|" not in source[offset : source.index("\n", offset)]
+        )
+        after_blank = line > 0 and not source[_line_offset(source, line - 1) : offset].strip(" \t\n")
+        if complete or (after_blank and before not in _LISTS):
             return index, offset
     return None
+
+
+_LISTS = frozenset({"bullet_list_open", "ordered_list_open"})
 
 
 def _line_offset(source: str, line: int) -> int:

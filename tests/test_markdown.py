@@ -97,17 +97,20 @@ def test_streamed_parts_equal_a_one_shot_render(text_and_deltas: tuple[str, list
 def test_steps_append_finished_blocks_once_and_replace_the_tail() -> None:
     md = StreamingMarkdown()
     md.feed("# Title\n\nFirst para")
-    assert md.snapshot() == MarkdownStep("", "<h1>Title</h1>\n<p>First para</p>\n")
+    # After a blank line the heading is final, even while the next line is still being written.
+    assert md.snapshot() == MarkdownStep("<h1>Title</h1>\n", "<p>First para</p>\n")
     md.feed("graph.\n\nSecond")
-    assert md.snapshot() == MarkdownStep("<h1>Title</h1>\n", "<p>First paragraph.</p>\n<p>Second</p>\n")
-    md.feed(" paragraph.\n\n- item")
-    # "- item" is not a complete line yet: more text could still change what it starts.
-    assert md.snapshot() == MarkdownStep(
-        "<p>First paragraph.</p>\n", "<p>Second paragraph.</p>\n<ul>\n<li>item</li>\n</ul>\n"
-    )
+    assert md.snapshot() == MarkdownStep("<p>First paragraph.</p>\n", "<p>Second</p>\n")
+    md.feed(" paragraph.\n- item")
+    # Without a blank line before it, a line still being written is not trusted to start a block
+    # ("#" could become "#tag", text that continues the paragraph): the paragraph is not final yet.
+    assert md.snapshot() == MarkdownStep("", "<p>Second paragraph.</p>\n<ul>\n<li>item</li>\n</ul>\n")
     md.feed("\n")
     assert md.snapshot() == MarkdownStep("<p>Second paragraph.</p>\n", "<ul>\n<li>item</li>\n</ul>\n")
-    assert md.finish() == MarkdownStep("<ul>\n<li>item</li>\n</ul>\n", "")
+    md.feed("\n2")
+    # After a list a blank line is not enough: the line being written could still become an item.
+    assert md.snapshot().blocks == ""
+    assert md.finish() == MarkdownStep("<ul>\n<li>item</li>\n</ul>\n<p>2</p>\n", "")
 
 
 def test_a_table_header_waits_for_its_delimiter_row() -> None:
