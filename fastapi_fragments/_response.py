@@ -30,7 +30,16 @@ from starlette.types import Message, Receive, Scope, Send
 
 from ._blocks import BlockRenderer
 from ._coalesce import Handoff, steps
-from ._dialects import HTMX2, HTMX4, Datastar, Dialect, DialectName, detect_dialect, resolve_dialect
+from ._dialects import (
+    HTMX2,
+    HTMX4,
+    AppendingDialect,
+    Datastar,
+    Dialect,
+    DialectName,
+    detect_dialect,
+    resolve_dialect,
+)
 from ._exceptions import ConfigurationError
 from ._feeds import Feed, FragmentFeed, TokenFeed
 from ._fragment import Fragment
@@ -171,6 +180,8 @@ class FragmentStreamResponse(EventSourceResponse):
         self._sources_renderer = BlockRenderer(templates, template_name, sources_block, base) if sources_block else None
         self._sources_context = base
         self._setup(feed, min_interval, on_complete, options)
+        if mode != "replace" and self._dialect is not None and not isinstance(self._dialect, AppendingDialect):
+            raise ConfigurationError(f"mode={mode!r} needs a dialect with append() and tail(): {self._dialect!r}")
 
     @classmethod
     def from_fragments(

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from starlette.responses import Response
 from test_markdown import MARKDOWNISH, token_splits
 
-from fastapi_fragments import FragmentStreamResponse
+from fastapi_fragments import ConfigurationError, FragmentStreamResponse
 from fastapi_fragments._dialects import HTMX2, HTMX4, Datastar
 from fastapi_fragments._markdown import render_markdown
 from fastapi_fragments._text import AppendText, MarkdownText, TextModeName
@@ -134,8 +134,27 @@ def test_an_error_is_appended_after_the_partial_answer(client: httpx.Client) -> 
 
 
 def test_unknown_mode_fails_before_any_byte(client: httpx.Client) -> None:
-    with pytest.raises(Exception, match="mode must be 'replace', 'append' or 'markdown'"):
+    with pytest.raises(ConfigurationError, match="mode must be 'replace', 'append' or 'markdown'"):
         FragmentStreamResponse(["x"], "modes.html", "plain", templates=jinja2.Environment(), mode="typo")  # type: ignore[arg-type]
+
+
+def test_a_dialect_that_cannot_append_fails_before_any_byte() -> None:
+    class ReplaceOnly:
+        name = "replace-only"
+
+        def response(self, html: str, event_id: int) -> bytes:
+            return html.encode()
+
+        def sources(self, html: str) -> bytes:
+            return html.encode()
+
+        def done(self) -> bytes:
+            return b""
+
+    env = jinja2.Environment(loader=jinja2.DictLoader({"modes.html": "{% block plain %}{{ text }}{% endblock %}"}))
+    with pytest.raises(ConfigurationError, match="mode='append' needs a dialect with append"):
+        FragmentStreamResponse(["x"], "modes.html", "plain", templates=env, mode="append", dialect=ReplaceOnly())
+    FragmentStreamResponse(["x"], "modes.html", "plain", templates=env, dialect=ReplaceOnly())  # replace: fine
 
 
 # -- frames per dialect (byte-exact) --------------------------------------------------------------
