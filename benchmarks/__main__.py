@@ -212,7 +212,7 @@ def _load_level(server: Server, variant: str, level: int, settings: Settings, re
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smaller runs (a couple of minutes)")
+    parser.add_argument("--quick", action="store_true", help="smaller runs (about 3 minutes)")
     parser.add_argument(
         "--variants",
         default=",".join(VARIANTS),
