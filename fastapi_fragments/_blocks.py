@@ -65,7 +65,7 @@ class BlockRenderer:
     __slots__ = ("_block", "_context", "block_name", "env", "template", "template_name")
 
     def __init__(self, templates: Templates, template_name: str, block_name: str, context: Mapping[str, Any]) -> None:
-        self.env = environment_of(templates)
+        self.env = _escaping(environment_of(templates), template_name)
         self.template_name = template_name
         self.block_name = block_name
         try:
@@ -155,6 +155,27 @@ class BlockRenderer:
             return self.env.concat([part async for part in block(ctx)]).strip()
         except Exception:
             self.env.handle_exception()
+
+
+def _escaping(env: jinja2.Environment, template_name: str) -> jinja2.Environment:
+    """``env``, or an overlay of it with autoescape on if this template would render unescaped.
+
+    Model text arrives as ``Markup``, but filters such as ``striptags`` unescape it; only
+    autoescape keeps every expression safe. The overlay gets its own caches, since templates
+    compiled without autoescape must not be reused, and is kept on ``env`` so each template is
+    compiled once, not once per stream.
+    """
+    autoescape = env.autoescape(template_name) if callable(env.autoescape) else env.autoescape
+    if autoescape:
+        return env
+    overlay = getattr(env, _OVERLAY, None)
+    if not isinstance(overlay, jinja2.Environment):
+        overlay = env.overlay(autoescape=True, cache_size=400, bytecode_cache=None)
+        setattr(env, _OVERLAY, overlay)
+    return overlay
+
+
+_OVERLAY = "_fastapi_fragments_autoescape_overlay"
 
 
 def _constant_parent(env: jinja2.Environment, template: jinja2.Template) -> str | None:

@@ -188,6 +188,11 @@ class Datastar:
     tail_target: str = "#response-tail"
     name: str = "datastar"
 
+    def __post_init__(self) -> None:
+        for what, selector in (("target", self.target), ("sources_target", self.sources_target)):
+            check_field(selector, what)  # a newline would add lines to the patch's data
+        check_field(self.tail_target, "tail_target")
+
     def response(self, html: str, event_id: int) -> bytes:
         return _patch(self.target, html, event_id)
 

@@ -41,10 +41,11 @@ from ._dialects import (
     resolve_dialect,
 )
 from ._exceptions import ConfigurationError
-from ._feeds import Feed, FragmentFeed, TokenFeed
+from ._feeds import DEFAULT_ERROR_HTML, Feed, FragmentFeed, TokenFeed
 from ._fragment import Fragment
 from ._hooks import ErrorHook, call_hook
 from ._middleware import request_defaults
+from ._sources import discard_now
 from ._text import TextModeName
 from ._types import Context, Templates, TextHook, Tokens
 
@@ -165,23 +166,29 @@ class FragmentStreamResponse(EventSourceResponse):
         mode: TextModeName = "replace",
         **options: Unpack[StreamOptions],
     ) -> None:
-        templates, base = request_defaults(templates, extra_context)
-        base["sources"] = list(sources or ())
-        feed = TokenFeed.for_block(
-            tokens,
-            templates,
-            template_name,
-            block_name,
-            context_key=context_key,
-            base_context=base,
-            error_block=error_block,
-            mode=mode,
-        )
-        self._sources_renderer = BlockRenderer(templates, template_name, sources_block, base) if sources_block else None
-        self._sources_context = base
-        self._setup(feed, min_interval, on_complete, options)
-        if mode != "replace" and self._dialect is not None and not isinstance(self._dialect, AppendingDialect):
-            raise ConfigurationError(f"mode={mode!r} needs a dialect with append() and tail(): {self._dialect!r}")
+        try:
+            templates, base = request_defaults(templates, extra_context)
+            base["sources"] = list(sources or ())
+            feed = TokenFeed.for_block(
+                tokens,
+                templates,
+                template_name,
+                block_name,
+                context_key=context_key,
+                base_context=base,
+                error_block=error_block,
+                mode=mode,
+            )
+            self._sources_renderer = (
+                BlockRenderer(templates, template_name, sources_block, base) if sources_block else None
+            )
+            self._sources_context = base
+            self._setup(feed, min_interval, on_complete, options)
+            if mode != "replace" and self._dialect is not None and not isinstance(self._dialect, AppendingDialect):
+                raise ConfigurationError(f"mode={mode!r} needs a dialect with append() and tail(): {self._dialect!r}")
+        except BaseException:
+            discard_now(tokens)  # the caller may have opened it already (an SDK stream is an HTTP response)
+            raise
 
     @classmethod
     def from_fragments(
@@ -305,10 +312,10 @@ class FragmentStreamResponse(EventSourceResponse):
     async def _frames(self) -> AsyncIterator[bytes]:
         """The body: sources, coalesced renders, the final (or error) render, then ``done``."""
         completed = False
+        handoff, dialect, preamble_sent = self._handoff, self._dialect, self._preamble_sent
+        if handoff is None or dialect is None or preamble_sent is None:  # pragma: no cover
+            raise RuntimeError("FragmentStreamResponse was not started through __call__")
         try:
-            handoff, dialect, preamble_sent = self._handoff, self._dialect, self._preamble_sent
-            if handoff is None or dialect is None or preamble_sent is None:  # pragma: no cover
-                raise RuntimeError("FragmentStreamResponse was not started through __call__")
             if self._sources_renderer is not None:
                 yield dialect.sources(await self._sources_renderer.render_async(self._sources_context))
             preamble_sent.set()
@@ -321,12 +328,20 @@ class FragmentStreamResponse(EventSourceResponse):
             elif self._failure is None:
                 await call_hook(self._on_complete, self._feed.final_text())
             completed = True
-            done = dialect.done()
-            if done:
-                yield done
+        except Exception as exc:
+            # Last resort (a sources template that fails on this data, text that cannot be
+            # encoded...): the stream must still end with a message and done, or the browser
+            # reconnects and runs the model again.
+            logger.exception("the stream broke; ending it with the built-in error message")
+            await call_hook(self._on_error, exc)
+            completed = True
+            yield dialect.response(DEFAULT_ERROR_HTML, 0)
         finally:
             if not completed:
                 await call_hook(self._on_disconnect, self._feed.final_text())
+        done = dialect.done()
+        if done:
+            yield done
 
     async def _coalesced(self, handoff: Handoff, dialect: Dialect) -> AsyncIterator[bytes]:
         async with aclosing(steps(handoff, self._min_interval)) as ticks:

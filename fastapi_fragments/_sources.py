@@ -28,7 +28,7 @@ import anyio.to_thread
 from ._exceptions import TokenSourceError
 from ._items import extract_text, interrupt_blocking_read, text_iterable
 
-__all__ = ("close_quietly", "iter_text")
+__all__ = ("TextStream", "close_quietly", "discard", "discard_now", "iter_text")
 
 logger = logging.getLogger("fastapi_fragments")
 
@@ -38,12 +38,13 @@ CLOSE_TIMEOUT = 5.0
 _DONE = object()
 
 
-async def iter_text(source: Any) -> AsyncGenerator[str, None]:
+def iter_text(source: Any) -> TextStream:
     """Yield the text deltas of ``source``; close it on every exit path.
 
     Any exception raised by the source (opening, iterating, or an SDK error event) is
     re-raised as :class:`~fastapi_fragments.TokenSourceError` with the original as
-    ``__cause__``. Empty deltas are skipped.
+    ``__cause__``. Empty deltas are skipped. Closing the result closes ``source`` even if it
+    was never iterated (an SDK stream is already an open HTTP response).
 
     Example::
 
@@ -51,24 +52,78 @@ async def iter_text(source: Any) -> AsyncGenerator[str, None]:
         async for delta in iter_text(stream):   # str deltas; the HTTP response is closed at the end
             print(delta, end="")
     """
+    return source if isinstance(source, TextStream) else TextStream(source)
+
+
+class TextStream:
+    """What :func:`iter_text` returns: text deltas from one source, closable before or after it started."""
+
+    __slots__ = ("_deltas", "_source", "_started")
+
+    def __init__(self, source: Any) -> None:
+        self._source = source
+        self._deltas = _deltas(source)
+        self._started = False
+
+    def __aiter__(self) -> TextStream:
+        return self
+
+    async def __anext__(self) -> str:
+        self._started = True
+        return await self._deltas.__anext__()
+
+    async def aclose(self) -> None:
+        """Close the source: through the running generator, or directly if it never started."""
+        await self._deltas.aclose()
+        if not self._started:
+            await discard(self._source)
+
+
+async def _deltas(source: Any) -> AsyncGenerator[str, None]:
     async with AsyncExitStack() as stack:
         try:
             items = await _open(source, stack)
+        except TokenSourceError:
+            raise  # a nested iter_text (an adapter's stream) already wrapped it: wrap once
         except Exception as exc:
             raise TokenSourceError(f"the token source failed to open: {exc!r}") from exc
         while True:
             try:
                 item = await items.__anext__()
+                text = extract_text(item)
             except StopAsyncIteration:
                 return
+            except TokenSourceError:
+                raise
             except Exception as exc:
                 raise TokenSourceError(f"the token source failed: {exc!r}") from exc
-            try:
-                text = extract_text(item)
-            except Exception as exc:
-                raise TokenSourceError(f"the token source reported an error: {exc!r}") from exc
             if text:
-                yield text
+                # A lone surrogate (half of a split \\uXXXX escape) cannot be encoded as UTF-8.
+                yield text.encode("utf-8", "surrogatepass").decode("utf-8", "replace") if not text.isascii() else text
+
+
+async def discard(source: Any) -> None:
+    """Close a source that will never be iterated: an unawaited coroutine, an open SDK stream."""
+    if inspect.iscoroutine(source):
+        source.close()  # never awaited: no request was made, and no "never awaited" warning
+    elif not isinstance(source, (str, bytes, list, tuple)):
+        await close_quietly(source)
+
+
+def discard_now(source: Any) -> None:
+    """:func:`discard` from sync code (a constructor that failed), as far as sync code can.
+
+    An unawaited coroutine or a sync ``close()`` is handled; an object whose only close is async
+    (an async SDK stream) is left to the garbage collector, with a warning in the log.
+    """
+    if inspect.iscoroutine(source):
+        source.close()
+        return
+    close = getattr(source, "close", None)
+    if callable(close) and not inspect.iscoroutinefunction(close):
+        close()
+    elif close is not None or (hasattr(source, "aclose") and not inspect.isasyncgen(source)):
+        logger.warning("%r could not be closed from sync code; close it when building the response fails", source)
 
 
 async def _open(source: Any, stack: AsyncExitStack) -> AsyncIterator[Any]:

@@ -34,7 +34,8 @@ def encode_event(data: str, *, event: str | None = None, id: str | None = None, 
         head += f"retry: {retry}\n"
     if "\r" in data:
         data = data.replace("\r\n", "\n").replace("\r", "\n")
-    return f"{head}data: {data.replace(chr(10), chr(10) + 'data: ')}\n\n".encode()
+    # errors="replace": a lone surrogate in template output must cost one character, not the stream.
+    return f"{head}data: {data.replace(chr(10), chr(10) + 'data: ')}\n\n".encode("utf-8", "replace")
 
 
 def encode_comment(text: str) -> bytes:

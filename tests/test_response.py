@@ -431,3 +431,102 @@ def test_keepalive_comments_flow_while_the_model_is_silent(client: httpx.Client,
     result = read_events(client, "/s/ping")
     assert result.comments >= 2, "sse-starlette's ping comments keep proxies from timing the stream out"
     assert result.names == ["fragment", "fragment", "done"] and result.events[-2].data == "late"
+
+
+# -- regressions found in review -------------------------------------------------------------------
+
+
+class OpenStream:
+    """Like an SDK stream handed over already open: an HTTP response exists before iteration."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def __aiter__(self) -> OpenStream:
+        return self
+
+    async def __anext__(self) -> str:
+        raise StopAsyncIteration
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def test_head_closes_an_already_open_source(client: httpx.Client, templates: Jinja2Templates) -> None:
+    stream = OpenStream()
+    scenario("head_open")(lambda r: FragmentStreamResponse(stream, "chat.html", templates=templates))
+    assert client.head("/s/head_open").status_code == 200
+    assert wait_for(lambda: stream.closed), "HEAD left the upstream response open"
+
+
+def test_a_failing_constructor_closes_a_sync_source(templates: Jinja2Templates) -> None:
+    closed: list[bool] = []
+
+    class SyncStream:
+        def __iter__(self) -> Iterator[str]:
+            return iter(["x"])
+
+        def close(self) -> None:
+            closed.append(True)
+
+    with pytest.raises(BlockNotFoundError):
+        FragmentStreamResponse(SyncStream(), "chat.html", "nope", templates=templates)
+    assert closed == [True]
+
+
+def test_a_sources_block_failing_on_its_data_still_ends_with_done(
+    client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader(
+            {"t.html": "{% block s %}{{ sources[0].missing.x }}{% endblock %}{% block r %}{{ text }}{% endblock %}"}
+        ),
+        autoescape=True,
+    )
+    stream = OpenStream()
+    scenario("bad_sources")(
+        lambda r: FragmentStreamResponse(stream, "t.html", "r", templates=env, sources_block="s", sources=[{}])
+    )
+    with caplog.at_level(logging.ERROR, logger="fastapi_fragments"):
+        result = read_events(client, "/s/bad_sources")
+    assert result.names == ["fragment", "done"] and 'role="alert"' in result.events[0].data
+    assert "missing" not in result.raw.decode()
+    assert wait_for(lambda: stream.closed), "the model's stream was left open"
+
+
+def test_lone_surrogates_cost_a_character_not_the_answer(client: httpx.Client, templates: Jinja2Templates) -> None:
+    scenario("surrogate")(
+        lambda r: FragmentStreamResponse(["ok ", "\ud83d", " fine"], "chat.html", "plain", templates=templates)
+    )
+    result = read_events(client, "/s/surrogate")
+    assert result.names[-1] == "done"
+    final = result.data_of("fragment")[-1]
+    assert final.startswith("ok ") and final.endswith(" fine") and 'role="alert"' not in final
+
+
+def test_filters_cannot_unescape_model_text_when_autoescape_is_off(client: httpx.Client) -> None:
+    env = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "{% block b %}{{ text|striptags }}{% endblock %}"}))
+    hostile = "<img src=x onerror=alert(1)>"  # striptags unescapes Markup: only autoescape saves this
+    scenario("striptags")(lambda r: FragmentStreamResponse([hostile], "t.html", "b", templates=env))
+    final = read_events(client, "/s/striptags").data_of("fragment")[-1]
+    assert "<img" not in final and "&lt;img" in final
+
+
+def test_an_adapter_failure_keeps_the_original_error_as_cause(client: httpx.Client, templates: Jinja2Templates) -> None:
+    from fastapi_fragments import iter_text
+    from fastapi_fragments.testing import FakeLLMError
+
+    failures: list[BaseException] = []
+    llm = FakeLLM(["a"], fail_after=0)
+    scenario("cause")(
+        lambda r: FragmentStreamResponse(
+            iter_text(llm.stream("q")), "chat.html", templates=templates, on_error=failures.append
+        )
+    )
+    assert read_events(client, "/s/cause").names[-1] == "done"
+    assert type(failures[0].__cause__) is FakeLLMError
+
+
+def test_datastar_selectors_cannot_add_lines(templates: Jinja2Templates) -> None:
+    with pytest.raises(ConfigurationError, match="target"):
+        FragmentStreamResponse(["x"], "chat.html", templates=templates, dialect="datastar", target="#a\nmode x")
