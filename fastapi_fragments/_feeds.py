@@ -8,8 +8,9 @@ The response drives both; a feed never touches the network.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from markupsafe import Markup
@@ -19,11 +20,12 @@ from ._coalesce import Handoff
 from ._dialects import Dialect
 from ._exceptions import ConfigurationError
 from ._fragment import Fragment
-from ._sources import close_quietly, iter_text
+from ._middleware import request_defaults
+from ._sources import close_quietly, discard_now, iter_text
 from ._text import TextMode, text_mode
-from ._types import Templates
+from ._types import Context, Templates
 
-__all__ = ("DEFAULT_ERROR_HTML", "Feed", "FragmentFeed", "TokenFeed")
+__all__ = ("DEFAULT_ERROR_HTML", "Feed", "FragmentFeed", "TokenFeed", "TokenStreamPlan", "plan_token_stream")
 
 logger = logging.getLogger("fastapi_fragments")
 
@@ -153,6 +155,55 @@ class TokenFeed:
 
     async def aclose(self) -> None:
         await close_quietly(self._tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenStreamPlan:
+    """A token stream checked before anything runs: templates, base context, feed, sources renderer."""
+
+    templates: Templates
+    template_name: str
+    base: dict[str, Any]
+    feed: TokenFeed
+    sources: BlockRenderer | None
+
+
+def plan_token_stream(
+    tokens: Any,
+    template_name: str,
+    block_name: str,
+    *,
+    templates: Templates | None,
+    context_key: str,
+    extra_context: Context | None,
+    sources_block: str | None,
+    sources: Sequence[Any] | None,
+    error_block: str | None,
+    mode: str = "replace",
+) -> TokenStreamPlan:
+    """Check every template and block a token stream needs, for a response or a registry start.
+
+    :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: after closing ``tokens``,
+        which the caller may have opened already (an SDK stream is an HTTP response).
+    """
+    try:
+        templates, base = request_defaults(templates, extra_context)
+        base["sources"] = list(sources or ())
+        feed = TokenFeed.for_block(
+            tokens,
+            templates,
+            template_name,
+            block_name,
+            context_key=context_key,
+            base_context=base,
+            error_block=error_block,
+            mode=mode,
+        )
+        sources_renderer = BlockRenderer(templates, template_name, sources_block, base) if sources_block else None
+    except BaseException:
+        discard_now(tokens)
+        raise
+    return TokenStreamPlan(templates, template_name, base, feed, sources_renderer)
 
 
 class FragmentFeed:

@@ -9,6 +9,7 @@ even the partial answer of a dead worker (which rendered nothing more) says why 
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
@@ -17,6 +18,8 @@ from ._dialects import Dialect
 from .stores import Frame, Store
 
 __all__ = ("DEFAULT_NOTICES", "follow_frames", "last_event_id", "owns")
+
+logger = logging.getLogger("fastapi_fragments")
 
 
 def _notice(status: str, text: str) -> str:
@@ -56,17 +59,22 @@ async def follow_frames(
     stream that is unknown, ``owner``'s neighbour's, or expires while followed ends with the
     ``unknown`` notice; every path ends with the dialect's ``done`` frame.
     """
-    send_sources, final = after == 0, False
-    if await owns(store, stream_id, owner):
-        async with aclosing(store.follow(stream_id)) as frames:
-            async for frame in frames:
-                final = frame.final
-                if frame.seq > after:
-                    for chunk in _encode(frame, dialect, send_sources, notices):
-                        yield chunk
-                    send_sources, after = False, frame.seq
+    send_sources, final, notice = after == 0, False, notices["unknown"]
+    try:
+        if await owns(store, stream_id, owner):
+            async with aclosing(store.follow(stream_id)) as frames:
+                async for frame in frames:
+                    final = frame.final
+                    if frame.seq > after:
+                        for chunk in _encode(frame, dialect, send_sources, notices):
+                            yield chunk
+                        send_sources, after = False, frame.seq
+    except Exception:
+        # A store outage (Redis down): end politely with done, or EventSource retries forever.
+        logger.exception("following stream %s failed", stream_id)
+        notice = notices["interrupted"]
     if not final:
-        yield dialect.response(notices["unknown"], after + 1)
+        yield dialect.response(notice, after + 1)
     done = dialect.done()
     if done:
         yield done

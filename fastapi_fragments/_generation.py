@@ -27,7 +27,10 @@ from ._hooks import ErrorHook, call_hook
 from ._types import TextHook
 from .stores import Frame, Status, Store
 
-__all__ = ("ErrorHook", "Generation", "Limits")
+__all__ = ("FINISH_TIMEOUT", "ErrorHook", "Generation", "Limits")
+
+#: How long closing the source and publishing the final frame may take (seconds).
+FINISH_TIMEOUT = 10.0
 
 logger = logging.getLogger("fastapi_fragments")
 
@@ -100,7 +103,9 @@ class Generation:
             self._failure = exc
             self._status = "failed"
         finally:
-            with anyio.CancelScope(shield=True):
+            # Shielded so cancellation cannot skip the final frame, bounded so a dead store
+            # cannot hang the registry's (and the app's) shutdown.
+            with anyio.move_on_after(FINISH_TIMEOUT, shield=True):
                 await self._feed.aclose()
                 if not self._lost:
                     await self._finish(store, limits, self._status or "interrupted")

@@ -35,12 +35,10 @@ from starlette.routing import NoMatchFound, Route
 from ._blocks import BlockRenderer
 from ._dialects import Dialect, DialectName, detect_dialect, resolve_dialect
 from ._exceptions import ConfigurationError
-from ._feeds import TokenFeed
+from ._feeds import TokenStreamPlan, plan_token_stream
 from ._following import DEFAULT_NOTICES, follow_frames, last_event_id, owns
 from ._generation import ErrorHook, Generation, Limits
-from ._middleware import request_defaults
 from ._response import DEFAULT_MIN_INTERVAL
-from ._sources import close_quietly
 from ._types import Context, Templates, TextHook, Tokens
 from .stores import MemoryStore, Store
 
@@ -158,19 +156,35 @@ class StreamRegistry:
         :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before anything starts.
         """
         group = self._running()
-        templates, base = request_defaults(templates, extra_context)
-        base["sources"] = list(sources or ())
-        feed = TokenFeed.for_block(
+        plan = plan_token_stream(
             tokens,
-            templates,
             template_name,
             block_name,
+            templates=templates,
             context_key=context_key,
-            base_context=base,
+            extra_context=extra_context,
+            sources_block=sources_block,
+            sources=sources,
             error_block=error_block,
         )
-        sources_renderer = BlockRenderer(templates, template_name, sources_block, base) if sources_block else None
-        sources_html = await sources_renderer.render_async(base) if sources_renderer else None
+        try:
+            return await self._start(request, plan, group, scaffold_block, owner, on_complete, on_error)
+        except BaseException:
+            await plan.feed.aclose()  # nothing will run it: close the source (already open, maybe)
+            raise
+
+    async def _start(
+        self,
+        request: Request,
+        plan: TokenStreamPlan,
+        group: anyio.abc.TaskGroup,
+        scaffold_block: str,
+        owner: str | None,
+        on_complete: TextHook | None,
+        on_error: ErrorHook | None,
+    ) -> Response:
+        templates, base, feed = plan.templates, plan.base, plan.feed
+        sources_html = await plan.sources.render_async(base) if plan.sources else None
         stream_id = secrets.token_urlsafe(16)
         scaffold_context = {
             **base,
@@ -180,7 +194,9 @@ class StreamRegistry:
             "dialect": detect_dialect(request.headers),
         }
         # Rendered before the stream exists, so a broken scaffold never leaves a generation behind.
-        scaffold = await BlockRenderer(templates, template_name, scaffold_block, base).render_async(scaffold_context)
+        scaffold = await BlockRenderer(templates, plan.template_name, scaffold_block, base).render_async(
+            scaffold_context
+        )
         owner, new_owner = self._owner_for(request, owner)
         created = await self.store.create(
             stream_id,
@@ -191,7 +207,7 @@ class StreamRegistry:
             ttl=self._limits.deadline + self._limits.result_ttl,
         )
         if not created:
-            await close_quietly(tokens)  # iter_text never started, so closing the feed would not reach it
+            await feed.aclose()
             return self._html(self._notices["busy"], request, new_owner)
         generation = Generation(stream_id, feed, sources=sources_html, on_complete=on_complete, on_error=on_error)
         group.start_soon(generation.run, self.store, self._limits)

@@ -28,7 +28,6 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope, Send
 
-from ._blocks import BlockRenderer
 from ._coalesce import Handoff, steps
 from ._dialects import (
     HTMX2,
@@ -41,7 +40,7 @@ from ._dialects import (
     resolve_dialect,
 )
 from ._exceptions import ConfigurationError
-from ._feeds import DEFAULT_ERROR_HTML, Feed, FragmentFeed, TokenFeed
+from ._feeds import DEFAULT_ERROR_HTML, Feed, FragmentFeed, plan_token_stream
 from ._fragment import Fragment
 from ._hooks import ErrorHook, call_hook
 from ._middleware import request_defaults
@@ -166,24 +165,21 @@ class FragmentStreamResponse(EventSourceResponse):
         mode: TextModeName = "replace",
         **options: Unpack[StreamOptions],
     ) -> None:
+        plan = plan_token_stream(
+            tokens,
+            template_name,
+            block_name,
+            templates=templates,
+            context_key=context_key,
+            extra_context=extra_context,
+            sources_block=sources_block,
+            sources=sources,
+            error_block=error_block,
+            mode=mode,
+        )
+        self._sources_renderer, self._sources_context = plan.sources, plan.base
         try:
-            templates, base = request_defaults(templates, extra_context)
-            base["sources"] = list(sources or ())
-            feed = TokenFeed.for_block(
-                tokens,
-                templates,
-                template_name,
-                block_name,
-                context_key=context_key,
-                base_context=base,
-                error_block=error_block,
-                mode=mode,
-            )
-            self._sources_renderer = (
-                BlockRenderer(templates, template_name, sources_block, base) if sources_block else None
-            )
-            self._sources_context = base
-            self._setup(feed, min_interval, on_complete, options)
+            self._setup(plan.feed, min_interval, on_complete, options)
             if mode != "replace" and self._dialect is not None and not isinstance(self._dialect, AppendingDialect):
                 raise ConfigurationError(f"mode={mode!r} needs a dialect with append() and tail(): {self._dialect!r}")
         except BaseException:

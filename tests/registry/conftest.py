@@ -8,7 +8,7 @@ from registry_app import create_app
 from registry_helpers import Serve
 from stores.redis_server import redis_server
 
-from fastapi_fragments._registry import StreamRegistry
+from fastapi_fragments import StreamRegistry
 from fastapi_fragments.testing import FakeLLM, LiveServer
 
 

@@ -16,8 +16,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import Response
 from starlette.templating import Jinja2Templates
 
-from fastapi_fragments import FragmentsMiddleware
-from fastapi_fragments._registry import StreamRegistry
+from fastapi_fragments import FragmentsMiddleware, StreamRegistry
 from fastapi_fragments.testing import FakeLLM
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))

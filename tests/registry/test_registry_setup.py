@@ -7,8 +7,7 @@ import pytest
 from fastapi import FastAPI
 from registry_app import create_app
 
-from fastapi_fragments import BlockNotFoundError, ConfigurationError
-from fastapi_fragments._registry import StreamRegistry
+from fastapi_fragments import BlockNotFoundError, ConfigurationError, StreamRegistry
 from fastapi_fragments.stores import MemoryStore
 from fastapi_fragments.stores.redis import RedisStore
 from fastapi_fragments.testing import FakeLLM
@@ -85,3 +84,40 @@ async def test_a_registry_runs_once_at_a_time() -> None:
     async with registry:
         with pytest.raises(RuntimeError, match="already running"):
             await registry.__aenter__()
+
+
+class OpenStream:
+    """An SDK stream handed over already open (an HTTP response exists before iteration)."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def __aiter__(self) -> OpenStream:
+        return self
+
+    async def __anext__(self) -> str:
+        raise StopAsyncIteration
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+class OpenStreamLLM(FakeLLM):
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[OpenStream] = []
+
+    def stream(self, prompt: str, /, **options: object) -> OpenStream:  # type: ignore[override]
+        self.opened.append(OpenStream())
+        return self.opened[-1]
+
+
+@pytest.mark.parametrize("broken", ["scaffold", "route"])
+async def test_a_start_that_fails_closes_the_already_open_stream(broken: str) -> None:
+    llm = OpenStreamLLM()
+    app = create_app(
+        StreamRegistry(), llm, scaffold_block="nope" if broken == "scaffold" else "turn", routes=broken != "route"
+    )
+    with pytest.raises((BlockNotFoundError, ConfigurationError)):
+        await post(app)
+    assert llm.opened and llm.opened[0].closed

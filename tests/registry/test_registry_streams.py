@@ -9,7 +9,7 @@ from registry_app import WORDS
 from registry_helpers import Serve, ask_and_read, final_fragment, start_answer
 from sse_client import RawSSE
 
-from fastapi_fragments._registry import StreamRegistry
+from fastapi_fragments import StreamRegistry
 from fastapi_fragments.testing import FakeLLM, SSEMessage
 
 pytestmark = pytest.mark.anyio
