@@ -48,8 +48,13 @@ pytest: install-dev system-deps
 test: lint typecheck pytest
 	@if [ -x scripts/test-litellm.sh ]; then bash scripts/test-litellm.sh; fi
 
-bench: install-dev
-	$(PY) -m benchmarks
+$(VENV)/.installed-bench: $(PY) pyproject.toml
+	$(PIP) install --quiet -e '.[bench]'
+	touch $@
+
+# make bench BENCH_ARGS=--quick for the short run
+bench: $(VENV)/.installed-bench
+	$(PY) -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv .venv-* .pytest_cache .mypy_cache .ruff_cache .hypothesis tests/artifacts

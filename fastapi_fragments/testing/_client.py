@@ -12,7 +12,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+try:
+    import httpx
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the installed extras
+    raise ModuleNotFoundError(
+        "fastapi_fragments.testing needs httpx and uvicorn: pip install 'fastapi-fragments[testing]'"
+    ) from exc
 
 from ._sse import SSEMessage, SSEParser
 

@@ -6,7 +6,12 @@ import asyncio
 import threading
 from types import TracebackType
 
-import uvicorn
+try:
+    import uvicorn
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the installed extras
+    raise ModuleNotFoundError(
+        "fastapi_fragments.testing needs httpx and uvicorn: pip install 'fastapi-fragments[testing]'"
+    ) from exc
 from starlette.types import ASGIApp
 
 __all__ = ("LiveServer",)
