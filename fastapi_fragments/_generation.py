@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import anyio
 
-from ._coalesce import Handoff, steps
+from ._coalesce import Handoff, Pace, steps
 from ._feeds import TokenFeed
 from ._hooks import ErrorHook, call_hook
 from ._types import TextHook
@@ -114,7 +114,7 @@ class Generation:
         handoff = Handoff()
         async with anyio.create_task_group() as group:
             group.start_soon(self._pull, handoff)
-            async with aclosing(steps(handoff, limits.min_interval)) as ticks:
+            async with aclosing(steps(handoff, Pace(limits.min_interval))) as ticks:
                 async for _ in ticks:
                     await self._feed.render(self, final=False)
                     if not await self._publish(store, limits, "running"):

@@ -28,7 +28,7 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope, Send
 
-from ._coalesce import Handoff, steps
+from ._coalesce import Handoff, Pace, steps
 from ._dialects import (
     HTMX2,
     HTMX4,
@@ -55,6 +55,11 @@ logger = logging.getLogger("fastapi_fragments")
 #: About one display frame at 60 Hz: re-rendering more often is invisible, less often feels laggy.
 DEFAULT_MIN_INTERVAL = 0.016
 
+#: Per-stream byte budget that stretches the interval as the rendered block grows (see ``Pace``):
+#: a 2 KB render still goes out every ~60 ms, and a 1000-token answer costs ~1/10 of the bytes
+#: of rendering every token.
+DEFAULT_MAX_BYTES_PER_SECOND = 32_000
+
 
 class SSEOptions(TypedDict, total=False):
     """sse-starlette options passed through to ``EventSourceResponse``."""
@@ -75,7 +80,9 @@ class StreamOptions(SSEOptions, total=False):
     ``on_error(exc)`` and ``on_disconnect(text)`` are hooks (sync or async); ``dialect`` forces a
     dialect instead of detecting it per request; the event names configure htmx 2; ``target``,
     ``sources_target`` and ``tail_target`` (markdown mode) are CSS selectors for htmx 4 partials
-    and Datastar patches.
+    and Datastar patches. ``max_bytes_per_second`` (default 32 000; ``None`` turns it off, and
+    ``min_interval=0`` ignores it) stretches the interval between renders as the block grows,
+    so a long answer does not cost O(n²) bytes.
 
     Example::
 
@@ -84,6 +91,7 @@ class StreamOptions(SSEOptions, total=False):
     """
 
     on_error: ErrorHook
+    max_bytes_per_second: float | None
     on_disconnect: TextHook
     dialect: Dialect | DialectName
     fragment_event: str
@@ -248,7 +256,10 @@ class FragmentStreamResponse(EventSourceResponse):
             if self._dialect is None:
                 resolve_dialect(cast(str, forced))  # raises the ConfigurationError naming the options
         self._feed = feed
-        self._min_interval = float(min_interval)
+        budget = rest.pop("max_bytes_per_second", DEFAULT_MAX_BYTES_PER_SECOND)
+        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int | float) or budget <= 0):
+            raise ConfigurationError(f"max_bytes_per_second must be a number > 0 or None, got {budget!r}")
+        self._pace = Pace(float(min_interval), budget)
         self._on_complete = on_complete
         self._on_error = rest.pop("on_error", None)
         self._on_disconnect = rest.pop("on_disconnect", None)
@@ -340,13 +351,15 @@ class FragmentStreamResponse(EventSourceResponse):
             yield done
 
     async def _coalesced(self, handoff: Handoff, dialect: Dialect) -> AsyncIterator[bytes]:
-        async with aclosing(steps(handoff, self._min_interval)) as ticks:
+        pace = self._pace
+        async with aclosing(steps(handoff, pace)) as ticks:
             async for _ in ticks:
                 try:
                     frames = await self._feed.render(dialect, final=False)
                 except Exception as exc:
                     self._failure = exc
                     return
+                pace.sent(sum(map(len, frames)))
                 for frame in frames:
                     yield frame
 

@@ -6,7 +6,7 @@ import anyio
 import pytest
 from anyio.lowlevel import checkpoint
 
-from fastapi_fragments._coalesce import Handoff
+from fastapi_fragments._coalesce import Handoff, Pace
 
 pytestmark = pytest.mark.anyio
 
@@ -73,3 +73,15 @@ async def test_flush_waits_until_the_state_was_taken() -> None:
         handoff.dirty = True
         await handoff.flush()
         assert taken == [True]
+
+
+def test_pace_stretches_the_interval_to_the_byte_budget() -> None:
+    pace = Pace(0.016, 32_000)
+    pace.sent(100)
+    assert pace.interval == 0.016  # small renders: one display frame apart
+    pace.sent(6_400)
+    assert pace.interval == pytest.approx(0.2)  # a big render waits until the budget allows it
+    assert Pace(0.016, None).interval == 0.016
+    unpaced = Pace(0, 32_000)
+    unpaced.sent(1_000_000)
+    assert unpaced.interval == 0  # min_interval=0 renders every step, whatever the size
