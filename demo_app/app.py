@@ -18,6 +18,7 @@ names (``openai:gpt-4o-mini``...), else the keyless ``EmbeddedLLM``. Override ``
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -174,7 +175,9 @@ async def ask(
     turn = Turn(new_turn_id(), question, retriever.search(question), conversations.history(session))
     tokens = llm.stream(turn.question, history=turn.history, documents=turn.documents)
     options = _answer_options(request, session, turn, registry=True)
-    response = await registry.start(request, tokens, "answer.html", scaffold_block="turn", owner=session, **options)
+    response = await registry.start(
+        request, tokens, "answer.html", scaffold_block="turn", owner=session, mode="markdown-replace", **options
+    )
     if new:
         _set_session(response, session)
     return response
@@ -256,7 +259,11 @@ def create_app(llm: LLMClient | None = None) -> FastAPI:
         app.state.retriever = Retriever(load_corpus())
         app.state.conversations = Conversations()
         registry = StreamRegistry(
-            min_interval=0.05, notices=NOTICES, stream_route="stream_answer", stop_route="stop_answer"
+            os.environ.get("FRAGMENTS_REDIS_URL") or None,  # set it to share streams between workers
+            min_interval=0.05,
+            notices=NOTICES,
+            stream_route="stream_answer",
+            stop_route="stop_answer",
         )
         app.state.registry = registry
         try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import bm25s  # type: ignore[import-untyped]  # ships no type information
 import Stemmer  # type: ignore[import-not-found]  # PyStemmer: a C extension without stubs
 
-from fastapi_fragments._llm import Document
+from fastapi_fragments import Document
 
 CORPUS = Path(__file__).with_name("corpus")
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 from sse_starlette import EventSourceResponse
@@ -145,6 +145,7 @@ class StreamRegistry:
         error_block: str | None = None,
         on_complete: TextHook | None = None,
         on_error: ErrorHook | None = None,
+        mode: Literal["replace", "markdown-replace"] = "replace",
     ) -> Response:
         """Start generating in the background; return ``scaffold_block`` rendered with the stream's URLs.
 
@@ -153,8 +154,15 @@ class StreamRegistry:
         already has ``max_active`` running answers, nothing starts and the ``busy`` notice is
         returned instead (status 200, so htmx swaps it in).
 
+        ``mode="markdown-replace"`` renders the model's markdown (sanitized) into ``text``;
+        frames are full snapshots either way, which is what makes resuming possible.
+
         :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before anything starts.
         """
+        if mode not in ("replace", "markdown-replace"):
+            raise ConfigurationError(
+                f"a registry stream's frames are snapshots: mode must be 'replace' or 'markdown-replace', got {mode!r}"
+            )
         group = self._running()
         plan = plan_token_stream(
             tokens,
@@ -166,6 +174,7 @@ class StreamRegistry:
             sources_block=sources_block,
             sources=sources,
             error_block=error_block,
+            mode=mode,
         )
         try:
             return await self._start(request, plan, group, scaffold_block, owner, on_complete, on_error)

@@ -13,6 +13,10 @@ it arrives gives the same result as escaping the whole text, at a cost proportio
   ``{{ text }}`` block (block renders are stripped).
 - ``markdown`` (:class:`MarkdownText`): finished markdown blocks are appended once, the
   unfinished tail block replaces the previous tail (see ``_markdown``); sanitized HTML.
+- ``markdown-replace`` (:class:`MarkdownReplaceText`): like ``replace``, but ``text`` is the
+  sanitized HTML of the markdown so far (finished blocks rendered once, the tail each time).
+  Every frame is a full snapshot, so it also works where frames must be resumable (the
+  ``StreamRegistry``) and with any dialect.
 
 In append and markdown modes the page holds the text, so the block is rendered only for an
 error, with an empty ``text``, and what it renders is appended after the partial answer.
@@ -28,9 +32,18 @@ from markupsafe import Markup, escape
 from ._dialects import AppendingDialect, Dialect
 from ._exceptions import ConfigurationError
 
-__all__ = ("AppendText", "EscapedText", "MarkdownText", "ReplaceText", "TextMode", "TextModeName", "text_mode")
+__all__ = (
+    "AppendText",
+    "EscapedText",
+    "MarkdownReplaceText",
+    "MarkdownText",
+    "ReplaceText",
+    "TextMode",
+    "TextModeName",
+    "text_mode",
+)
 
-TextModeName: TypeAlias = Literal["replace", "append", "markdown"]
+TextModeName: TypeAlias = Literal["replace", "append", "markdown", "markdown-replace"]
 
 #: Renders the response block with the current context; ``final`` is True for the last render.
 RenderBlock: TypeAlias = Callable[[bool], Awaitable[str]]
@@ -204,6 +217,42 @@ class MarkdownText(_PageHoldsText):
         return rest + appending.tail("") + appending.append(html, event_id)
 
 
+class MarkdownReplaceText(ReplaceText):
+    """Markdown in replace mode: the block gets the sanitized HTML of the markdown so far as ``text``."""
+
+    __slots__ = ("_finished", "_markdown", "_tail")
+
+    def __init__(self) -> None:
+        from ._markdown import StreamingMarkdown  # markdown-it-py and nh3 are the optional `markdown` extra
+
+        super().__init__()
+        self._markdown = StreamingMarkdown()
+        self._finished: list[str] = []  # sanitized HTML of the finished blocks
+        self._tail = ""
+
+    def feed(self, delta: str) -> None:
+        self._raw.append(delta)
+        self._markdown.feed(delta)
+
+    def finish(self) -> None:
+        """The text is complete: render the tail as finished blocks."""
+        self._finished.append(self._markdown.finish().blocks)
+        self._tail = ""
+
+    def markup(self) -> Markup:
+        step = self._markdown.snapshot()
+        self._finished.append(step.blocks)
+        self._tail = step.tail
+        finished = "".join(self._finished)
+        self._finished = [finished]
+        return Markup(finished + self._tail)
+
+    async def frames(self, dialect: Dialect, render: RenderBlock, event_id: int, *, final: bool) -> list[bytes]:
+        if final:
+            self.finish()
+        return await super().frames(dialect, render, event_id, final=final)
+
+
 def _appending(dialect: Dialect) -> AppendingDialect:
     if not isinstance(dialect, AppendingDialect):
         raise TypeError(f"dialect {dialect.name!r} has no append()/tail(): it can only stream in replace mode")
@@ -222,4 +271,6 @@ def text_mode(name: str) -> TextMode:
         return AppendText()
     if name == "markdown":
         return MarkdownText()
-    raise ConfigurationError(f"mode must be 'replace', 'append' or 'markdown', got {name!r}")
+    if name == "markdown-replace":
+        return MarkdownReplaceText()
+    raise ConfigurationError(f"mode must be 'replace', 'append', 'markdown' or 'markdown-replace', got {name!r}")

@@ -77,7 +77,7 @@ def _stream(client: httpx.Client, tokens: list[str], mode: str, **params: object
 
 def _applied(result: SSEResult, mode: str) -> str:
     fragments = result.data_of("fragment")
-    if mode == "replace":
+    if mode in ("replace", "markdown-replace"):
         return fragments[-1]
     tails = result.data_of("tail")
     return "".join(fragments) + (tails[-1] if tails else "")
@@ -88,7 +88,9 @@ _texts_and_splits = (MARKDOWNISH | st.text(max_size=40)).flatmap(
 )
 
 
-@pytest.mark.parametrize(("mode", "replace_block"), [("append", "plain"), ("markdown", "markdown")])
+@pytest.mark.parametrize(
+    ("mode", "replace_block"), [("append", "plain"), ("markdown", "markdown"), ("markdown-replace", "markdown")]
+)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(_texts_and_splits, st.sampled_from([0, 0.002]))
 def test_mode_ends_with_replace_modes_html(
@@ -101,6 +103,8 @@ def test_mode_ends_with_replace_modes_html(
         assert _applied(streamed, mode) == replaced
         # htmx 4 drops whitespace-only messages: no append frame may be one.
         assert all(piece.strip() for piece in streamed.data_of("fragment"))
+    elif mode == "markdown-replace":
+        assert _applied(streamed, mode) == replaced  # every frame a full, sanitized snapshot
     else:
         # The replace render is stripped of surrounding whitespace; the blocks end with a newline.
         assert _applied(streamed, mode).strip() == replaced
@@ -134,7 +138,7 @@ def test_an_error_is_appended_after_the_partial_answer(client: httpx.Client) -> 
 
 
 def test_unknown_mode_fails_before_any_byte(client: httpx.Client) -> None:
-    with pytest.raises(ConfigurationError, match="mode must be 'replace', 'append' or 'markdown'"):
+    with pytest.raises(ConfigurationError, match="mode must be 'replace', 'append', 'markdown' or 'markdown-replace'"):
         FragmentStreamResponse(["x"], "modes.html", "plain", templates=jinja2.Environment(), mode="typo")  # type: ignore[arg-type]
 
 

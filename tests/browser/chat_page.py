@@ -59,12 +59,9 @@ def answer_text(page: Page, index: int) -> str:
     )
 
 
-def shown_answer(page: Page, question: str, frontend: str) -> str:
-    """The text the page shows for the model's whole answer: as is (htmx 2 page), or as rendered markdown."""
-    raw = expected_answer(question)
-    if frontend == "htmx2":
-        return raw
-    html = render_markdown(raw)
+def shown_answer(page: Page, question: str) -> str:
+    """The text the page shows for the model's whole answer: both pages render its markdown."""
+    html = render_markdown(expected_answer(question))
     return str(
         page.evaluate("html => Object.assign(document.createElement('div'), {innerHTML: html}).textContent", html)
     )

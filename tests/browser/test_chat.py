@@ -71,7 +71,7 @@ def test_sources_come_first_then_the_answer_grows_to_completion_without_reconnec
     wait_for_state(page, 0, "done")
     done_at = time.monotonic()
 
-    assert answer_text(page, 0) == shown_answer(page, FIRST, frontend)
+    assert answer_text(page, 0) == shown_answer(page, FIRST)
     timeline = page.evaluate("window.__timeline")
     first_words = next(entry for entry in timeline if entry["length"] > 0)
     assert first_words["sources"], "the answer started before the sources were shown"
@@ -90,7 +90,7 @@ def test_sources_come_first_then_the_answer_grows_to_completion_without_reconnec
     second = answer_text(page, 1)
     assert "Following up on that." in second or "Building on the previous answer." in second
     assert "API key" in second
-    assert answer_text(page, 0) == shown_answer(page, FIRST, frontend), "the first turn must stay as it was"
+    assert answer_text(page, 0) == shown_answer(page, FIRST), "the first turn must stay as it was"
     assert len(stream_requests(requests, frontend)) == 2
     page.screenshot(path=artifacts / f"{frontend}-conversation.png", full_page=True)
 
@@ -107,7 +107,7 @@ def test_stop_halts_the_answer_and_closes_the_model_stream(
     stopped_at = answer_text(page, 0)
     page.wait_for_timeout(800)  # at 15 tokens/s, a running stream would add about a dozen words meanwhile
     assert answer_text(page, 0) == stopped_at
-    assert len(stopped_at) < len(shown_answer(page, FIRST, frontend))
+    assert len(stopped_at) < len(shown_answer(page, FIRST))
     wait_until(lambda: slow.closed_early == 1, "the server to close the model's stream")
     assert (slow.opened, slow.completed) == (1, 0)
     assert not page.locator(".turn .fragments-stop").is_visible()
@@ -135,7 +135,7 @@ def test_a_failing_model_shows_the_failure_and_the_page_keeps_working(
     wait_for_state(page, 0, "failed")
     alert = page.locator(".turn .answer [role=alert]")
     assert "failed" in (alert.text_content() or "")
-    whole = shown_answer(page, FIRST, frontend)
+    whole = shown_answer(page, FIRST)
     assert answer_text(page, 0).startswith(whole[:30]), "the partial answer stays visible"
     assert len(answer_text(page, 0)) < len(whole)
     assert (broken.opened, broken.closed_early) == (1, 1)

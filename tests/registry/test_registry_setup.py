@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -121,3 +123,9 @@ async def test_a_start_that_fails_closes_the_already_open_stream(broken: str) ->
     with pytest.raises((BlockNotFoundError, ConfigurationError)):
         await post(app)
     assert llm.opened and llm.opened[0].closed
+
+
+async def test_only_snapshot_modes_can_be_registry_streams() -> None:
+    with pytest.raises(ConfigurationError, match="snapshots"):
+        request: Any = None  # refused before the request is looked at
+        await StreamRegistry().start(request, FakeLLM().stream("q"), "x.html", scaffold_block="turn", mode="append")  # type: ignore[arg-type]
