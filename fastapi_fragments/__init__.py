@@ -28,9 +28,9 @@ from ._llm import Document as Document
 from ._llm import LLMClient as LLMClient
 from ._llm import Message as Message
 from ._middleware import FragmentsMiddleware as FragmentsMiddleware
+from ._options import StreamOptions as StreamOptions
 from ._registry import StreamRegistry as StreamRegistry
 from ._response import FragmentStreamResponse as FragmentStreamResponse
-from ._response import StreamOptions as StreamOptions
 from ._sources import iter_text as iter_text
 from ._streams import stream_to_fragments as stream_to_fragments
 from ._streams import stream_with_sources as stream_with_sources

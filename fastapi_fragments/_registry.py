@@ -38,7 +38,7 @@ from ._exceptions import ConfigurationError
 from ._feeds import TokenStreamPlan, plan_token_stream
 from ._following import DEFAULT_NOTICES, follow_frames, last_event_id, owns
 from ._generation import ErrorHook, Generation, Limits
-from ._response import DEFAULT_MIN_INTERVAL
+from ._options import DEFAULT_MIN_INTERVAL
 from ._types import Context, Templates, TextHook, Tokens
 from .stores import MemoryStore, Store
 
