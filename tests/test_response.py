@@ -28,7 +28,7 @@ from fastapi_fragments import (
     TemplateNotFoundError,
     stream_with_sources,
 )
-from fastapi_fragments.testing import FakeLLM, LiveServer, SSEParser, read_events
+from fastapi_fragments.testing import FakeLLM, FakeOpenStream, LiveServer, SSEParser, read_events
 
 SECRET = "SECRET-upstream-error-detail"
 SOURCES = [{"title": "Refunds <policy>"}, {"title": "Shipping"}]
@@ -436,24 +436,8 @@ def test_keepalive_comments_flow_while_the_model_is_silent(client: httpx.Client,
 # -- regressions found in review -------------------------------------------------------------------
 
 
-class OpenStream:
-    """Like an SDK stream handed over already open: an HTTP response exists before iteration."""
-
-    def __init__(self) -> None:
-        self.closed = False
-
-    def __aiter__(self) -> OpenStream:
-        return self
-
-    async def __anext__(self) -> str:
-        raise StopAsyncIteration
-
-    async def aclose(self) -> None:
-        self.closed = True
-
-
 def test_head_closes_an_already_open_source(client: httpx.Client, templates: Jinja2Templates) -> None:
-    stream = OpenStream()
+    stream = FakeOpenStream()
     scenario("head_open")(lambda r: FragmentStreamResponse(stream, "chat.html", templates=templates))
     assert client.head("/s/head_open").status_code == 200
     assert wait_for(lambda: stream.closed), "HEAD left the upstream response open"
@@ -483,7 +467,7 @@ def test_a_sources_block_failing_on_its_data_still_ends_with_done(
         ),
         autoescape=True,
     )
-    stream = OpenStream()
+    stream = FakeOpenStream()
     scenario("bad_sources")(
         lambda r: FragmentStreamResponse(stream, "t.html", "r", templates=env, sources_block="s", sources=[{}])
     )

@@ -18,6 +18,7 @@ from ._client import read_events as read_events
 from ._fake_llm import FakeLLM as FakeLLM
 from ._fake_llm import FakeLLMCall as FakeLLMCall
 from ._fake_llm import FakeLLMError as FakeLLMError
+from ._fake_llm import FakeOpenStream as FakeOpenStream
 from ._fake_provider import FakeProvider as FakeProvider
 from ._fake_provider import FakeReply as FakeReply
 from ._fake_provider import RecordedRequest as RecordedRequest
@@ -30,6 +31,7 @@ __all__ = [
     "FakeLLM",
     "FakeLLMCall",
     "FakeLLMError",
+    "FakeOpenStream",
     "FakeProvider",
     "FakeReply",
     "LiveServer",

@@ -9,7 +9,38 @@ import anyio
 
 from .._llm import Document, Message
 
-__all__ = ("FakeLLM", "FakeLLMCall", "FakeLLMError")
+__all__ = ("FakeLLM", "FakeLLMCall", "FakeLLMError", "FakeOpenStream")
+
+
+class FakeOpenStream:
+    """An SDK stream handed over already open (its HTTP response exists before iteration).
+
+    It yields ``tokens`` and records whether it was closed, to test that a route closes a
+    stream it never iterated (a HEAD request, a failing constructor, a refused start).
+
+    Example::
+
+        stream = FakeOpenStream()
+        client.head("/answer")            # the route returns FragmentStreamResponse(stream, ...)
+        assert stream.closed
+    """
+
+    def __init__(self, tokens: Sequence[str] = ()) -> None:
+        self._tokens = iter(tokens)
+        self.closed = False
+
+    def __aiter__(self) -> FakeOpenStream:
+        return self
+
+    async def __anext__(self) -> str:
+        try:
+            return next(self._tokens)
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        """Close the (pretend) HTTP response."""
+        self.closed = True
 
 
 class FakeLLMError(RuntimeError):

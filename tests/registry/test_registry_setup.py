@@ -12,7 +12,7 @@ from registry_app import create_app
 from fastapi_fragments import BlockNotFoundError, ConfigurationError, StreamRegistry
 from fastapi_fragments.stores import MemoryStore
 from fastapi_fragments.stores.redis import RedisStore
-from fastapi_fragments.testing import FakeLLM
+from fastapi_fragments.testing import FakeLLM, FakeOpenStream
 
 pytestmark = pytest.mark.anyio
 
@@ -88,29 +88,13 @@ async def test_a_registry_runs_once_at_a_time() -> None:
             await registry.__aenter__()
 
 
-class OpenStream:
-    """An SDK stream handed over already open (an HTTP response exists before iteration)."""
-
-    def __init__(self) -> None:
-        self.closed = False
-
-    def __aiter__(self) -> OpenStream:
-        return self
-
-    async def __anext__(self) -> str:
-        raise StopAsyncIteration
-
-    async def aclose(self) -> None:
-        self.closed = True
-
-
 class OpenStreamLLM(FakeLLM):
     def __init__(self) -> None:
         super().__init__()
-        self.opened: list[OpenStream] = []
+        self.opened: list[FakeOpenStream] = []
 
-    def stream(self, prompt: str, /, **options: object) -> OpenStream:  # type: ignore[override]
-        self.opened.append(OpenStream())
+    def stream(self, prompt: str, /, **options: object) -> FakeOpenStream:  # type: ignore[override]
+        self.opened.append(FakeOpenStream())
         return self.opened[-1]
 
 

@@ -10,7 +10,7 @@ from starlette.templating import Jinja2Templates
 from starlette.testclient import TestClient
 
 from fastapi_fragments import FragmentStreamResponse
-from fastapi_fragments.testing import FakeLLM, LiveServer, aread_events, read_events
+from fastapi_fragments.testing import FakeLLM, FakeOpenStream, LiveServer, aread_events, read_events
 
 
 def make_app(templates: Jinja2Templates, llm: FakeLLM) -> FastAPI:
@@ -40,3 +40,16 @@ def test_read_events_works_with_the_test_client(templates: Jinja2Templates) -> N
         result = read_events(client, "/answer")
     assert result.status_code == 200 and result.names[-1] == "done" and result.data_of("fragment")[-1] == "xy"
     assert llm.calls[0].closed and llm.calls[0].finished
+
+
+def test_fake_open_stream_yields_its_tokens_and_records_closing(templates: Jinja2Templates) -> None:
+    stream = FakeOpenStream(["already ", "open"])
+    app = FastAPI()
+
+    @app.get("/answer")
+    async def answer() -> Response:
+        return FragmentStreamResponse(stream, "chat.html", "plain", templates=templates)
+
+    with TestClient(app) as client:
+        result = read_events(client, "/answer")
+    assert result.data_of("fragment")[-1] == "already open" and stream.closed
