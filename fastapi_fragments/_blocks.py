@@ -62,7 +62,7 @@ class BlockRenderer:
     the first ``render_async``, and its blocks are checked statically in the constructor.
     """
 
-    __slots__ = ("_block", "_context", "block_name", "env", "template", "template_name")
+    __slots__ = ("_block", "_context", "_priming", "block_name", "env", "template", "template_name")
 
     def __init__(self, templates: Templates, template_name: str, block_name: str, context: Mapping[str, Any]) -> None:
         self.env = _escaping(environment_of(templates), template_name)
@@ -76,6 +76,7 @@ class BlockRenderer:
             raise TemplateNotFoundError(template_name) from None
         self._context: Context | None = None
         self._block: Callable[[Context], Any] | None = None
+        self._priming = dict(context)
         if self.env.is_async:
             self._check_block_statically()
         else:
@@ -130,6 +131,11 @@ class BlockRenderer:
 
     # -- rendering -----------------------------------------------------------------------------
 
+    @property
+    def is_async(self) -> bool:
+        """Whether the environment is async: then only :meth:`render_async` works."""
+        return self.env.is_async
+
     def render(self, values: Mapping[str, Any]) -> str:
         """Render the block with ``values`` layered over the primed context (sync environments)."""
         if self._context is None or self._block is None:
@@ -146,7 +152,7 @@ class BlockRenderer:
         if not self.env.is_async:
             return self.render(values)
         if self._context is None or self._block is None:
-            await self._prime_async(values)
+            await self._prime_async({**self._priming, **values})
         ctx, block = self._context, self._block
         if ctx is None or block is None:  # pragma: no cover - _prime_async sets both or raises
             raise RuntimeError("block renderer was not primed")

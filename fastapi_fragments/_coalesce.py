@@ -1,97 +1,35 @@
-"""The latest-wins hand-off between the task pulling tokens and the loop sending frames.
+"""Latest-wins coalescing: render the newest state when the pace allows, never queue frames.
 
-There is no queue: the producer only marks the shared state dirty, and the sender renders
-whatever is newest when it is ready again. A client or server that falls behind therefore
-gets fewer, larger steps instead of a growing backlog, and memory per stream stays bounded.
-When the sender is idle (the client kept up) the producer waits for it to pick each step up,
-so with ``min_interval=0`` every step is rendered.
+The task that pulls the source also renders and sends, right after the update that allowed it:
+one event-loop turn per frame, as in a hand-written loop. An update that arrives before the pace
+allows only marks the state dirty; a flusher task, started the first time one is needed, renders
+it when the interval is up unless a later update did first. A client or server that falls behind
+therefore gets fewer, larger steps instead of a backlog, and memory per stream stays bounded.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import Awaitable, Callable
+from time import monotonic
 
 import anyio
+from anyio.abc import TaskGroup
 
-__all__ = ("Handoff", "Pace", "steps")
+__all__ = ("SLOW_SEND", "Coalescer", "Pace")
 
-
-class Handoff:
-    """Coordinates one producer and one sender around a piece of shared, latest-wins state.
-
-    Example::
-
-        handoff = Handoff()
-        # producer:                        # sender:
-        state.update(token)                await handoff.wait()
-        await handoff.publish()            handoff.take(); send(render(state))
-        ...; handoff.close()               if handoff.closed and not handoff.dirty: stop
-    """
-
-    __slots__ = ("_producer_waiting", "_progress", "_sender_waiting", "_wake", "closed", "dirty")
-
-    def __init__(self) -> None:
-        self._wake = anyio.Event()
-        self._progress = anyio.Event()
-        self._sender_waiting = False
-        self._producer_waiting = False  # events are replaced only once used: a frame costs no allocation
-        self.dirty = False
-        self.closed = False
-
-    async def publish(self) -> None:
-        """Mark the state changed; if the sender is idle, wait until it has woken up for it."""
-        self.dirty = True
-        if self._sender_waiting:
-            await self._wait_for_sender()
-
-    async def flush(self) -> None:
-        """Wait until the sender has taken the current state (used when a step must not be merged)."""
-        while self.dirty and not self.closed:
-            await self._wait_for_sender()
-
-    def close(self) -> None:
-        """The producer is finished (or failed, or was stopped): wake the sender for the last time."""
-        self.closed = True
-        self._wake.set()
-
-    async def wait(self) -> None:
-        """Wait until there is a new state or the producer closed; then let the producer go on."""
-        if not (self.dirty or self.closed):
-            self._sender_waiting = True
-            try:
-                await self._wake.wait()
-            finally:
-                self._sender_waiting = False
-        if self._wake.is_set():
-            self._wake = anyio.Event()
-        self._signal_progress()
-
-    def take(self) -> None:
-        """The sender has read the state: later changes count as new."""
-        self.dirty = False
-        self._signal_progress()
-
-    async def _wait_for_sender(self) -> None:
-        progress = self._progress
-        self._producer_waiting = True
-        self._wake.set()
-        await progress.wait()
-
-    def _signal_progress(self) -> None:
-        if self._producer_waiting:
-            self._producer_waiting = False
-            progress, self._progress = self._progress, anyio.Event()
-            progress.set()
+#: A send that took longer than this (seconds) waited for the client to drain its socket.
+SLOW_SEND = 0.002
 
 
 class Pace:
-    """How long the sender waits after a render: ``min_interval``, stretched to a byte budget.
+    """How long to wait after a render: ``min_interval``, stretched to a byte budget and a slow client.
 
     Replace mode re-sends the whole block, so a fixed interval costs O(n²) bytes per answer.
     With ``bytes_per_second`` set (and ``min_interval > 0``), the wait after a render is at
     least its size divided by the budget: small early renders stay one display frame apart, a
-    long answer's renders slow down so the stream stays within the budget. The final render
-    never waits.
+    long answer's renders slow down so the stream stays within the budget. A send that had to
+    wait for the client (longer than ``SLOW_SEND``) makes the next render wait as long, even with
+    ``min_interval=0``: the updates meanwhile merge instead of queueing. The final render never waits.
 
     Example::
 
@@ -107,31 +45,103 @@ class Pace:
         self.bytes_per_second = bytes_per_second if min_interval > 0 else None
         self.interval = min_interval
 
-    def sent(self, size: int) -> None:
-        """Record the size of the frames just sent; sets the wait before the next render."""
+    def sent(self, size: int, duration: float = 0.0) -> None:
+        """Record a render just sent (its size in bytes, how long the send took): sets the next wait."""
+        interval = self.min_interval
         if self.bytes_per_second:
-            self.interval = max(self.min_interval, size / self.bytes_per_second)
+            interval = max(interval, size / self.bytes_per_second)
+        if duration > SLOW_SEND:
+            interval = max(interval, duration)
+        self.interval = interval
 
 
-async def steps(handoff: Handoff, pace: Pace) -> AsyncGenerator[None, None]:
-    """Yield once per render the sender should make, at most once per ``pace.interval`` seconds.
+class Coalescer:
+    """Decides when one stream renders: at once if the pace allows, else later, with the newest state.
 
-    Each step has already been taken from ``handoff``; render the latest state on it (and tell
-    ``pace`` its size). Returns when the producer has closed the hand-off (the final render is
-    the caller's).
+    ``emit`` renders the current state, sends it, and returns the number of bytes sent. The
+    source's task calls :meth:`update` after each change, and :meth:`finish` when the source
+    ended, before the final render (which is the caller's and never waits). The flusher runs in
+    ``group`` until :meth:`finish`.
+
+    Example::
+
+        async with anyio.create_task_group() as group:
+            coalescer = Coalescer(Pace(0.016), emit, group)
+            async for token in tokens:
+                state.add(token)
+                await coalescer.update()
+            await coalescer.finish()
+        await emit_final()
     """
-    next_at = 0.0
-    while True:
-        await handoff.wait()
-        if handoff.closed:
-            return
-        if pace.interval > 0:
-            delay = next_at - anyio.current_time()
-            if delay > 0:
-                await anyio.sleep(delay)  # meanwhile the producer keeps merging tokens into the state
-                if handoff.closed:
-                    return
-        handoff.take()
-        yield
-        if pace.interval > 0:
-            next_at = anyio.current_time() + pace.interval
+
+    __slots__ = ("_emit", "_flusher", "_group", "_idle", "_next_at", "_pace", "_wake", "closed", "dirty", "sending")
+
+    def __init__(self, pace: Pace, emit: Callable[[], Awaitable[int]], group: TaskGroup) -> None:
+        self._pace = pace
+        self._emit = emit
+        self._group = group
+        self._next_at = 0.0
+        self._wake: anyio.Event | None = None  # set: the flusher has a deferred update to render
+        self._idle: anyio.Event | None = None  # set when a send ends, for finish() to wait on
+        self._flusher = anyio.CancelScope()
+        self.dirty = False
+        self.sending = False
+        self.closed = False
+
+    async def update(self) -> None:
+        """The state changed: render it now if the pace allows and no send is under way."""
+        self.dirty = True
+        if self.sending:
+            return  # the send under way re-checks when it ends
+        if self._pace.interval == 0 or monotonic() >= self._next_at:
+            await self._render()
+        else:
+            self._defer()
+
+    async def finish(self) -> None:
+        """The source ended: wait for a send under way and stop the flusher; nothing renders here afterwards."""
+        self.closed = True
+        while self.sending:
+            if self._idle is None:
+                self._idle = anyio.Event()
+            await self._idle.wait()
+        self._flusher.cancel()
+        self.dirty = False
+
+    async def _render(self) -> None:
+        pace = self._pace
+        self.sending = True
+        try:
+            self.dirty = False
+            started = monotonic()
+            size = await self._emit()
+            ended = monotonic()
+            pace.sent(size, ended - started)
+            self._next_at = ended + pace.interval
+        finally:
+            self.sending = False
+            if self._idle is not None:
+                self._idle.set()
+                self._idle = None
+        if self.dirty and not self.closed:  # updates came in while the send waited for the client
+            self._defer()
+
+    def _defer(self) -> None:
+        if self._wake is None:
+            self._wake = anyio.Event()
+            self._group.start_soon(self._flush_later, self._wake)
+        else:
+            self._wake.set()
+
+    async def _flush_later(self, wake: anyio.Event) -> None:
+        """The flusher: render a deferred update when its interval is up, unless one was rendered since."""
+        wake.set()  # the update that started this task
+        with self._flusher:
+            while not self.closed:
+                await wake.wait()
+                wake = self._wake = anyio.Event()
+                delay = self._next_at - monotonic()
+                if delay > 0:
+                    await anyio.sleep(delay)
+                if self.dirty and not self.sending and not self.closed:
+                    await self._render()

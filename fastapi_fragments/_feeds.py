@@ -1,8 +1,8 @@
 """What a stream renders from: a token source (re-render one block) or a stream of Fragments.
 
-A feed has a producer side (``run``: pull from the source, update the latest state, publish
-it through the hand-off) and a sender side (``render``: turn the latest state into frames).
-The response drives both; a feed never touches the network.
+A feed has a producer side (``run``: pull from the source, update the latest state, tell the
+coalescer) and a sender side (``render``: turn the latest state into frames). The response (or
+a registry generation) drives both; a feed never touches the network.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from markupsafe import Markup
 
 from ._blocks import BlockRenderer
-from ._coalesce import Handoff
+from ._coalesce import Coalescer
 from ._dialects import Dialect
 from ._exceptions import ConfigurationError
 from ._fragment import Fragment
@@ -40,7 +40,7 @@ class Feed(Protocol):
 
     interrupted: bool
 
-    async def run(self, handoff: Handoff) -> None: ...
+    async def run(self, coalescer: Coalescer) -> None: ...
 
     async def render(self, dialect: Dialect, *, final: bool) -> list[bytes]: ...
 
@@ -73,7 +73,6 @@ class TokenFeed:
         renderer: BlockRenderer,
         *,
         context_key: str,
-        base_context: Mapping[str, Any],
         error_renderer: BlockRenderer | None,
         text: TextMode,
     ) -> None:
@@ -81,7 +80,6 @@ class TokenFeed:
         self._renderer = renderer
         self._error_renderer = error_renderer
         self._context_key = context_key
-        self._base = dict(base_context)
         self._text = text
         self._ids = _EventIds()
         self.interrupted = False
@@ -115,30 +113,33 @@ class TokenFeed:
             iter_text(tokens),
             renderer,
             context_key=context_key,
-            base_context=base_context,
             error_renderer=error_renderer,
             text=text,
         )
 
-    async def run(self, handoff: Handoff) -> None:
+    async def run(self, coalescer: Coalescer) -> None:
+        text, update = self._text, coalescer.update
         async for delta in self._tokens:
-            self._text.feed(delta)
-            await handoff.publish()
+            text.feed(delta)
+            await update()
 
     def _values(self, final: bool, **more: Any) -> dict[str, Any]:
+        # The base context is already in the renderer's primed context: only these change.
         return {
-            **self._base,
-            self._context_key: self._text.markup(),
+            self._context_key: self._text.markup(final=final),
             "streaming": not final,
             "interrupted": self.interrupted,
             **more,
         }
 
-    async def _render_block(self, final: bool) -> str:
-        return await self._renderer.render_async(self._values(final))
+    async def _render_block(self, values: dict[str, Any]) -> str:
+        renderer = self._renderer
+        return await renderer.render_async(values) if renderer.is_async else renderer.render(values)
 
     async def render(self, dialect: Dialect, *, final: bool) -> list[bytes]:
-        return await self._text.frames(dialect, self._render_block, self._ids.next(), final=final)
+        text = self._text
+        html = await self._render_block(self._values(final)) if text.renders_block else ""
+        return text.frames(dialect, html, self._ids.next(), final=final)
 
     async def render_error(self, dialect: Dialect, *, builtin: bool = False) -> list[bytes]:
         if builtin:
@@ -146,7 +147,7 @@ class TokenFeed:
         elif self._error_renderer is not None:
             html = await self._error_renderer.render_async(self._values(True, error=True))
         else:
-            partial = await self._renderer.render_async(self._values(True, error=True))
+            partial = await self._render_block(self._values(True, error=True))
             html = partial + DEFAULT_ERROR_HTML
         return [self._text.error_frame(dialect, html, self._ids.next())]
 
@@ -207,7 +208,11 @@ def plan_token_stream(
 
 
 class FragmentFeed:
-    """Fragments in; each rendered as it comes, the newest winning among renders of the same block."""
+    """Fragments in; each rendered as it comes, the newest winning among renders of the same block.
+
+    Renders waiting for the pace are kept one per block, so a render of another block is never
+    merged away; they go out in the order their blocks first came up.
+    """
 
     def __init__(
         self,
@@ -224,19 +229,16 @@ class FragmentFeed:
         self._error_block = error_block
         self._context_key = context_key
         self._renderers: dict[tuple[str, str], BlockRenderer] = {}
-        self._pending: Fragment | None = None
+        self._pending: dict[tuple[str, str], Fragment] = {}
         self._last: Fragment | None = None
         self._ids = _EventIds()
         self.interrupted = False
 
-    async def run(self, handoff: Handoff) -> None:
+    async def run(self, coalescer: Coalescer) -> None:
         async with aclosing(aiter_fragments(self._fragments)) as fragments:
             async for fragment in fragments:
-                pending = self._pending
-                if pending is not None and handoff.dirty and _key(pending) != _key(fragment):
-                    await handoff.flush()  # a render of another block must not be merged away
-                self._pending = fragment
-                await handoff.publish()
+                self._pending[_key(fragment)] = fragment
+                await coalescer.update()
 
     def _renderer(self, fragment: Fragment) -> BlockRenderer:
         key = _key(fragment)
@@ -247,14 +249,16 @@ class FragmentFeed:
         return renderer
 
     async def render(self, dialect: Dialect, *, final: bool) -> list[bytes]:
-        fragment, self._pending = self._pending, None
-        if fragment is None:
-            return []
-        self._last = fragment
-        html = await self._renderer(fragment).render_async(fragment.context)
-        if fragment.block_name == self._sources_block:
-            return [dialect.sources(html)]
-        return [dialect.response(html, self._ids.next())]
+        pending, self._pending = self._pending, {}
+        frames = []
+        for fragment in pending.values():
+            html = await self._renderer(fragment).render_async(fragment.context)
+            if fragment.block_name == self._sources_block:
+                frames.append(dialect.sources(html))
+            else:
+                self._last = fragment
+                frames.append(dialect.response(html, self._ids.next()))
+        return frames
 
     async def render_error(self, dialect: Dialect, *, builtin: bool = False) -> list[bytes]:
         last = self._last

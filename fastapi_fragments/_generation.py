@@ -1,7 +1,7 @@
 """One registry generation: pull tokens, publish coalesced snapshots to the store, end with a final frame.
 
-It runs the same pipeline as ``FragmentStreamResponse`` (a ``TokenFeed`` filled by one task, a
-``Handoff`` and a render at most every ``min_interval`` seconds), but renders into a snapshot
+It runs the same pipeline as ``FragmentStreamResponse`` (a ``TokenFeed`` and a ``Coalescer``
+rendering at most every ``min_interval`` seconds), but renders into a snapshot
 (``{"sources": html, "response": html}`` as JSON) that the store keeps and followers encode
 for their own dialect, instead of into SSE bytes for one client.
 
@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import json
 import logging
-from contextlib import aclosing
 from dataclasses import dataclass
 
 import anyio
 
-from ._coalesce import Handoff, Pace, steps
+from ._coalesce import Coalescer, Pace
 from ._feeds import TokenFeed
 from ._hooks import ErrorHook, call_hook
 from ._types import TextHook
@@ -111,24 +110,22 @@ class Generation:
                     await self._finish(store, limits, self._status or "interrupted")
 
     async def _generate(self, store: Store, limits: Limits) -> None:
-        handoff = Handoff()
-        async with anyio.create_task_group() as group:
-            group.start_soon(self._pull, handoff)
-            async with aclosing(steps(handoff, Pace(limits.min_interval))) as ticks:
-                async for _ in ticks:
-                    await self._feed.render(self, final=False)
-                    if not await self._publish(store, limits, "running"):
-                        self._lost = True
-                        self._scope.cancel()
-        self._status = "failed" if self._failure is not None else "done"
+        async def emit() -> int:
+            await self._feed.render(self, final=False)
+            if not await self._publish(store, limits, "running"):
+                self._lost = True
+                self._scope.cancel()
+            return 0  # the store keeps only the latest frame: there is no byte budget to keep
 
-    async def _pull(self, handoff: Handoff) -> None:
-        try:
-            await self._feed.run(handoff)
-        except Exception as exc:
-            self._failure = exc
-        finally:
-            handoff.close()
+        async with anyio.create_task_group() as group:
+            coalescer = Coalescer(Pace(limits.min_interval), emit, group)
+            try:
+                await self._feed.run(coalescer)
+            except Exception as exc:
+                self._failure = exc
+            await coalescer.finish()
+            group.cancel_scope.cancel()
+        self._status = "failed" if self._failure is not None else "done"
 
     async def _supervise(self, store: Store, limits: Limits) -> None:
         async with anyio.create_task_group() as group:

@@ -1,33 +1,32 @@
 """``FragmentStreamResponse``: tokens (or Fragments) in, htmx-ready SSE frames out.
 
-Built on sse-starlette's ``EventSourceResponse`` through its public constructor and
-``__call__`` only (its underscore methods have been renamed in minor releases). Divergences,
-each on purpose:
+A subclass of sse-starlette's ``EventSourceResponse``: its constructor sets the headers and
+keeps the connection options (``ping``, ``send_timeout``, ``client_close_handler_callable``,
+``background``), and its ``AppStatus`` says when the server shuts down. ``__call__`` is our own
+(``_sender``): sse-starlette's runs five tasks per response and a cancel scope around every
+send, which doubled the CPU per frame and the memory per stream; ours runs the request's task
+and one that listens for the client leaving. On purpose, too:
 
-1. The producer that pulls tokens runs as sse-starlette's ``data_sender_callable``, inside the
-   response's own task group: a disconnect cancels it, which closes the token source (and so
-   the upstream LLM request) at once. The body iterator only renders and never awaits the LLM.
-2. Frames are pre-encoded bytes (``_sse``), LF-separated; sse-starlette sends bytes as they are.
-3. ``__call__`` picks the dialect from the request headers when none was forced, and on HEAD
-   closes the token source without pulling it (sse-starlette never starts the stream on HEAD).
-4. ``shutdown_event`` is a small signal object rather than an ``anyio.Event``: the response may
-   be built in a sync route, in a worker thread with no event loop, where an anyio Event cannot
-   be created. On shutdown the stream ends with a final frame (``interrupted=True``) and ``done``.
+1. The token source is pulled in the request's task, so a disconnect cancels the pull and
+   closes the source (and so the upstream LLM request) at once.
+2. Frames are pre-encoded bytes (``_sse``), LF-separated.
+3. The dialect is picked from the request headers when none was forced; HEAD gets the headers
+   and closes the token source without pulling it.
+4. On server shutdown the stream ends with a final frame (``interrupted=True``) and ``done``,
+   within ``shutdown_grace_period`` seconds.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
-from contextlib import aclosing
+from collections.abc import AsyncIterable, Sequence
 from typing import Any, Unpack, cast
 
-import anyio
 from sse_starlette import EventSourceResponse
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
-from ._coalesce import Handoff, Pace, steps
+from ._coalesce import Pace
 from ._dialects import (
     HTMX2,
     HTMX4,
@@ -38,11 +37,11 @@ from ._dialects import (
     resolve_dialect,
 )
 from ._exceptions import ConfigurationError
-from ._feeds import DEFAULT_ERROR_HTML, Feed, FragmentFeed, plan_token_stream
+from ._feeds import Feed, FragmentFeed, plan_token_stream
 from ._fragment import Fragment
-from ._hooks import call_hook
 from ._middleware import request_defaults
 from ._options import APPEND_MIN_INTERVAL, DEFAULT_MAX_BYTES_PER_SECOND, DEFAULT_MIN_INTERVAL, StreamOptions
+from ._sender import Delivery, Sender
 from ._sources import discard_now
 from ._text import TextModeName
 from ._types import Context, Templates, TextHook, Tokens
@@ -51,22 +50,8 @@ __all__ = ("FragmentStreamResponse",)
 
 logger = logging.getLogger("fastapi_fragments")
 
-
-class _ShutdownSignal:
-    """Duck-types the ``anyio.Event`` sse-starlette sets on server shutdown (divergence 4).
-
-    Setting it cancels the scope the producer pulls tokens in, if one is registered: no task of
-    its own waits for shutdown, which keeps each stream one task lighter.
-    """
-
-    def __init__(self) -> None:
-        self.is_set = False
-        self.scope: anyio.CancelScope | None = None
-
-    def set(self) -> None:
-        self.is_set = True
-        if self.scope is not None:
-            self.scope.cancel()
+#: A keep-alive comment: proxies close connections that stay silent (sse-starlette pings every 15 s).
+PING = b": ping\n\n"
 
 
 class FragmentStreamResponse(EventSourceResponse):
@@ -211,119 +196,40 @@ class FragmentStreamResponse(EventSourceResponse):
         if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int | float) or budget <= 0):
             raise ConfigurationError(f"max_bytes_per_second must be a number > 0 or None, got {budget!r}")
         self._pace = Pace(float(min_interval), budget)
-        self._on_complete = on_complete
-        self._on_error = rest.pop("on_error", None)
-        self._on_disconnect = rest.pop("on_disconnect", None)
-        self._shutdown = _ShutdownSignal()
-        self._handoff: Handoff | None = None
-        self._preamble_sent: anyio.Event | None = None
-        self._failure: BaseException | None = None
+        grace = rest.pop("shutdown_grace_period", 1.0)
+        if isinstance(grace, bool) or not isinstance(grace, int | float) or not grace >= 0:
+            raise ConfigurationError(f"shutdown_grace_period must be a number of seconds >= 0, got {grace!r}")
+        on_error, on_disconnect = rest.pop("on_error", None), rest.pop("on_disconnect", None)
         headers = {"Cache-Control": "no-store, no-transform", **dict(rest.pop("headers", None) or {})}
         if forced is None:
             headers.setdefault("Vary", "Accept, HX-Request, Datastar-Request")
-        rest.setdefault("shutdown_grace_period", 1.0)
-        super().__init__(
-            self._frames(),
-            headers=headers,
-            sep="\n",
-            data_sender_callable=self._pump,
-            shutdown_event=cast(anyio.Event, self._shutdown),
-            **rest,  # what is left are sse-starlette's own options (SSEOptions)
+        # No body iterator: __call__ sends the frames itself (see the module docstring).
+        super().__init__(iter(()), headers=headers, sep="\n", **rest)  # the rest are sse-starlette's options
+        self._delivery = Delivery(
+            on_complete=on_complete,
+            on_error=on_error,
+            on_disconnect=on_disconnect,
+            ping_interval=self.ping_interval,
+            ping=self._ping_frame,
+            send_timeout=self.send_timeout,
+            on_client_close=self.client_close_handler_callable,
+            grace_period=float(grace),
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._dialect is None:
-            self._dialect = self._dialects[detect_dialect(Headers(scope=scope))]
-        self._handoff = Handoff()
-        self._preamble_sent = anyio.Event()
+        dialect = self._dialect or self._dialects[detect_dialect(Headers(scope=scope))]
+        start = {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         if scope["type"] == "http" and scope["method"].upper() == "HEAD":
             await self._feed.aclose()  # no body will be sent: don't start (and pay for) the LLM call
-        await super().__call__(scope, receive, send)
+            await send(start)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        else:
+            renderer, context = self._sources_renderer, self._sources_context
+            sources = None if renderer is None else (lambda: renderer.render_async(context))
+            await Sender(send, dialect, self._feed, self._pace, sources, self._delivery).run(receive, start)
+        if self.background is not None:
+            await self.background()
 
-    # -- producer --------------------------------------------------------------------------------
-
-    async def _pump(self) -> None:
-        """Pull the source into the feed's latest state; runs until done, failure, disconnect or shutdown."""
-        handoff, preamble_sent = self._handoff, self._preamble_sent
-        if handoff is None or preamble_sent is None:  # pragma: no cover - __call__ sets both first
-            raise RuntimeError("FragmentStreamResponse was not started through __call__")
-        try:
-            await preamble_sent.wait()  # the sources frame goes out before the first token is awaited
-            with anyio.CancelScope() as scope:
-                self._shutdown.scope = scope
-                if self._shutdown.is_set:
-                    scope.cancel()
-                try:
-                    await self._feed.run(handoff)
-                except Exception as exc:
-                    self._failure = exc
-            if scope.cancelled_caught:  # only shutdown cancels this scope: the answer was cut short
-                self._feed.interrupted = True
-        finally:
-            self._shutdown.scope = None
-            await self._feed.aclose()
-            handoff.close()
-
-    # -- sender ----------------------------------------------------------------------------------
-
-    async def _frames(self) -> AsyncIterator[bytes]:
-        """The body: sources, coalesced renders, the final (or error) render, then ``done``."""
-        completed = False
-        handoff, dialect, preamble_sent = self._handoff, self._dialect, self._preamble_sent
-        if handoff is None or dialect is None or preamble_sent is None:  # pragma: no cover
-            raise RuntimeError("FragmentStreamResponse was not started through __call__")
-        try:
-            if self._sources_renderer is not None:
-                yield dialect.sources(await self._sources_renderer.render_async(self._sources_context))
-            preamble_sent.set()
-            async for frame in self._coalesced(handoff, dialect):
-                yield frame
-            for frame in await self._last_frames(dialect):
-                yield frame
-            if self._feed.interrupted:  # server shutdown cut the answer short: not a normal finish
-                await call_hook(self._on_disconnect, self._feed.final_text())
-            elif self._failure is None:
-                await call_hook(self._on_complete, self._feed.final_text())
-            completed = True
-        except Exception as exc:
-            # Last resort (a sources template that fails on this data, text that cannot be
-            # encoded...): the stream must still end with a message and done, or the browser
-            # reconnects and runs the model again.
-            logger.exception("the stream broke; ending it with the built-in error message")
-            await call_hook(self._on_error, exc)
-            completed = True
-            yield dialect.response(DEFAULT_ERROR_HTML, 0)
-        finally:
-            if not completed:
-                await call_hook(self._on_disconnect, self._feed.final_text())
-        done = dialect.done()
-        if done:
-            yield done
-
-    async def _coalesced(self, handoff: Handoff, dialect: Dialect) -> AsyncIterator[bytes]:
-        pace = self._pace
-        async with aclosing(steps(handoff, pace)) as ticks:
-            async for _ in ticks:
-                try:
-                    frames = await self._feed.render(dialect, final=False)
-                except Exception as exc:
-                    self._failure = exc
-                    return
-                pace.sent(sum(map(len, frames)))
-                for frame in frames:
-                    yield frame
-
-    async def _last_frames(self, dialect: Dialect) -> list[bytes]:
-        if self._failure is None:
-            try:
-                return await self._feed.render(dialect, final=True)
-            except Exception as exc:
-                self._failure = exc
-        logger.error("the stream failed; sending the error fragment", exc_info=self._failure)
-        if self._on_error is not None:
-            await call_hook(self._on_error, self._failure)
-        try:
-            return await self._feed.render_error(dialect)
-        except Exception:
-            logger.exception("rendering the error block failed too; sending the built-in message")
-            return await self._feed.render_error(dialect, builtin=True)
+    def _ping_frame(self) -> bytes:
+        factory = self.ping_message_factory
+        return PING if factory is None else factory().encode()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterator
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -68,9 +68,9 @@ class TextStream:
     def __aiter__(self) -> TextStream:
         return self
 
-    async def __anext__(self) -> str:
+    def __anext__(self) -> Awaitable[str]:
         self._started = True
-        return await self._deltas.__anext__()
+        return self._deltas.__anext__()  # the generator's own awaitable: no coroutine layer per token
 
     async def aclose(self) -> None:
         """Close the source: through the running generator, or directly if it never started."""

@@ -24,8 +24,7 @@ error, with an empty ``text``, and what it renders is appended after the partial
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Literal, Protocol, TypeAlias
+from typing import ClassVar, Literal, Protocol, TypeAlias
 
 from markupsafe import Markup, escape
 
@@ -44,9 +43,6 @@ __all__ = (
 )
 
 TextModeName: TypeAlias = Literal["replace", "append", "markdown", "markdown-replace"]
-
-#: Renders the response block with the current context; ``final`` is True for the last render.
-RenderBlock: TypeAlias = Callable[[bool], Awaitable[str]]
 
 
 class _RawText:
@@ -86,7 +82,7 @@ class EscapedText(_RawText):
         self._raw.append(delta)
         self._escaped.append(str(escape(delta)))
 
-    def markup(self) -> Markup:
+    def markup(self, *, final: bool = False) -> Markup:
         """The escaped text so far, safe to insert into HTML."""
         escaped = "".join(self._escaped)
         self._escaped = [escaped]
@@ -95,6 +91,9 @@ class EscapedText(_RawText):
 
 class TextMode(Protocol):
     """One way of turning the accumulated text into frames (replace, append, markdown)."""
+
+    #: Whether each frame carries the block rendered with :meth:`markup` (else only errors render it).
+    renders_block: ClassVar[bool]
 
     @property
     def raw(self) -> str:
@@ -105,12 +104,12 @@ class TextMode(Protocol):
         """Add one text delta."""
         ...
 
-    def markup(self) -> Markup:
-        """What the block's ``text`` holds when it is rendered."""
+    def markup(self, *, final: bool = False) -> Markup:
+        """What the block's ``text`` holds when it is rendered (``final``: the text is complete)."""
         ...
 
-    async def frames(self, dialect: Dialect, render: RenderBlock, event_id: int, *, final: bool) -> list[bytes]:
-        """The frames for the current state (``final``: the text is complete)."""
+    def frames(self, dialect: Dialect, html: str, event_id: int, *, final: bool) -> list[bytes]:
+        """The frames for the current state; ``html`` is the rendered block if ``renders_block``."""
         ...
 
     def error_frame(self, dialect: Dialect, html: str, event_id: int) -> bytes:
@@ -122,9 +121,10 @@ class ReplaceText(EscapedText):
     """Replace mode: each frame is the block re-rendered with all the escaped text so far."""
 
     __slots__ = ()
+    renders_block: ClassVar[bool] = True
 
-    async def frames(self, dialect: Dialect, render: RenderBlock, event_id: int, *, final: bool) -> list[bytes]:
-        return [dialect.response(await render(final), event_id)]
+    def frames(self, dialect: Dialect, html: str, event_id: int, *, final: bool) -> list[bytes]:
+        return [dialect.response(html, event_id)]
 
     def error_frame(self, dialect: Dialect, html: str, event_id: int) -> bytes:
         return dialect.response(html, event_id)
@@ -135,8 +135,9 @@ class _PageHoldsText(_RawText):
     and an error is appended after the partial answer."""
 
     __slots__ = ()
+    renders_block: ClassVar[bool] = False
 
-    def markup(self) -> Markup:
+    def markup(self, *, final: bool = False) -> Markup:
         return Markup("")
 
     def error_frame(self, dialect: Dialect, html: str, event_id: int) -> bytes:
@@ -179,7 +180,7 @@ class AppendText(_PageHoldsText):
             self._started = bool(text)
         return text
 
-    async def frames(self, dialect: Dialect, render: RenderBlock, event_id: int, *, final: bool) -> list[bytes]:
+    def frames(self, dialect: Dialect, html: str, event_id: int, *, final: bool) -> list[bytes]:
         piece = self.take(final=final)
         return [_appending(dialect).append(piece, event_id)] if piece else []
 
@@ -200,7 +201,7 @@ class MarkdownText(_PageHoldsText):
         self._raw.append(delta)
         self._markdown.feed(delta)
 
-    async def frames(self, dialect: Dialect, render: RenderBlock, event_id: int, *, final: bool) -> list[bytes]:
+    def frames(self, dialect: Dialect, html: str, event_id: int, *, final: bool) -> list[bytes]:
         step = self._markdown.finish() if final else self._markdown.snapshot()
         appending = _appending(dialect)
         frames = [appending.append(step.blocks, event_id)] if step.blocks else []
@@ -239,18 +240,16 @@ class MarkdownReplaceText(ReplaceText):
         self._finished.append(self._markdown.finish().blocks)
         self._tail = ""
 
-    def markup(self) -> Markup:
+    def markup(self, *, final: bool = False) -> Markup:
+        if final:
+            self.finish()
+            return Markup("".join(self._finished))
         step = self._markdown.snapshot()
         self._finished.append(step.blocks)
         self._tail = step.tail
         finished = "".join(self._finished)
         self._finished = [finished]
         return Markup(finished + self._tail)
-
-    async def frames(self, dialect: Dialect, render: RenderBlock, event_id: int, *, final: bool) -> list[bytes]:
-        if final:
-            self.finish()
-        return await super().frames(dialect, render, event_id, final=final)
 
 
 def _appending(dialect: Dialect) -> AppendingDialect:

@@ -1,4 +1,4 @@
-"""Handoff: latest wins when the sender is busy; the producer waits for an idle sender."""
+"""Coalescer: renders inline when the pace allows, merges updates (latest wins) when it does not."""
 
 from __future__ import annotations
 
@@ -6,73 +6,119 @@ import anyio
 import pytest
 from anyio.lowlevel import checkpoint
 
-from fastapi_fragments._coalesce import Handoff, Pace
+from fastapi_fragments._coalesce import SLOW_SEND, Coalescer, Pace
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_idle_sender_sees_every_step() -> None:
-    handoff, state, seen = Handoff(), [0], []
+class Recorder:
+    """An ``emit`` that records the state it rendered, optionally slow like a client that lags."""
 
-    async def sender() -> None:
-        while True:
-            await handoff.wait()
-            if handoff.closed and not handoff.dirty:
-                return
-            handoff.take()
-            seen.append(state[0])
+    def __init__(self, delay: float = 0.0) -> None:
+        self.state = 0
+        self.seen: list[int] = []
+        self.delay = delay
+        self._emitted = anyio.Event()
 
+    async def emit(self) -> int:
+        self.seen.append(self.state)
+        self._emitted.set()
+        self._emitted = anyio.Event()
+        if self.delay:
+            await anyio.sleep(self.delay)
+        return 100
+
+    async def rendered(self, state: int) -> None:
+        """Wait (at most 2 s) until ``state`` has been rendered."""
+        with anyio.fail_after(2):
+            while state not in self.seen:
+                await self._emitted.wait()
+
+
+async def test_unpaced_updates_render_inline_every_step() -> None:
+    recorder = Recorder()
     async with anyio.create_task_group() as group:
-        group.start_soon(sender)
-        await checkpoint()
+        coalescer = Coalescer(Pace(0), recorder.emit, group)
         for step in range(1, 6):
-            state[0] = step
-            await handoff.publish()
-        handoff.close()
-    assert seen == [1, 2, 3, 4, 5]
+            recorder.state = step
+            await coalescer.update()
+            assert recorder.seen[-1] == step  # rendered before update() returned: no other task involved
+        await coalescer.finish()
+    assert recorder.seen == [1, 2, 3, 4, 5]
 
 
-async def test_busy_sender_gets_only_the_latest_state() -> None:
-    handoff, state, seen = Handoff(), [0], []
-    sending = anyio.Event()
-
-    async def sender() -> None:
-        await handoff.wait()
-        handoff.take()
-        seen.append(state[0])
-        sending.set()
-        await anyio.sleep(0.1)  # a slow client: the producer must not block on it
-        await handoff.wait()
-        handoff.take()
-        seen.append(state[0])
-
+async def test_updates_within_the_interval_merge_and_the_latest_is_rendered() -> None:
+    recorder = Recorder()
     async with anyio.create_task_group() as group:
-        group.start_soon(sender)
-        await checkpoint()
-        state[0] = 1
-        await handoff.publish()
-        await sending.wait()
-        for step in range(2, 50):
-            state[0] = step
-            await handoff.publish()  # returns at once: nothing queues up
-        handoff.close()
-    assert seen == [1, 49]
+        coalescer = Coalescer(Pace(0.05), recorder.emit, group)
+        for step in range(1, 50):
+            recorder.state = step
+            await coalescer.update()
+            await checkpoint()
+        assert recorder.seen == [1]  # the rest came within 50 ms of the first render
+        await recorder.rendered(49)  # the flusher renders the newest state once the interval is up
+        await coalescer.finish()
+    assert recorder.seen == [1, 49]
 
 
-async def test_flush_waits_until_the_state_was_taken() -> None:
-    handoff, taken = Handoff(), []
-
-    async def sender() -> None:
-        await anyio.sleep(0.05)
-        await handoff.wait()
-        handoff.take()
-        taken.append(True)
-
+async def test_updates_during_a_slow_send_merge_into_one_render() -> None:
+    recorder = Recorder()
     async with anyio.create_task_group() as group:
-        group.start_soon(sender)
-        handoff.dirty = True
-        await handoff.flush()
-        assert taken == [True]
+        coalescer = Coalescer(Pace(0.01), recorder.emit, group)
+        recorder.state = 1
+        await coalescer.update()
+        recorder.delay = 0.1  # the client lags: the flusher's send takes 100 ms
+        recorder.state = 2
+        await coalescer.update()
+        await recorder.rendered(2)
+        assert coalescer.sending
+        recorder.delay = 0
+        for step in range(3, 31):
+            recorder.state = step
+            await coalescer.update()  # returns at once: nothing queues behind the slow send
+        await recorder.rendered(30)
+        await coalescer.finish()
+    assert recorder.seen == [1, 2, 30]
+
+
+async def test_a_slow_send_stretches_the_interval_even_unpaced() -> None:
+    pace = Pace(0)
+    pace.sent(100, duration=SLOW_SEND * 10)
+    assert pace.interval == pytest.approx(SLOW_SEND * 10)  # the client is lagging: merge meanwhile
+    pace.sent(100, duration=SLOW_SEND / 10)
+    assert pace.interval == 0  # it caught up: every step again
+
+
+async def test_finish_waits_for_the_send_under_way_and_stops_rendering() -> None:
+    recorder = Recorder()
+    async with anyio.create_task_group() as group:
+        coalescer = Coalescer(Pace(0.05), recorder.emit, group)
+        recorder.state = 1
+        await coalescer.update()
+        recorder.state = 2
+        await coalescer.update()  # deferred to the flusher
+        await coalescer.finish()
+        await anyio.sleep(0.1)
+        assert recorder.seen == [1]  # the final render is the caller's: the flusher gave up
+        assert not coalescer.dirty
+
+
+async def test_finish_waits_for_a_flusher_send() -> None:
+    recorder = Recorder()
+    async with anyio.create_task_group() as group:
+        coalescer = Coalescer(Pace(0.02), recorder.emit, group)
+        recorder.state = 1
+        await coalescer.update()
+        recorder.delay = 0.2  # the flusher's send will be slow
+        recorder.state = 2
+        await coalescer.update()
+        await recorder.rendered(2)
+        assert coalescer.sending
+        before = anyio.current_time()
+        await coalescer.finish()
+        assert anyio.current_time() - before > 0.1  # it waited for the flusher's send to end
+        assert not coalescer.sending
+    assert recorder.seen == [1, 2]
 
 
 def test_pace_stretches_the_interval_to_the_byte_budget() -> None:
