@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import resource
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,10 @@ from starlette.routing import Route
 from benchmarks.answer import SOURCES, answer_tokens
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+#: Every variant's route is ``async def``, as a streaming route usually is: a sync route would
+#: add a thread-pool hop (and GIL hand-offs with the event loop) to every request, for all alike.
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def _environment() -> jinja2.Environment:
@@ -59,7 +63,7 @@ async def paced(n: int, rate: float) -> AsyncIterator[str]:
         yield token
 
 
-def naive(env: jinja2.Environment) -> Callable[[Request], Response]:
+def naive(env: jinja2.Environment) -> Endpoint:
     from jinja2_fragments import render_block
     from sse_starlette import EventSourceResponse, ServerSentEvent
 
@@ -71,7 +75,7 @@ def naive(env: jinja2.Environment) -> Callable[[Request], Response]:
             yield ServerSentEvent(render_block(env, "bench.html", "response", text=text), event="fragment")
         yield ServerSentEvent("", event="done")
 
-    def endpoint(request: Request) -> Response:
+    async def endpoint(request: Request) -> Response:
         n, rate = _params(request)
         return EventSourceResponse(frames(n, rate))
 
@@ -84,7 +88,7 @@ def _frame(event: str, html: str) -> bytes:
     return f"event: {event}\ndata: {html.replace(chr(10), chr(10) + 'data: ')}\n\n".encode()
 
 
-def handwritten(env: jinja2.Environment) -> Callable[[Request], Response]:
+def handwritten(env: jinja2.Environment) -> Endpoint:
     template = env.get_template("bench.html")
     sources_html = "".join(template.blocks["sources"](template.new_context({"sources": SOURCES})))
     block = template.blocks["response"]
@@ -99,17 +103,17 @@ def handwritten(env: jinja2.Environment) -> Callable[[Request], Response]:
             yield _frame("fragment", "".join(block(context)))
         yield b"event: done\ndata: \n\n"
 
-    def endpoint(request: Request) -> Response:
+    async def endpoint(request: Request) -> Response:
         n, rate = _params(request)
         return StreamingResponse(frames(n, rate), media_type="text/event-stream")
 
     return endpoint
 
 
-def fragments(env: jinja2.Environment, **options: Any) -> Callable[[Request], Response]:
+def fragments(env: jinja2.Environment, **options: Any) -> Endpoint:
     from fastapi_fragments import FragmentStreamResponse
 
-    def endpoint(request: Request) -> Response:
+    async def endpoint(request: Request) -> Response:
         n, rate = _params(request)
         return FragmentStreamResponse(
             paced(n, rate), "bench.html", templates=env, sources_block="sources", sources=SOURCES, **options
@@ -118,7 +122,7 @@ def fragments(env: jinja2.Environment, **options: Any) -> Callable[[Request], Re
     return endpoint
 
 
-VARIANTS: dict[str, Callable[[jinja2.Environment], Callable[[Request], Response]]] = {
+VARIANTS: dict[str, Callable[[jinja2.Environment], Endpoint]] = {
     "naive": naive,
     "handwritten": handwritten,
     "ff-replace-0": lambda env: fragments(env, min_interval=0),
@@ -130,7 +134,7 @@ VARIANTS: dict[str, Callable[[jinja2.Environment], Callable[[Request], Response]
 
 
 #: Selectable with ``--variants`` but not run by default: the intervals the README recommends.
-EXTRA_VARIANTS: dict[str, Callable[[jinja2.Environment], Callable[[Request], Response]]] = {
+EXTRA_VARIANTS: dict[str, Callable[[jinja2.Environment], Endpoint]] = {
     "ff-replace-50ms": lambda env: fragments(env, min_interval=0.05),
     "ff-append-50ms": lambda env: fragments(env, mode="append", min_interval=0.05),
     "ff-markdown-100ms": lambda env: fragments(env, mode="markdown", min_interval=0.1),

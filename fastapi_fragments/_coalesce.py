@@ -2,34 +2,46 @@
 
 The task that pulls the source also renders and sends, right after the update that allowed it:
 one event-loop turn per frame, as in a hand-written loop. An update that arrives before the pace
-allows only marks the state dirty; a flusher task, started the first time one is needed, renders
-it when the interval is up unless a later update did first. A client or server that falls behind
-therefore gets fewer, larger steps instead of a backlog, and memory per stream stays bounded.
+allows only marks the state dirty; the next update after the interval renders it (or a timer,
+if the source goes quiet). A client or server that falls behind therefore gets fewer, larger
+steps instead of a backlog, and memory per stream stays bounded.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from time import monotonic
 
 import anyio
-from anyio.abc import TaskGroup
 
-__all__ = ("SLOW_SEND", "Coalescer", "Pace")
+from ._watcher import loop_lag
+
+__all__ = ("LAG_FACTOR", "LAG_FLOOR", "SLOW_SEND", "Coalescer", "Pace")
 
 #: A send that took longer than this (seconds) waited for the client to drain its socket.
 SLOW_SEND = 0.002
 
+#: Event-loop lag (seconds) below which the server counts as keeping up (uvloop timers have 1 ms steps).
+LAG_FLOOR = 0.002
+
+#: Under load, the interval is at least this many times the loop's lag (at most ``MAX_LAG_INTERVAL``).
+LAG_FACTOR = 4.0
+MAX_LAG_INTERVAL = 1.0
+
 
 class Pace:
-    """How long to wait after a render: ``min_interval``, stretched to a byte budget and a slow client.
+    """How long to wait after a render: ``min_interval``, stretched by bytes, a slow client and load.
 
     Replace mode re-sends the whole block, so a fixed interval costs O(n²) bytes per answer.
     With ``bytes_per_second`` set (and ``min_interval > 0``), the wait after a render is at
     least its size divided by the budget: small early renders stay one display frame apart, a
     long answer's renders slow down so the stream stays within the budget. A send that had to
     wait for the client (longer than ``SLOW_SEND``) makes the next render wait as long, even with
-    ``min_interval=0``: the updates meanwhile merge instead of queueing. The final render never waits.
+    ``min_interval=0``: the updates meanwhile merge instead of queueing. When the server itself
+    falls behind (its event loop runs timers more than ``LAG_FLOOR`` late), the interval grows to
+    ``LAG_FACTOR`` times the lag: every stream sends fewer, larger frames until the worker keeps
+    up again. The final render never waits.
 
     Example::
 
@@ -52,6 +64,9 @@ class Pace:
             interval = max(interval, size / self.bytes_per_second)
         if duration > SLOW_SEND:
             interval = max(interval, duration)
+        lag = loop_lag()
+        if lag > LAG_FLOOR:
+            interval = max(interval, min(LAG_FACTOR * lag, MAX_LAG_INTERVAL))
         self.interval = interval
 
 
@@ -60,53 +75,89 @@ class Coalescer:
 
     ``emit`` renders the current state, sends it, and returns the number of bytes sent. The
     source's task calls :meth:`update` after each change, and :meth:`finish` when the source
-    ended, before the final render (which is the caller's and never waits). The flusher runs in
-    ``group`` until :meth:`finish`.
+    ended, before the final render (which is the caller's and never waits).
+
+    An update that comes before the interval is up waits in the state: the first update after
+    it renders everything so far, inline. Only if the source goes quiet (no update for another
+    interval) does a timer wake the flusher, a task started the first time an update waits, to
+    render it: a stalled model never leaves text unshown for long, and a busy stream costs no
+    extra wake-ups. If a send in the flusher fails, the next :meth:`update` raises its error.
+    :meth:`close` stops the timer and the flusher if the stream ends any other way.
 
     Example::
 
-        async with anyio.create_task_group() as group:
-            coalescer = Coalescer(Pace(0.016), emit, group)
+        coalescer = Coalescer(Pace(0.016), emit)
+        try:
             async for token in tokens:
                 state.add(token)
                 await coalescer.update()
             await coalescer.finish()
+        finally:
+            coalescer.close()
         await emit_final()
     """
 
-    __slots__ = ("_emit", "_flusher", "_group", "_idle", "_next_at", "_pace", "_wake", "closed", "dirty", "sending")
+    __slots__ = (
+        "_due",
+        "_emit",
+        "_error",
+        "_flusher",
+        "_idle",
+        "_next_at",
+        "_pace",
+        "_timer",
+        "_wake",
+        "closed",
+        "dirty",
+        "sending",
+    )
 
-    def __init__(self, pace: Pace, emit: Callable[[], Awaitable[int]], group: TaskGroup) -> None:
+    def __init__(self, pace: Pace, emit: Callable[[], Awaitable[int]]) -> None:
         self._pace = pace
         self._emit = emit
-        self._group = group
-        self._next_at = 0.0
-        self._wake: anyio.Event | None = None  # set: the flusher has a deferred update to render
+        self._error: Exception | None = None  # a send in the flusher failed
+        self._next_at = 0.0  # (monotonic) when the next render may go out
+        self._timer: asyncio.TimerHandle | None = None
+        self._flusher: asyncio.Task[None] | None = None
+        self._wake: anyio.Event | None = None  # the flusher waits on it
+        self._due = False  # the timer found the waiting state due
         self._idle: anyio.Event | None = None  # set when a send ends, for finish() to wait on
-        self._flusher = anyio.CancelScope()
         self.dirty = False
         self.sending = False
         self.closed = False
 
     async def update(self) -> None:
         """The state changed: render it now if the pace allows and no send is under way."""
+        if self._error is not None:
+            raise self._error
         self.dirty = True
         if self.sending:
             return  # the send under way re-checks when it ends
         if self._pace.interval == 0 or monotonic() >= self._next_at:
             await self._render()
-        else:
-            self._defer()
+        elif self._timer is None:
+            self._arm_timer()
 
     async def finish(self) -> None:
-        """The source ended: wait for a send under way and stop the flusher; nothing renders here afterwards."""
+        """The source ended: wait for a send under way; nothing renders here afterwards."""
         self.closed = True
         while self.sending:
             if self._idle is None:
                 self._idle = anyio.Event()
             await self._idle.wait()
-        self._flusher.cancel()
+        self.close()
         self.dirty = False
+        if self._error is not None:
+            raise self._error
+
+    def close(self) -> None:
+        """Stop the timer and the flusher (at once, even in the middle of a send)."""
+        self.closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._flusher is not None:
+            self._flusher.cancel()
 
     async def _render(self) -> None:
         pace = self._pace
@@ -123,25 +174,35 @@ class Coalescer:
             if self._idle is not None:
                 self._idle.set()
                 self._idle = None
-        if self.dirty and not self.closed:  # updates came in while the send waited for the client
-            self._defer()
+        if self.dirty and not self.closed and self._timer is None:  # updates came during a slow send
+            self._arm_timer()
 
-    def _defer(self) -> None:
-        if self._wake is None:
-            self._wake = anyio.Event()
-            self._group.start_soon(self._flush_later, self._wake)
-        else:
+    def _arm_timer(self) -> None:
+        if self._flusher is None:
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_when_due())
+        delay = self._next_at + self._pace.interval - monotonic()
+        self._timer = asyncio.get_running_loop().call_later(max(delay, 0.0), self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        if not self.dirty or self.sending or self.closed:
+            return  # rendered meanwhile; a later update arms the timer again
+        if monotonic() < self._next_at + self._pace.interval:
+            self._arm_timer()  # a render went out since this timer was set: the source is not quiet
+            return
+        self._due = True
+        if self._wake is not None:
             self._wake.set()
 
-    async def _flush_later(self, wake: anyio.Event) -> None:
-        """The flusher: render a deferred update when its interval is up, unless one was rendered since."""
-        wake.set()  # the update that started this task
-        with self._flusher:
+    async def _flush_when_due(self) -> None:
+        """The flusher: renders the waiting state when the timer says the source went quiet."""
+        try:
             while not self.closed:
-                await wake.wait()
-                wake = self._wake = anyio.Event()
-                delay = self._next_at - monotonic()
-                if delay > 0:
-                    await anyio.sleep(delay)
+                if not self._due:
+                    self._wake = anyio.Event()
+                    await self._wake.wait()
+                self._due = False
                 if self.dirty and not self.sending and not self.closed:
                     await self._render()
+        except Exception as exc:  # the source's task raises it at its next update
+            self._error = exc

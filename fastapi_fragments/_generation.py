@@ -117,14 +117,14 @@ class Generation:
                 self._scope.cancel()
             return 0  # the store keeps only the latest frame: there is no byte budget to keep
 
-        async with anyio.create_task_group() as group:
-            coalescer = Coalescer(Pace(limits.min_interval), emit, group)
-            try:
-                await self._feed.run(coalescer)
-            except Exception as exc:
-                self._failure = exc
+        coalescer = Coalescer(Pace(limits.min_interval), emit)
+        try:
+            await self._feed.run(coalescer)
             await coalescer.finish()
-            group.cancel_scope.cancel()
+        except Exception as exc:
+            self._failure = exc
+        finally:
+            coalescer.close()
         self._status = "failed" if self._failure is not None else "done"
 
     async def _supervise(self, store: Store, limits: Limits) -> None:

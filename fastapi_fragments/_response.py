@@ -19,7 +19,9 @@ and one that listens for the client leaving. On purpose, too:
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterable, Sequence
+from collections.abc import AsyncIterable, Mapping, Sequence
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any, Unpack, cast
 
 from sse_starlette import EventSourceResponse
@@ -172,19 +174,11 @@ class FragmentStreamResponse(EventSourceResponse):
         for forbidden in ("content", "sep", "data_sender_callable", "media_type", "shutdown_event"):
             if forbidden in rest:
                 raise ConfigurationError(f"{forbidden}= is set by FragmentStreamResponse and cannot be passed")
-        done_event = rest.pop("done_event", "done")
-        target, sources_target = rest.pop("target", None), rest.pop("sources_target", "#sources")
-        tail_target = rest.pop("tail_target", "#response-tail")
-        self._dialects: dict[str, Dialect] = {
-            "htmx2": HTMX2(
-                rest.pop("fragment_event", "fragment"),
-                rest.pop("sources_event", "sources"),
-                done_event,
-                rest.pop("tail_event", "tail"),
-            ),
-            "htmx4": HTMX4(target, sources_target=sources_target, done_event=done_event, tail_target=tail_target),
-            "datastar": Datastar(target or "#response", sources_target, tail_target),
-        }
+        names = [rest.pop(option, default) for option, default in _DIALECT_OPTIONS]
+        try:
+            self._dialects = _dialects(*names)
+        except TypeError:  # an unhashable option: build uncached, for the error naming it
+            self._dialects = _dialects.__wrapped__(*names)
         forced = rest.pop("dialect", None)
         self._dialect: Dialect | None = None
         if forced is not None:
@@ -233,3 +227,35 @@ class FragmentStreamResponse(EventSourceResponse):
     def _ping_frame(self) -> bytes:
         factory = self.ping_message_factory
         return PING if factory is None else factory().encode()
+
+
+#: The options that configure the dialects, with their defaults, in ``_dialects``' parameter order.
+_DIALECT_OPTIONS = (
+    ("fragment_event", "fragment"),
+    ("sources_event", "sources"),
+    ("done_event", "done"),
+    ("tail_event", "tail"),
+    ("target", None),
+    ("sources_target", "#sources"),
+    ("tail_target", "#response-tail"),
+)
+
+
+@lru_cache(maxsize=64)
+def _dialects(
+    fragment_event: str,
+    sources_event: str,
+    done_event: str,
+    tail_event: str,
+    target: str | None,
+    sources_target: str,
+    tail_target: str,
+) -> Mapping[str, Dialect]:
+    """The dialects a response can speak, by name; built (and their names checked) once per set of options."""
+    return MappingProxyType(
+        {
+            "htmx2": HTMX2(fragment_event, sources_event, done_event, tail_event),
+            "htmx4": HTMX4(target, sources_target=sources_target, done_event=done_event, tail_target=tail_target),
+            "datastar": Datastar(target or "#response", sources_target, tail_target),
+        }
+    )

@@ -3,28 +3,28 @@
 The request's own task pulls the source, renders and sends (one event-loop turn per frame). A
 second task listens for the client going away, which cancels everything and closes the source
 (the upstream LLM request with it), and sends a keep-alive ping every ``ping`` seconds. The
-coalescer's flusher, a third, exists only when updates come faster than the pace allows.
+coalescer's flusher, a third, exists only once the source has gone quiet with text unsent.
 sse-starlette's own ``__call__`` runs five tasks per response and a cancel scope per send,
 which doubled our CPU per frame and memory per stream (``benchmarks/README.md``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import anyio
-from anyio.abc import TaskGroup
 from starlette.types import Message, Receive, Send
 
 from ._coalesce import Coalescer, Pace
 from ._dialects import Dialect
 from ._feeds import DEFAULT_ERROR_HTML, Feed
 from ._hooks import ErrorHook, call_hook
-from ._shutdown import on_shutdown
 from ._types import TextHook
+from ._watcher import watching
 
 __all__ = ("Delivery", "Sender")
 
@@ -65,33 +65,35 @@ class Sender:
         self._delivery = delivery
         self._failure: BaseException | None = None
         self._pulling = anyio.CancelScope()
-        self._stream_scope = anyio.CancelScope()
+        self._stream_scope = anyio.CancelScope()  # cancelled when the client leaves: ends everything
         self._client_gone = False
         self._ended = False  # a hook has been told how the stream ended
 
     async def run(self, receive: Receive, start: Message) -> None:
         """Send the response, from ``start`` to the end of the body; returns when the stream is over."""
         await self._send(start)
+        # A plain asyncio task: an anyio task group (a scope, a handle, callbacks) costs more per
+        # stream than everything else it would do here.
+        watcher = asyncio.get_running_loop().create_task(self._watch_client(receive))
+        coalescer = Coalescer(self._pace, self._emit)
         try:
             with self._stream_scope:
-                async with anyio.create_task_group() as group:
-                    group.start_soon(self._watch_client, receive)
-                    await self._stream(group)
-                    group.cancel_scope.cancel()
+                await self._stream(coalescer)
         finally:
+            watcher.cancel()
+            coalescer.close()
             if not self._ended:  # the client left (or the request was cancelled): the answer stays unfinished
                 await self._feed.aclose()
                 await call_hook(self._delivery.on_disconnect, self._feed.final_text())
         if not self._client_gone:
             await self._send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    async def _stream(self, group: TaskGroup) -> None:
+    async def _stream(self, coalescer: Coalescer) -> None:
         dialect, hooks = self._dialect, self._delivery
         try:
             if self._sources is not None:
                 await self._send_frames([dialect.sources(await self._sources())])
-            coalescer = Coalescer(self._pace, self._emit, group)
-            with self._pulling, on_shutdown(self._pulling):
+            with self._pulling, watching(self._pulling):
                 try:
                     await self._feed.run(coalescer)
                 except Exception as exc:
@@ -161,22 +163,28 @@ class Sender:
                 await self._send(message)
             if waited.cancelled_caught:  # the client stopped reading: give up on it like on a disconnect
                 logger.warning("a send took longer than send_timeout=%s s; closing the stream", timeout)
-                self._client_gone = True
-                self._stream_scope.cancel()
+                self._gone()
         return len(body)
 
     async def _watch_client(self, receive: Receive) -> None:
         """Wait for the client to leave (then cancel the stream); meanwhile ping every ``ping_interval``."""
         hooks = self._delivery
         interval = hooks.ping_interval or math.inf
-        while True:
-            with anyio.move_on_after(interval):
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    self._client_gone = True
-                    if hooks.on_client_close is not None:
-                        await hooks.on_client_close(message)
-                    self._stream_scope.cancel()
-                    return
-                continue
-            await self._send_frames([hooks.ping()])
+        try:
+            while True:
+                with anyio.move_on_after(interval):
+                    while True:
+                        message = await receive()
+                        if message["type"] == "http.disconnect":
+                            if hooks.on_client_close is not None:
+                                await hooks.on_client_close(message)
+                            self._gone()
+                            return
+                await self._send_frames([hooks.ping()])
+        except Exception:  # a failing close handler or ping: the connection is not usable
+            logger.exception("watching the client failed; closing the stream")
+            self._gone()
+
+    def _gone(self) -> None:
+        self._client_gone = True
+        self._stream_scope.cancel()

@@ -15,7 +15,7 @@ __all__ = ("check_field", "encode_event")
 
 def check_field(value: str, what: str) -> str:
     """Return ``value`` if it can be an SSE event name or id, else raise ConfigurationError."""
-    if not value or any(char in value for char in "\r\n\0"):
+    if not isinstance(value, str) or not value or any(char in value for char in "\r\n\0"):
         raise ConfigurationError(f"{what} must be a non-empty string without CR, LF or NUL, got {value!r}")
     return value
 

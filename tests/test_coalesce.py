@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import anyio
 import pytest
 from anyio.lowlevel import checkpoint
 
-from fastapi_fragments._coalesce import SLOW_SEND, Coalescer, Pace
+from fastapi_fragments._coalesce import LAG_FACTOR, LAG_FLOOR, SLOW_SEND, Coalescer, Pace
+from fastapi_fragments._watcher import TICK, loop_lag, watching
 
 pytestmark = pytest.mark.anyio
 
@@ -37,47 +40,75 @@ class Recorder:
 
 async def test_unpaced_updates_render_inline_every_step() -> None:
     recorder = Recorder()
-    async with anyio.create_task_group() as group:
-        coalescer = Coalescer(Pace(0), recorder.emit, group)
-        for step in range(1, 6):
-            recorder.state = step
-            await coalescer.update()
-            assert recorder.seen[-1] == step  # rendered before update() returned: no other task involved
-        await coalescer.finish()
+    coalescer = Coalescer(Pace(0), recorder.emit)
+    for step in range(1, 6):
+        recorder.state = step
+        await coalescer.update()
+        assert recorder.seen[-1] == step  # rendered before update() returned: no other task involved
+    await coalescer.finish()
     assert recorder.seen == [1, 2, 3, 4, 5]
 
 
 async def test_updates_within_the_interval_merge_and_the_latest_is_rendered() -> None:
     recorder = Recorder()
-    async with anyio.create_task_group() as group:
-        coalescer = Coalescer(Pace(0.05), recorder.emit, group)
-        for step in range(1, 50):
-            recorder.state = step
-            await coalescer.update()
-            await checkpoint()
-        assert recorder.seen == [1]  # the rest came within 50 ms of the first render
-        await recorder.rendered(49)  # the flusher renders the newest state once the interval is up
-        await coalescer.finish()
+    coalescer = Coalescer(Pace(0.05), recorder.emit)
+    for step in range(1, 50):
+        recorder.state = step
+        await coalescer.update()
+        await checkpoint()
+    assert recorder.seen == [1]  # the rest came within 50 ms of the first render
+    await recorder.rendered(49)  # the source went quiet: the flusher renders the newest state
+    await coalescer.finish()
     assert recorder.seen == [1, 49]
+
+
+async def test_the_first_update_after_the_interval_renders_everything_inline() -> None:
+    recorder = Recorder()
+    coalescer = Coalescer(Pace(0.05), recorder.emit)
+    recorder.state = 1
+    await coalescer.update()
+    recorder.state = 2
+    await coalescer.update()  # within the interval: waits in the state
+    await anyio.sleep(0.06)
+    recorder.state = 3
+    await coalescer.update()
+    assert recorder.seen == [1, 3]  # rendered by update() itself, with the update that waited
+    await coalescer.finish()
+
+
+async def test_a_failed_send_in_the_flusher_is_raised_by_the_next_update() -> None:
+    async def broken() -> int:
+        raise ConnectionResetError("the client is gone")
+
+    with pytest.raises(ConnectionResetError):
+        await Coalescer(Pace(0.01), broken).update()  # an inline render raises at once
+    coalescer = Coalescer(Pace(0.01), Recorder().emit)
+    await coalescer.update()
+    coalescer._emit = broken  # the next render is the flusher's, once the source goes quiet
+    await coalescer.update()
+    with anyio.fail_after(2), pytest.raises(ConnectionResetError):
+        while True:
+            await anyio.sleep(0.01)
+            await coalescer.update()
+    coalescer.close()
 
 
 async def test_updates_during_a_slow_send_merge_into_one_render() -> None:
     recorder = Recorder()
-    async with anyio.create_task_group() as group:
-        coalescer = Coalescer(Pace(0.01), recorder.emit, group)
-        recorder.state = 1
-        await coalescer.update()
-        recorder.delay = 0.1  # the client lags: the flusher's send takes 100 ms
-        recorder.state = 2
-        await coalescer.update()
-        await recorder.rendered(2)
-        assert coalescer.sending
-        recorder.delay = 0
-        for step in range(3, 31):
-            recorder.state = step
-            await coalescer.update()  # returns at once: nothing queues behind the slow send
-        await recorder.rendered(30)
-        await coalescer.finish()
+    coalescer = Coalescer(Pace(0.01), recorder.emit)
+    recorder.state = 1
+    await coalescer.update()
+    recorder.delay = 0.1  # the client lags: the flusher's send takes 100 ms
+    recorder.state = 2
+    await coalescer.update()
+    await recorder.rendered(2)
+    assert coalescer.sending
+    recorder.delay = 0
+    for step in range(3, 31):
+        recorder.state = step
+        await coalescer.update()  # returns at once: nothing queues behind the slow send
+    await recorder.rendered(30)
+    await coalescer.finish()
     assert recorder.seen == [1, 2, 30]
 
 
@@ -91,34 +122,47 @@ async def test_a_slow_send_stretches_the_interval_even_unpaced() -> None:
 
 async def test_finish_waits_for_the_send_under_way_and_stops_rendering() -> None:
     recorder = Recorder()
-    async with anyio.create_task_group() as group:
-        coalescer = Coalescer(Pace(0.05), recorder.emit, group)
-        recorder.state = 1
-        await coalescer.update()
-        recorder.state = 2
-        await coalescer.update()  # deferred to the flusher
-        await coalescer.finish()
-        await anyio.sleep(0.1)
-        assert recorder.seen == [1]  # the final render is the caller's: the flusher gave up
-        assert not coalescer.dirty
+    coalescer = Coalescer(Pace(0.05), recorder.emit)
+    recorder.state = 1
+    await coalescer.update()
+    recorder.state = 2
+    await coalescer.update()  # deferred to the flusher
+    await coalescer.finish()
+    await anyio.sleep(0.1)
+    assert recorder.seen == [1]  # the final render is the caller's: the flusher gave up
+    assert not coalescer.dirty
 
 
-async def test_finish_waits_for_a_flusher_send() -> None:
+async def test_finish_waits_for_a_send_of_the_flusher() -> None:
     recorder = Recorder()
-    async with anyio.create_task_group() as group:
-        coalescer = Coalescer(Pace(0.02), recorder.emit, group)
-        recorder.state = 1
-        await coalescer.update()
-        recorder.delay = 0.2  # the flusher's send will be slow
-        recorder.state = 2
-        await coalescer.update()
-        await recorder.rendered(2)
-        assert coalescer.sending
-        before = anyio.current_time()
-        await coalescer.finish()
-        assert anyio.current_time() - before > 0.1  # it waited for the flusher's send to end
-        assert not coalescer.sending
+    coalescer = Coalescer(Pace(0.02), recorder.emit)
+    recorder.state = 1
+    await coalescer.update()
+    recorder.delay = 0.2  # the flusher's send will be slow
+    recorder.state = 2
+    await coalescer.update()
+    await recorder.rendered(2)
+    assert coalescer.sending
+    before = anyio.current_time()
+    await coalescer.finish()
+    assert anyio.current_time() - before > 0.1  # it waited for the flusher's send to end
+    assert not coalescer.sending
     assert recorder.seen == [1, 2]
+
+
+async def test_a_lagging_event_loop_stretches_the_interval() -> None:
+    pace = Pace(0.016)
+    with anyio.CancelScope() as scope, watching(scope):
+        await anyio.sleep(TICK * 3)
+        pace.sent(100)
+        assert pace.interval == 0.016  # an idle loop: the interval stays
+        for _ in range(20):
+            time.sleep(TICK * 2)  # noqa: ASYNC251 - blocks the loop on purpose: the watcher's ticks come late
+            await checkpoint()
+        assert loop_lag() > LAG_FLOOR
+        pace.sent(100)
+        assert pace.interval == pytest.approx(min(LAG_FACTOR * loop_lag(), 1.0), rel=0.01)
+    assert not scope.cancel_called
 
 
 def test_pace_stretches_the_interval_to_the_byte_budget() -> None:
