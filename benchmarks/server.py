@@ -138,6 +138,7 @@ EXTRA_VARIANTS: dict[str, Callable[[jinja2.Environment], Endpoint]] = {
     "ff-replace-50ms": lambda env: fragments(env, min_interval=0.05),
     "ff-append-50ms": lambda env: fragments(env, mode="append", min_interval=0.05),
     "ff-markdown-100ms": lambda env: fragments(env, mode="markdown", min_interval=0.1),
+    "ff-replace-10s": lambda env: fragments(env, min_interval=10),
 }
 
 

@@ -11,6 +11,7 @@ the changed variables are written into it.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, cast
 
@@ -62,10 +63,11 @@ class BlockRenderer:
     the first ``render_async``, and its blocks are checked statically in the constructor.
     """
 
-    __slots__ = ("_block", "_context", "_priming", "block_name", "env", "template", "template_name")
+    __slots__ = ("_block", "_context", "_priming", "block_name", "env", "is_async", "template", "template_name")
 
     def __init__(self, templates: Templates, template_name: str, block_name: str, context: Mapping[str, Any]) -> None:
         self.env = _escaping(environment_of(templates), template_name)
+        self.is_async = self.env.is_async  # then only render_async() works
         self.template_name = template_name
         self.block_name = block_name
         try:
@@ -81,6 +83,24 @@ class BlockRenderer:
             self._check_block_statically()
         else:
             self._prime_sync(context)
+
+    def sibling(self, block_name: str) -> BlockRenderer:
+        """A renderer of another block of the same template, sharing this one's primed context.
+
+        One priming per stream instead of one per block (the sources, the answer, the error).
+        An async environment primes lazily, so there each block gets its own renderer.
+
+        :raises BlockNotFoundError: if the template has no such block.
+        """
+        ctx = self._context
+        if ctx is None:
+            return BlockRenderer(self.env, self.template_name, block_name, self._priming)
+        chain = ctx.blocks.get(block_name)
+        if not chain:
+            raise BlockNotFoundError(self.template_name, block_name, available=tuple(sorted(ctx.blocks)))
+        other = copy.copy(self)
+        other.block_name, other._block = block_name, chain[0]
+        return other
 
     # -- priming -------------------------------------------------------------------------------
 
@@ -130,11 +150,6 @@ class BlockRenderer:
             raise BlockNotFoundError(self.template_name, self.block_name, available=tuple(sorted(names)))
 
     # -- rendering -----------------------------------------------------------------------------
-
-    @property
-    def is_async(self) -> bool:
-        """Whether the environment is async: then only :meth:`render_async` works."""
-        return self.env.is_async
 
     def render(self, values: Mapping[str, Any]) -> str:
         """Render the block with ``values`` layered over the primed context (sync environments)."""

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, TypeAlias, runtime_checkable
 
 from markupsafe import escape
+from starlette.types import Scope
 
 from ._exceptions import ConfigurationError
 from ._sse import check_field, encode_event
@@ -35,6 +36,7 @@ __all__ = (
     "Dialect",
     "DialectName",
     "detect_dialect",
+    "detect_dialect_in_scope",
     "resolve_dialect",
 )
 
@@ -243,6 +245,22 @@ def detect_dialect(headers: Mapping[str, str]) -> DialectName:
     if headers.get("hx-request") and "text/event-stream" in headers.get("accept", ""):
         return "htmx4"
     return "htmx2"
+
+
+#: The request headers ``detect_dialect`` reads, as ASGI spells them (lower-case bytes).
+_DIALECT_HEADERS = frozenset((b"datastar-request", b"hx-request", b"accept"))
+
+
+def detect_dialect_in_scope(scope: Scope) -> DialectName:
+    """:func:`detect_dialect` for an ASGI scope: reads its raw headers once, without a ``Headers`` object.
+
+    Example::
+
+        dialect = detect_dialect_in_scope(scope)  # in an ASGI app or middleware
+    """
+    return detect_dialect(
+        {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"] if key in _DIALECT_HEADERS}
+    )
 
 
 def resolve_dialect(dialect: Dialect | str) -> Dialect:

@@ -42,6 +42,10 @@ class Feed(Protocol):
 
     async def run(self, coalescer: Coalescer) -> None: ...
 
+    def render_now(self, dialect: Dialect, *, final: bool) -> list[bytes] | None:
+        """``render`` without a coroutine (it runs for nearly every token), or None if it must await."""
+        ...
+
     async def render(self, dialect: Dialect, *, final: bool) -> list[bytes]: ...
 
     async def render_error(self, dialect: Dialect, *, builtin: bool = False) -> list[bytes]: ...
@@ -108,7 +112,7 @@ class TokenFeed:
             raise ConfigurationError(f"context_key must be a non-empty string, got {context_key!r}")
         priming = {**base_context, context_key: "", "streaming": True, "interrupted": False}
         renderer = BlockRenderer(templates, template_name, block_name, priming)
-        error_renderer = BlockRenderer(templates, template_name, error_block, priming) if error_block else None
+        error_renderer = renderer.sibling(error_block) if error_block else None
         return cls(
             iter_text(tokens),
             renderer,
@@ -123,31 +127,33 @@ class TokenFeed:
             text.feed(delta)
             await update()
 
-    def _values(self, final: bool, **more: Any) -> dict[str, Any]:
+    def _values(self, final: bool) -> dict[str, Any]:
         # The base context is already in the renderer's primed context: only these change.
         return {
             self._context_key: self._text.markup(final=final),
             "streaming": not final,
             "interrupted": self.interrupted,
-            **more,
         }
 
-    async def _render_block(self, values: dict[str, Any]) -> str:
-        renderer = self._renderer
-        return await renderer.render_async(values) if renderer.is_async else renderer.render(values)
+    def render_now(self, dialect: Dialect, *, final: bool) -> list[bytes] | None:
+        if self._renderer.is_async:
+            return None
+        text = self._text
+        html = self._renderer.render(self._values(final)) if text.renders_block else ""
+        return text.frames(dialect, html, self._ids.next(), final=final)
 
     async def render(self, dialect: Dialect, *, final: bool) -> list[bytes]:
         text = self._text
-        html = await self._render_block(self._values(final)) if text.renders_block else ""
+        html = await self._renderer.render_async(self._values(final)) if text.renders_block else ""
         return text.frames(dialect, html, self._ids.next(), final=final)
 
     async def render_error(self, dialect: Dialect, *, builtin: bool = False) -> list[bytes]:
         if builtin:
             html = DEFAULT_ERROR_HTML
         elif self._error_renderer is not None:
-            html = await self._error_renderer.render_async(self._values(True, error=True))
+            html = await self._error_renderer.render_async({**self._values(True), "error": True})
         else:
-            partial = await self._render_block(self._values(True, error=True))
+            partial = await self._renderer.render_async({**self._values(True), "error": True})
             html = partial + DEFAULT_ERROR_HTML
         return [self._text.error_frame(dialect, html, self._ids.next())]
 
@@ -200,7 +206,7 @@ def plan_token_stream(
             error_block=error_block,
             mode=mode,
         )
-        sources_renderer = BlockRenderer(templates, template_name, sources_block, base) if sources_block else None
+        sources_renderer = feed._renderer.sibling(sources_block) if sources_block else None  # one priming
     except BaseException:
         discard_now(tokens)
         raise
@@ -247,6 +253,9 @@ class FragmentFeed:
             renderer = BlockRenderer(self._templates, fragment.template_name, fragment.block_name, fragment.context)
             self._renderers[key] = renderer
         return renderer
+
+    def render_now(self, dialect: Dialect, *, final: bool) -> None:
+        return None  # each fragment may come from another template (and environment): always render()
 
     async def render(self, dialect: Dialect, *, final: bool) -> list[bytes]:
         pending, self._pending = self._pending, {}

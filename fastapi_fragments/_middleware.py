@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
-from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._blocks import environment_of
-from ._dialects import DialectName, detect_dialect
+from ._dialects import DialectName, detect_dialect_in_scope
 from ._exceptions import ConfigurationError
 from ._types import Context, Templates
 
@@ -87,7 +86,7 @@ class FragmentsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        dialect = detect_dialect(Headers(scope=scope))
+        dialect = detect_dialect_in_scope(scope)
         scope.setdefault("state", {})["fragments_dialect"] = dialect
         token = current_defaults.set(RequestDefaults(self.templates, Request(scope, receive), dialect))
         try:

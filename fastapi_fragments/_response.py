@@ -25,7 +25,6 @@ from types import MappingProxyType
 from typing import Any, Unpack, cast
 
 from sse_starlette import EventSourceResponse
-from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
 from ._coalesce import Pace
@@ -35,7 +34,7 @@ from ._dialects import (
     AppendingDialect,
     Datastar,
     Dialect,
-    detect_dialect,
+    detect_dialect_in_scope,
     resolve_dialect,
 )
 from ._exceptions import ConfigurationError
@@ -211,14 +210,15 @@ class FragmentStreamResponse(EventSourceResponse):
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        dialect = self._dialect or self._dialects[detect_dialect(Headers(scope=scope))]
+        dialect = self._dialect or self._dialects[detect_dialect_in_scope(scope)]
         start = {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         if scope["type"] == "http" and scope["method"].upper() == "HEAD":
             await self._feed.aclose()  # no body will be sent: don't start (and pay for) the LLM call
             await send(start)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         else:
-            renderer, context = self._sources_renderer, self._sources_context
+            # The response is single-use: let the sources renderer go once it has run.
+            renderer, context, self._sources_renderer = self._sources_renderer, self._sources_context, None
             sources = None if renderer is None else (lambda: renderer.render_async(context))
             await Sender(send, dialect, self._feed, self._pace, sources, self._delivery).run(receive, start)
         if self.background is not None:

@@ -1,9 +1,10 @@
 """Sending one ``FragmentStreamResponse`` over ASGI: the per-request half of the response.
 
 The request's own task pulls the source, renders and sends (one event-loop turn per frame). A
-second task listens for the client going away, which cancels everything and closes the source
-(the upstream LLM request with it), and sends a keep-alive ping every ``ping`` seconds. The
-coalescer's flusher, a third, exists only once the source has gone quiet with text unsent.
+second task listens for the client going away, which stops the pull and closes the source (the
+upstream LLM request with it); nothing more is sent then. A timer sends a keep-alive ping every
+``ping`` seconds. The coalescer's flusher, a third task, exists only once the source has gone
+quiet with text unsent.
 sse-starlette's own ``__call__`` runs five tasks per response and a cancel scope per send,
 which doubled our CPU per frame and memory per stream (``benchmarks/README.md``).
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -64,23 +64,27 @@ class Sender:
         self._sources = sources
         self._delivery = delivery
         self._failure: BaseException | None = None
-        self._pulling = anyio.CancelScope()
-        self._stream_scope = anyio.CancelScope()  # cancelled when the client leaves: ends everything
+        self._pulling = anyio.CancelScope()  # cancelled by the client leaving, shutdown or a failed render
         self._client_gone = False
+        self._pings: asyncio.TimerHandle | None = None
         self._ended = False  # a hook has been told how the stream ended
 
     async def run(self, receive: Receive, start: Message) -> None:
         """Send the response, from ``start`` to the end of the body; returns when the stream is over."""
         await self._send(start)
-        # A plain asyncio task: an anyio task group (a scope, a handle, callbacks) costs more per
-        # stream than everything else it would do here.
-        watcher = asyncio.get_running_loop().create_task(self._watch_client(receive))
+        # A plain asyncio task and timer: an anyio task group and cancel scopes (a handle, task
+        # state, callbacks) would cost more per open stream than everything else here.
+        loop = asyncio.get_running_loop()
+        watcher = loop.create_task(self._watch_client(receive))
+        if self._delivery.ping_interval:
+            self._pings = loop.call_later(self._delivery.ping_interval, self._ping)
         coalescer = Coalescer(self._pace, self._emit)
         try:
-            with self._stream_scope:
-                await self._stream(coalescer)
+            await self._stream(coalescer)
         finally:
             watcher.cancel()
+            if self._pings is not None:
+                self._pings.cancel()
             coalescer.close()
             if not self._ended:  # the client left (or the request was cancelled): the answer stays unfinished
                 await self._feed.aclose()
@@ -92,7 +96,8 @@ class Sender:
         dialect, hooks = self._dialect, self._delivery
         try:
             if self._sources is not None:
-                await self._send_frames([dialect.sources(await self._sources())])
+                html, self._sources = await self._sources(), None
+                await self._send_frames([dialect.sources(html)])
             with self._pulling, watching(self._pulling):
                 try:
                     await self._feed.run(coalescer)
@@ -101,7 +106,11 @@ class Sender:
                 finally:
                     await self._feed.aclose()
             await coalescer.finish()
-            if self._pulling.cancel_called and self._failure is None:  # only shutdown cancels it without a failure
+            if self._client_gone:
+                self._ended = True
+                await call_hook(hooks.on_disconnect, self._feed.final_text())
+                return
+            if self._pulling.cancel_called and self._failure is None:  # the server is shutting down
                 self._feed.interrupted = True
                 with anyio.move_on_after(hooks.grace_period):
                     await self._send_frames(await self._last_frames())
@@ -128,7 +137,9 @@ class Sender:
     async def _emit(self) -> int:
         """Render the latest state and send it (the coalescer decides when); returns the bytes sent."""
         try:
-            frames = await self._feed.render(self._dialect, final=False)
+            frames = self._feed.render_now(self._dialect, final=False)
+            if frames is None:
+                frames = await self._feed.render(self._dialect, final=False)
         except Exception as exc:
             self._failure = exc
             self._pulling.cancel()  # stop pulling; the error block is sent as the last frame
@@ -156,35 +167,43 @@ class Sender:
         body = frames[0] if len(frames) == 1 else b"".join(frames)
         message = {"type": "http.response.body", "body": body, "more_body": True}
         timeout = self._delivery.send_timeout
-        if timeout is None:
-            await self._send(message)
-        else:
-            with anyio.move_on_after(timeout) as waited:
+        try:
+            if timeout is None:
                 await self._send(message)
-            if waited.cancelled_caught:  # the client stopped reading: give up on it like on a disconnect
-                logger.warning("a send took longer than send_timeout=%s s; closing the stream", timeout)
-                self._gone()
+            else:
+                with anyio.move_on_after(timeout) as waited:
+                    await self._send(message)
+                if waited.cancelled_caught:  # the client stopped reading: give up on it as on a disconnect
+                    logger.warning("a send took longer than send_timeout=%s s; closing the stream", timeout)
+                    self._gone()
+        except OSError:  # servers other than uvicorn may raise when the client has gone (ASGI 2.4)
+            self._gone()
         return len(body)
 
     async def _watch_client(self, receive: Receive) -> None:
-        """Wait for the client to leave (then cancel the stream); meanwhile ping every ``ping_interval``."""
-        hooks = self._delivery
-        interval = hooks.ping_interval or math.inf
+        """Wait for the client to leave, then stop the stream (no scope, no timeout: it only waits)."""
         try:
-            while True:
-                with anyio.move_on_after(interval):
-                    while True:
-                        message = await receive()
-                        if message["type"] == "http.disconnect":
-                            if hooks.on_client_close is not None:
-                                await hooks.on_client_close(message)
-                            self._gone()
-                            return
-                await self._send_frames([hooks.ping()])
-        except Exception:  # a failing close handler or ping: the connection is not usable
-            logger.exception("watching the client failed; closing the stream")
-            self._gone()
+            while (message := await receive())["type"] != "http.disconnect":
+                pass
+            handler = self._delivery.on_client_close
+            if handler is not None:
+                await handler(message)
+        except Exception:  # a failing close handler: the client is gone all the same
+            logger.exception("the client_close_handler_callable failed")
+        self._gone()
+
+    def _ping(self) -> None:
+        """The ping timer: a keep-alive comment every ``ping_interval`` seconds, in a task of its own."""
+        self._pings = asyncio.get_running_loop().call_later(self._delivery.ping_interval, self._ping)
+        if not self._client_gone:
+            asyncio.get_running_loop().create_task(self._send_ping())
+
+    async def _send_ping(self) -> None:
+        try:
+            await self._send_frames([self._delivery.ping()])
+        except Exception:
+            logger.exception("sending a keep-alive ping failed")
 
     def _gone(self) -> None:
         self._client_gone = True
-        self._stream_scope.cancel()
+        self._pulling.cancel()

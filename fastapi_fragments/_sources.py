@@ -18,7 +18,7 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -56,50 +56,77 @@ def iter_text(source: Any) -> TextStream:
 
 
 class TextStream:
-    """What :func:`iter_text` returns: text deltas from one source, closable before or after it started."""
+    """What :func:`iter_text` returns: text deltas from one source, closable before or after it started.
 
-    __slots__ = ("_deltas", "_source", "_started")
+    A plain class rather than an async generator: one layer less per token, which the response
+    pays for nearly every frame. Any way out of ``__anext__`` but a delta (the end, an error,
+    cancellation) closes the source before it returns.
+    """
+
+    __slots__ = ("_closed", "_items", "_source", "_stack")
 
     def __init__(self, source: Any) -> None:
         self._source = source
-        self._deltas = _deltas(source)
-        self._started = False
+        self._stack: AsyncExitStack | None = None  # set once opening started: closing goes through it
+        self._items: AsyncIterator[Any] | None = None
+        self._closed = False
 
     def __aiter__(self) -> TextStream:
         return self
 
-    def __anext__(self) -> Awaitable[str]:
-        self._started = True
-        return self._deltas.__anext__()  # the generator's own awaitable: no coroutine layer per token
-
-    async def aclose(self) -> None:
-        """Close the source: through the running generator, or directly if it never started."""
-        await self._deltas.aclose()
-        if not self._started:
-            await discard(self._source)
-
-
-async def _deltas(source: Any) -> AsyncGenerator[str, None]:
-    async with AsyncExitStack() as stack:
-        try:
-            items = await _open(source, stack)
-        except TokenSourceError:
-            raise  # a nested iter_text (an adapter's stream) already wrapped it: wrap once
-        except Exception as exc:
-            raise TokenSourceError(f"the token source failed to open: {exc!r}") from exc
+    async def __anext__(self) -> str:
+        items = self._items
+        if items is None:
+            items = await self._open()
         while True:
             try:
                 item = await items.__anext__()
                 text = extract_text(item)
             except StopAsyncIteration:
-                return
+                await self.aclose()
+                raise
             except TokenSourceError:
+                await self.aclose()
                 raise
             except Exception as exc:
+                await self.aclose()
                 raise TokenSourceError(f"the token source failed: {exc!r}") from exc
+            except BaseException:  # cancelled while waiting for the model: close the request now
+                await self.aclose()
+                raise
             if text:
                 # A lone surrogate (half of a split \\uXXXX escape) cannot be encoded as UTF-8.
-                yield text.encode("utf-8", "surrogatepass").decode("utf-8", "replace") if not text.isascii() else text
+                return text if text.isascii() else text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+    async def _open(self) -> AsyncIterator[Any]:
+        if self._closed:
+            raise StopAsyncIteration
+        self._stack = AsyncExitStack()
+        try:
+            self._items = await _open(self._source, self._stack)
+        except TokenSourceError:
+            await self.aclose()
+            raise  # a nested iter_text (an adapter's stream) already wrapped it: wrap once
+        except Exception as exc:
+            await self.aclose()
+            raise TokenSourceError(f"the token source failed to open: {exc!r}") from exc
+        except BaseException:
+            await self.aclose()
+            raise
+        return self._items
+
+    async def aclose(self) -> None:
+        """Close the source: what opening registered, or the source itself if it never started."""
+        if self._closed:
+            return
+        self._closed = True
+        self._items = None
+        if self._stack is None:
+            await discard(self._source)
+        else:
+            # Not in a scope of ours: the stack may exit the SDK's own context manager, whose
+            # cancel scopes must unwind in the order they were entered. Its closes are shielded.
+            await self._stack.aclose()
 
 
 async def discard(source: Any) -> None:

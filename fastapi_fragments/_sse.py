@@ -25,14 +25,21 @@ def encode_event(data: str, *, event: str | None = None, id: str | None = None, 
 
     The data always produces at least one ``data:`` line, so even an empty event is dispatched.
     """
-    head = ""
-    if event is not None:
-        head = f"event: {event}\n"
-    if id is not None:
-        head += f"id: {id}\n"
-    if retry is not None:
-        head += f"retry: {retry}\n"
     if "\r" in data:
         data = data.replace("\r\n", "\n").replace("\r", "\n")
+    data = data.replace("\n", "\ndata: ")
+    # One f-string per shape: this runs for nearly every token.
+    if retry is not None:
+        frame = f"{_head(event, id)}retry: {retry}\ndata: {data}\n\n"
+    elif id is not None:
+        frame = f"event: {event}\nid: {id}\ndata: {data}\n\n" if event is not None else f"id: {id}\ndata: {data}\n\n"
+    elif event is not None:
+        frame = f"event: {event}\ndata: {data}\n\n"
+    else:
+        frame = f"data: {data}\n\n"
     # errors="replace": a lone surrogate in template output must cost one character, not the stream.
-    return f"{head}data: {data.replace(chr(10), chr(10) + 'data: ')}\n\n".encode("utf-8", "replace")
+    return frame.encode("utf-8", "replace")
+
+
+def _head(event: str | None, id: str | None) -> str:
+    return (f"event: {event}\n" if event is not None else "") + (f"id: {id}\n" if id is not None else "")
