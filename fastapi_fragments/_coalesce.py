@@ -17,7 +17,7 @@ import anyio
 
 from ._watcher import loop_lag
 
-__all__ = ("LAG_FACTOR", "LAG_FLOOR", "SLOW_SEND", "Coalescer", "Pace")
+__all__ = ("LAG_FACTOR", "LAG_FLOOR", "MAX_LAG_INTERVAL", "SLOW_SEND", "Coalescer", "Pace")
 
 #: A send that took longer than this (seconds) waited for the client to drain its socket.
 SLOW_SEND = 0.002
@@ -26,8 +26,8 @@ SLOW_SEND = 0.002
 LAG_FLOOR = 0.002
 
 #: Under load, the interval is at least this many times the loop's lag (at most ``MAX_LAG_INTERVAL``).
-LAG_FACTOR = 4.0
-MAX_LAG_INTERVAL = 1.0
+LAG_FACTOR = 20.0
+MAX_LAG_INTERVAL = 0.5
 
 
 class Pace:

@@ -1,12 +1,12 @@
 """Sending one ``FragmentStreamResponse`` over ASGI: the per-request half of the response.
 
-The request's own task pulls the source, renders and sends (one event-loop turn per frame). A
-second task listens for the client going away, which stops the pull and closes the source (the
-upstream LLM request with it); nothing more is sent then. A timer sends a keep-alive ping every
-``ping`` seconds. The coalescer's flusher, a third task, exists only once the source has gone
-quiet with text unsent.
-sse-starlette's own ``__call__`` runs five tasks per response and a cancel scope per send,
-which doubled our CPU per frame and memory per stream (``benchmarks/README.md``).
+One task pulls the source, renders and sends (one event-loop turn per frame), while the
+request's task waits for it. A second task listens for the client going away, which stops the
+pull and closes the source (the upstream LLM request with it); nothing more is sent then. A
+timer sends a keep-alive ping every ``ping`` seconds. The coalescer's flusher, a fourth task,
+exists only once the source has gone quiet with text unsent. sse-starlette's own ``__call__``
+runs five tasks per response and a cancel scope per send, which doubled our CPU per frame and
+memory per stream (``benchmarks/README.md``).
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ class Sender:
         self._client_gone = False
         self._pings: asyncio.TimerHandle | None = None
         self._ended = False  # a hook has been told how the stream ended
+        self._broken: Exception | None = None  # the sources could not be sent
 
     async def run(self, receive: Receive, start: Message) -> None:
         """Send the response, from ``start`` to the end of the body; returns when the stream is over."""
@@ -80,7 +81,11 @@ class Sender:
             self._pings = loop.call_later(self._delivery.ping_interval, self._ping)
         coalescer = Coalescer(self._pace, self._emit)
         try:
-            await self._stream(coalescer)
+            await self._send_sources()
+            # The pull loop gets a task of its own: a token then resumes a stack a few frames
+            # deep, not the twenty of uvicorn, Starlette's middleware and the routing under
+            # this call. Cancelling this task (server shutdown) cancels the awaited one too.
+            await loop.create_task(self._stream(coalescer))
         finally:
             watcher.cancel()
             if self._pings is not None:
@@ -92,12 +97,20 @@ class Sender:
         if not self._client_gone:
             await self._send({"type": "http.response.body", "body": b"", "more_body": False})
 
+    async def _send_sources(self) -> None:
+        """The sources frame, sent by the request's task: before the pull loop's task even starts."""
+        if self._sources is not None:
+            try:
+                html, self._sources = await self._sources(), None
+                await self._send_frames([self._dialect.sources(html)])
+            except Exception as exc:
+                self._broken = exc  # _stream ends the stream with the built-in message
+
     async def _stream(self, coalescer: Coalescer) -> None:
         dialect, hooks = self._dialect, self._delivery
         try:
-            if self._sources is not None:
-                html, self._sources = await self._sources(), None
-                await self._send_frames([dialect.sources(html)])
+            if self._broken is not None:
+                raise self._broken
             with self._pulling, watching(self._pulling):
                 try:
                     await self._feed.run(coalescer)

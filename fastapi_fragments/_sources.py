@@ -115,6 +115,11 @@ class TextStream:
             raise
         return self._items
 
+    @property
+    def closed(self) -> bool:
+        """Whether the source has been closed (it ran to its end, failed, or ``aclose`` was called)."""
+        return self._closed
+
     async def aclose(self) -> None:
         """Close the source: what opening registered, or the source itself if it never started."""
         if self._closed:
@@ -181,6 +186,8 @@ async def _open(source: Any, stack: AsyncExitStack) -> AsyncIterator[Any]:
 
 async def close_quietly(obj: Any) -> None:
     """Close ``obj`` (``aclose`` or ``close``, awaited if async), shielded and bounded in time."""
+    if (inspect.isasyncgen(obj) and obj.ag_frame is None) or (isinstance(obj, TextStream) and obj.closed):
+        return  # it ran to its end and closed what it held: no scope to pay for
     close = getattr(obj, "aclose", None) or getattr(obj, "close", None)
     if close is None:
         return

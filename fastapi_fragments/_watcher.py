@@ -8,7 +8,10 @@ with a final frame.
 
 Load: the watcher also measures how late its own timer fires. That lag is the time every
 stream's next step waits for the CPU; ``Pace`` stretches render intervals by it, so a saturated
-worker sends fewer, larger frames instead of falling further behind.
+worker sends fewer, larger frames instead of falling further behind. The lag is smoothed over
+a few ticks (a one-off pause weighs a quarter), but not filtered out: load comes in bursts
+(new connections, streams starting together), and a filter that ignored them let the worker
+fall behind in the benchmarks.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ _watch = _Watch()
 
 
 def loop_lag() -> float:
-    """How late (seconds, smoothed) this thread's event loop runs timers; 0 while no stream is open.
+    """How late (seconds) this thread's event loop runs timers lately; 0 while no stream is open.
 
     Example::
 
