@@ -29,6 +29,7 @@ from ._exceptions import ConfigurationError
 from ._sse import check_field, encode_event
 
 __all__ = (
+    "GROW_ATTRIBUTE",
     "HTMX2",
     "HTMX4",
     "AppendingDialect",
@@ -96,6 +97,21 @@ class AppendingDialect(Dialect, Protocol):
         """A frame replacing the content of the markdown tail's target with ``html``."""
         ...
 
+    def tail_marker(self) -> str:
+        """The empty element a tail carries at the end of its innermost last element.
+
+        :meth:`tail_grow` frames append into it, so a growing paragraph costs its new words only.
+        """
+        ...
+
+    def tail_grow(self, html: str) -> bytes:
+        """A frame appending ``html`` (text, no tags) into the tail's marker (``beforeend``)."""
+        ...
+
+
+#: What htmx 4 and Datastar find the tail's growth marker by (inside the tail target).
+GROW_ATTRIBUTE = "data-fragments-grow"
+
 
 @dataclass(frozen=True, slots=True)
 class HTMX2:
@@ -126,6 +142,13 @@ class HTMX2:
 
     def tail(self, html: str) -> bytes:
         return encode_event(html, event=self.tail_event)
+
+    def tail_marker(self) -> str:
+        # htmx processes swapped-in content: the SSE extension subscribes this span to the event.
+        return f'<span sse-swap="{escape(self.tail_event)}-grow" hx-swap="beforeend"></span>'
+
+    def tail_grow(self, html: str) -> bytes:
+        return encode_event(html, event=f"{self.tail_event}-grow")
 
     def sources(self, html: str) -> bytes:
         return encode_event(html, event=self.sources_event)
@@ -175,6 +198,12 @@ class HTMX4:
     def tail(self, html: str) -> bytes:
         return encode_event(_partial(self.tail_target, "innerHTML", html))
 
+    def tail_marker(self) -> str:
+        return f"<span {GROW_ATTRIBUTE}></span>"
+
+    def tail_grow(self, html: str) -> bytes:
+        return encode_event(_partial(f"{self.tail_target} [{GROW_ATTRIBUTE}]", "beforeend", html))
+
 
 @dataclass(frozen=True, slots=True)
 class Datastar:
@@ -211,6 +240,12 @@ class Datastar:
 
     def tail(self, html: str) -> bytes:
         return _patch(self.tail_target, html, None)
+
+    def tail_marker(self) -> str:
+        return f"<span {GROW_ATTRIBUTE}></span>"
+
+    def tail_grow(self, html: str) -> bytes:
+        return _patch(f"{self.tail_target} [{GROW_ATTRIBUTE}]", f"<span>{html}</span>", None, mode="append")
 
 
 def _partial(target: str, swap: str, html: str) -> str:

@@ -8,7 +8,7 @@ block starts from the line it starts on (and, for a table, from the line after i
 the parse of the unfinished tail shows block *k+1* starting on a complete line *L* (a newline
 follows it; if *L* has a ``|``, line *L+1* must be complete as well), nothing appended later can
 move that boundary: blocks up to *k* are final. After a blank line that holds even while *L* is
-still being written, unless block *k* is a list (see ``_finished_prefix``). Final blocks are
+still being written, unless block *k* is a list and *L* may yet continue it (see ``_finished_prefix``). Final blocks are
 rendered once, sanitized, kept, and cut off the tail, so each step parses only the tail and
 the whole answer costs O(n) apart from the tail block.
 
@@ -178,7 +178,8 @@ def _finished_prefix(tokens: list[Token], source: str) -> tuple[int, int] | None
     take back: either ``L`` is complete (and, if it has a ``|``, so is ``L + 1``: a table
     header needs its delimiter row), or ``L`` follows a blank line and block *k* is not a list.
     A blank line closes every other block for good, while a list can go on after one (``2``
-    may still become ``2. item``).
+    may still become ``2. item``) unless ``L`` began with a character no item or indented
+    continuation starts with.
     """
     complete_lines = source.count("\n")
     starts = [
@@ -192,12 +193,22 @@ def _finished_prefix(tokens: list[Token], source: str) -> tuple[int, int] | None
             line + 1 < complete_lines or "|" not in source[offset : source.index("\n", offset)]
         )
         after_blank = line > 0 and not source[_line_offset(source, line - 1) : offset].strip(" \t\n")
-        if complete or (after_blank and before not in _LISTS):
+        if complete or (after_blank and (before not in _LISTS or _cannot_continue_a_list(source, offset))):
             return index, offset
     return None
 
 
 _LISTS = frozenset({"bullet_list_open", "ordered_list_open"})
+
+
+def _cannot_continue_a_list(source: str, offset: int) -> bool:
+    """Whether the line at ``offset``, after a blank line, has begun in a way no list can take.
+
+    After a blank line a list goes on only with an indented line or a new item marker (``-``,
+    ``*``, ``+``, or digits then ``.``/``)``); a line that began with anything else (a letter,
+    ``#``, ``>``, a backtick...) ends it, whatever comes after on that line.
+    """
+    return offset < len(source) and source[offset] not in " \t-*+0123456789\n"
 
 
 def _line_offset(source: str, line: int) -> int:

@@ -14,6 +14,7 @@ from ._types import TextHook
 
 __all__ = (
     "APPEND_MIN_INTERVAL",
+    "MARKDOWN_MIN_INTERVAL",
     "DEFAULT_MAX_BYTES_PER_SECOND",
     "DEFAULT_MIN_INTERVAL",
     "SSEOptions",
@@ -23,8 +24,13 @@ __all__ = (
 #: About one display frame at 60 Hz: re-rendering more often is invisible, less often feels laggy.
 DEFAULT_MIN_INTERVAL = 0.016
 
-#: The default for ``mode="append"``: 20 updates a second, half the bytes of 16 ms (SSE framing per frame).
+#: The default for ``mode="append"``: 20 updates a second, half the bytes of 16 ms (its frames
+#: carry a few words each, so the SSE framing per frame would dominate).
 APPEND_MIN_INTERVAL = 0.05
+
+#: The default for ``mode="markdown"``: 10 updates a second. Besides the framing, every change of
+#: inline markup (a bold word closing) re-sends the unfinished block, and re-parses it.
+MARKDOWN_MIN_INTERVAL = 0.1
 
 #: Per-stream byte budget that stretches the interval as the rendered block grows (see ``Pace``):
 #: a 2 KB render still goes out every ~60 ms, and a 1000-token answer costs ~1/10 of the bytes

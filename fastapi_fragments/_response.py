@@ -41,7 +41,13 @@ from ._exceptions import ConfigurationError
 from ._feeds import Feed, FragmentFeed, plan_token_stream
 from ._fragment import Fragment
 from ._middleware import request_defaults
-from ._options import APPEND_MIN_INTERVAL, DEFAULT_MAX_BYTES_PER_SECOND, DEFAULT_MIN_INTERVAL, StreamOptions
+from ._options import (
+    APPEND_MIN_INTERVAL,
+    DEFAULT_MAX_BYTES_PER_SECOND,
+    DEFAULT_MIN_INTERVAL,
+    MARKDOWN_MIN_INTERVAL,
+    StreamOptions,
+)
 from ._sender import Delivery, Sender
 from ._sources import discard_now
 from ._text import TextModeName
@@ -50,6 +56,9 @@ from ._types import Context, Templates, TextHook, Tokens
 __all__ = ("FragmentStreamResponse",)
 
 logger = logging.getLogger("fastapi_fragments")
+
+#: Modes whose frames carry a few words each: a longer default interval (see ``_options``).
+_DEFAULT_INTERVALS = {"append": APPEND_MIN_INTERVAL, "markdown": MARKDOWN_MIN_INTERVAL}
 
 #: A keep-alive comment: proxies close connections that stay silent (sse-starlette pings every 15 s).
 PING = b": ping\n\n"
@@ -70,13 +79,15 @@ class FragmentStreamResponse(EventSourceResponse):
     :param tokens: async or sync iterable of ``str``, or an SDK stream (see ``iter_text``).
     :param templates: a ``Jinja2Templates`` or ``jinja2.Environment``; defaults to the one
         given to ``FragmentsMiddleware``.
-    :param min_interval: seconds between renders (default 16 ms; 50 ms in append mode); ``0``
-        renders every step for a client that keeps up.
+    :param min_interval: seconds between renders (default 16 ms; 50 ms in append mode, 100 ms in
+        markdown mode); ``0`` renders every step for a client that keeps up. Under load (a slow
+        client, a busy worker) renders are spaced further apart, the newest text winning.
     :param on_complete: called once with the final raw text when the stream finished normally.
     :param mode: ``"replace"`` (each frame re-renders the block), ``"append"`` (each frame carries
         only the new escaped text, for an ``hx-swap="beforeend"`` target) or ``"markdown"`` (finished
-        markdown blocks appended once, the unfinished tail replacing ``tail_event`` / ``tail_target``;
-        needs the ``markdown`` extra). Append and markdown modes render the block only for errors.
+        markdown blocks appended once, the unfinished tail replacing ``tail_event`` / ``tail_target``,
+        or, when only its last element grew, just the new text; needs the ``markdown`` extra).
+        Append and markdown modes render the block only for errors.
     :param options: see :class:`StreamOptions`: ``on_error(exc)`` when the token source failed,
         ``on_disconnect(text)`` when the stream ended early (the client left, or server shutdown
         interrupted it), ``dialect`` (``"htmx2"``, ``"htmx4"``, ``"datastar"`` or a Dialect; by
@@ -122,8 +133,8 @@ class FragmentStreamResponse(EventSourceResponse):
         )
         self._sources_renderer, self._sources_context = plan.sources, plan.base
         try:
-            if min_interval is None:  # append frames carry a few characters: framing would dominate at 16 ms
-                min_interval = APPEND_MIN_INTERVAL if mode == "append" else DEFAULT_MIN_INTERVAL
+            if min_interval is None:
+                min_interval = _DEFAULT_INTERVALS.get(mode, DEFAULT_MIN_INTERVAL)
             self._setup(plan.feed, min_interval, on_complete, options)
             if mode != "replace" and self._dialect is not None and not isinstance(self._dialect, AppendingDialect):
                 raise ConfigurationError(f"mode={mode!r} needs a dialect with append() and tail(): {self._dialect!r}")

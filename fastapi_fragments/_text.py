@@ -24,6 +24,7 @@ error, with an empty ``text``, and what it renders is appended after the partial
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar, Literal, Protocol, TypeAlias
 
 from markupsafe import Markup, escape
@@ -186,16 +187,23 @@ class AppendText(_PageHoldsText):
 
 
 class MarkdownText(_PageHoldsText):
-    """Markdown mode: finished blocks appended once, the unfinished tail replaced (sanitized HTML)."""
+    """Markdown mode: finished blocks appended once, the unfinished tail replaced (sanitized HTML).
 
-    __slots__ = ("_markdown", "_tail")
+    A tail that only grew inside its innermost last element (a paragraph, a list item or a code
+    block getting more text: the common case) is not replaced but grown: the frame carries just
+    the new text, appended into the marker element the last full tail carried there. Anything
+    else (a new block, emphasis closing, a link completing) replaces the whole tail.
+    """
+
+    __slots__ = ("_markdown", "_suffix", "_tail")
 
     def __init__(self) -> None:
         from ._markdown import StreamingMarkdown  # markdown-it-py and nh3 are the optional `markdown` extra
 
         super().__init__()
         self._markdown = StreamingMarkdown()
-        self._tail: str | None = None  # the tail last sent
+        self._tail = ""  # the tail the page shows
+        self._suffix = ""  # what follows the marker in it: the closing tags of the last full tail
 
     def feed(self, delta: str) -> None:
         self._raw.append(delta)
@@ -206,9 +214,26 @@ class MarkdownText(_PageHoldsText):
         appending = _appending(dialect)
         frames = [appending.append(step.blocks, event_id)] if step.blocks else []
         if step.tail != self._tail:
-            frames.append(appending.tail(step.tail))
-            self._tail = step.tail
+            growth = self._growth(step.tail)
+            if growth is None:
+                self._suffix = step.tail[_closing_run(step.tail) :]
+                frames.append(appending.tail(_with_marker(step.tail, self._suffix, appending.tail_marker())))
+                self._tail = step.tail
+            elif growth.strip():  # whitespace alone waits for the text after it (htmx 4 drops it)
+                frames.append(appending.tail_grow(growth))
+                self._tail = step.tail
         return frames
+
+    def _growth(self, tail: str) -> str | None:
+        """The text ``tail`` adds at the page's marker, or None if it changed anything else."""
+        shown, suffix = self._tail, self._suffix
+        if not shown or len(tail) <= len(shown) or not tail.endswith(suffix):
+            return None
+        cut = len(shown) - len(suffix)
+        if not tail.startswith(shown[:cut]):
+            return None
+        growth = tail[cut : len(tail) - len(suffix)]
+        return None if "<" in growth else growth
 
     def error_frame(self, dialect: Dialect, html: str, event_id: int) -> bytes:
         # The error goes after the partial answer: the unfinished tail is finished first.
@@ -216,6 +241,23 @@ class MarkdownText(_PageHoldsText):
         appending = _appending(dialect)
         rest = appending.append(step.blocks, event_id) if step.blocks else b""
         return rest + appending.tail("") + appending.append(html, event_id)
+
+
+#: The closing tags and whitespace a rendered tail ends with (where its marker goes).
+_CLOSING_RUN = re.compile(r"(?:\s|</[a-zA-Z][a-zA-Z0-9]*\s*>)*\Z")
+
+
+def _closing_run(html: str) -> int:
+    match = _CLOSING_RUN.search(html)
+    return match.start() if match else len(html)
+
+
+def _with_marker(tail: str, suffix: str, marker: str) -> str:
+    """``tail`` with ``marker`` at the end of its innermost last element (before ``suffix``)."""
+    if not tail:
+        return ""
+    cut = len(tail) - len(suffix)
+    return tail[:cut] + marker + tail[cut:]
 
 
 class MarkdownReplaceText(ReplaceText):

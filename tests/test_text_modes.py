@@ -23,9 +23,9 @@ from test_markdown import MARKDOWNISH, token_splits
 
 from fastapi_fragments import ConfigurationError, FragmentStreamResponse
 from fastapi_fragments._dialects import HTMX2, HTMX4, Datastar
-from fastapi_fragments._markdown import render_markdown
+from fastapi_fragments._markdown import StreamingMarkdown, render_markdown
 from fastapi_fragments._text import AppendText, MarkdownText, TextModeName
-from fastapi_fragments.testing import LiveServer, SSEResult, read_events
+from fastapi_fragments.testing import LiveServer, SSEParser, SSEResult, read_events
 
 TEMPLATES = {
     "modes.html": (
@@ -108,7 +108,8 @@ def test_mode_ends_with_replace_modes_html(
     else:
         # The replace render is stripped of surrounding whitespace; the blocks end with a newline.
         assert _applied(streamed, mode).strip() == replaced
-        assert streamed.data_of("tail")[-1] == ""  # the tail element is emptied at the end
+        tails = streamed.data_of("tail")
+        assert not tails or tails[-1] == ""  # the tail element is emptied at the end (or never filled)
 
 
 def test_append_mode_sends_only_what_is_new(client: httpx.Client) -> None:
@@ -188,6 +189,81 @@ def test_datastar_append_and_tail_frames() -> None:
     assert dialect.tail("<p>t</p>") == (
         b"event: datastar-patch-elements\ndata: selector #answer-tail\ndata: mode inner\ndata: elements <p>t</p>\n\n"
     )
+
+
+def test_tail_growth_frames_append_into_the_marker() -> None:
+    assert HTMX2().tail_marker() == '<span sse-swap="tail-grow" hx-swap="beforeend"></span>'
+    assert HTMX2(tail_event="md").tail_grow("more") == b"event: md-grow\ndata: more\n\n"
+    assert HTMX4(tail_target="#t").tail_grow(" more") == (
+        b'data: <hx-partial hx-target="#t [data-fragments-grow]" hx-swap="beforeend"> more</hx-partial>\n\n'
+    )
+    assert Datastar(tail_target="#t").tail_grow("x") == (
+        b"event: datastar-patch-elements\ndata: selector #t [data-fragments-grow]\ndata: mode append\n"
+        b"data: elements <span>x</span>\n\n"
+    )
+
+
+class Page:
+    """The tail element as htmx 2 changes it: ``tail`` replaces it, ``tail-grow`` appends into the marker."""
+
+    MARKER = HTMX2().tail_marker()
+    OPEN, CLOSE = MARKER.removesuffix("</span>"), "</span>"
+
+    def __init__(self) -> None:
+        self.body = ""
+        self.tail = ""
+
+    def apply(self, frame: bytes) -> None:
+        (event,) = SSEParser().feed(frame)
+        if event.event == "fragment":
+            self.body += event.data
+        elif event.event == "tail":
+            self.tail = event.data
+        else:
+            assert event.event == "tail-grow" and event.data.strip() and "<" not in event.data
+            start = self.tail.index(self.OPEN) + len(self.OPEN)
+            end = self.tail.index(self.CLOSE, start)  # the marker holds text only
+            self.tail = self.tail[:end] + event.data + self.tail[end:]
+
+    def shown_tail(self) -> str:
+        """The tail's HTML without the marker element around the text grown into it."""
+        if self.OPEN not in self.tail:
+            return self.tail
+        start = self.tail.index(self.OPEN)
+        end = self.tail.index(self.CLOSE, start + len(self.OPEN))
+        return self.tail[:start] + self.tail[start + len(self.OPEN) : end] + self.tail[end + len(self.CLOSE) :]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_texts_and_splits)
+def test_a_grown_tail_always_shows_what_a_full_tail_would(text_and_tokens: tuple[str, list[str]]) -> None:
+    text, tokens = text_and_tokens
+    mode, reference, page, dialect = MarkdownText(), StreamingMarkdown(), Page(), HTMX2()
+    for token in tokens:
+        mode.feed(token)
+        reference.feed(token)
+        for frame in mode.frames(dialect, "", 1, final=False):
+            page.apply(frame)
+        step = reference.snapshot()
+        # Growth that is only whitespace waits for the text after it: the rest matches at once.
+        assert "".join(page.shown_tail().split()) == "".join(step.tail.split())
+    for frame in mode.frames(dialect, "", 1, final=True):
+        page.apply(frame)
+    assert page.tail == ""
+    assert page.body == render_markdown(text)
+
+
+def test_a_growing_paragraph_sends_only_its_new_words() -> None:
+    mode, dialect = MarkdownText(), HTMX2()
+    mode.feed("Hello")
+    assert mode.frames(dialect, "", 1, final=False) == [
+        b'event: tail\ndata: <p>Hello<span sse-swap="tail-grow" hx-swap="beforeend"></span></p>\ndata: \n\n'
+    ]
+    mode.feed(" big")
+    mode.feed(" world")
+    assert mode.frames(dialect, "", 2, final=False) == [b"event: tail-grow\ndata:  big world\n\n"]
+    mode.feed(" *now*")  # emphasis changes the markup: the whole tail goes again
+    assert mode.frames(dialect, "", 3, final=False)[0].startswith(b"event: tail\ndata: <p>Hello big world <em>")
 
 
 def test_append_text_holds_whitespace_until_text_follows() -> None:

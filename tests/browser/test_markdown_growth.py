@@ -1,0 +1,91 @@
+"""Markdown mode in real htmx 2 and htmx 4: tail-growth frames land inside the tail, the page ends right.
+
+A paragraph that only grows is sent as its new words, appended into a marker element that the
+last full tail carried (``sse-swap`` for htmx 2, a ``<hx-partial>`` selector for htmx 4). The
+model pauses mid-paragraph so the test can look at the tail while it is still growing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import jinja2
+import pytest
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from playwright.sync_api import Page, expect
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+
+from fastapi_fragments import HTMX2, HTMX4, FragmentStreamResponse
+from fastapi_fragments._markdown import render_markdown
+from fastapi_fragments.testing import LiveServer
+
+STATIC = Path(__file__).parents[2] / "demo_app" / "static"
+FIRST = ["# Title\n\n", "Hello", " big", " wide", " world", " of", " words"]
+REST = [" and more.\n\n", "- one\n", "- two", " items\n\n", "```\ncode", " line\n```\n"]
+ANSWER = "".join(FIRST + REST)
+
+PAGES = {
+    "htmx2": """<!doctype html><script src="/static/vendor/htmx2/htmx.min.js"></script>
+<script src="/static/vendor/htmx2/sse.js"></script>
+<div hx-ext="sse" sse-connect="/stream/htmx2" sse-close="done">
+  <div id="body" sse-swap="fragment" hx-swap="beforeend"></div><div id="tail" sse-swap="tail"></div>
+</div>""",
+    "htmx4": """<!doctype html><script src="/static/vendor/htmx4/htmx.min.js"></script>
+<script src="/static/vendor/htmx4/hx-sse.js"></script>
+<form hx-post="/stream/htmx4" hx-target="#body" hx-swap="beforeend"><button id="go">Go</button></form>
+<div id="body"></div><div id="tail"></div>""",
+}
+
+
+async def answer() -> AsyncIterator[str]:
+    for token in FIRST:
+        await asyncio.sleep(0.08)  # longer than the interval: each token is its own frame
+        yield token
+    await asyncio.sleep(1.5)  # the model thinks: the test looks at the growing tail meanwhile
+    for token in REST:
+        await asyncio.sleep(0.01)
+        yield token
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    env = jinja2.Environment(loader=jinja2.DictLoader({"md.html": "{% block answer %}{% endblock %}"}))
+    app = FastAPI()
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/page/{frontend}")
+    async def page(frontend: str) -> Response:
+        return HTMLResponse(PAGES[frontend])
+
+    @app.api_route("/stream/{frontend}", methods=["GET", "POST"])
+    async def stream(frontend: str) -> Response:
+        dialect = HTMX2() if frontend == "htmx2" else HTMX4(target="#body", tail_target="#tail")
+        return FragmentStreamResponse(
+            answer(), "md.html", "answer", templates=env, mode="markdown", dialect=dialect, min_interval=0.05
+        )
+
+    with LiveServer(app) as server:
+        yield server.url
+
+
+@pytest.mark.parametrize("frontend", ["htmx2", "htmx4"])
+def test_a_growing_paragraph_grows_inside_the_tail_and_the_page_ends_as_one_render(
+    page: Page, site: str, frontend: str
+) -> None:
+    page.goto(f"{site}/page/{frontend}")
+    if frontend == "htmx4":
+        page.click("#go")
+    tail = page.locator("#tail")
+    expect(tail).to_have_text("Hello big wide world of words", timeout=5000)  # before the model's pause ends
+    marker = "[sse-swap='tail-grow']" if frontend == "htmx2" else "[data-fragments-grow]"
+    grown = page.locator(f"#tail p {marker}")
+    assert grown.count() == 1 and grown.inner_text().strip(), "the tail did not grow through its marker"
+    expect(page.locator("#body h1")).to_have_text("Title")
+    expect(page.locator("#body pre code")).to_have_text("code line\n", timeout=5000)
+    expect(tail).to_be_empty()
+    body = page.locator("#body").inner_html()
+    assert body.strip() == render_markdown(ANSWER).strip()
