@@ -31,6 +31,11 @@ class Recorder:
             await anyio.sleep(self.delay)
         return 100
 
+    async def push(self, coalescer: Coalescer, state: int) -> None:
+        """The source's step: a new state, then ``update``."""
+        self.state = state
+        await coalescer.update()
+
     async def rendered(self, state: int) -> None:
         """Wait (at most 2 s) until ``state`` has been rendered."""
         with anyio.fail_after(2):
@@ -42,8 +47,7 @@ async def test_unpaced_updates_render_inline_every_step() -> None:
     recorder = Recorder()
     coalescer = Coalescer(Pace(0), recorder.emit)
     for step in range(1, 6):
-        recorder.state = step
-        await coalescer.update()
+        await recorder.push(coalescer, step)
         assert recorder.seen[-1] == step  # rendered before update() returned: no other task involved
     await coalescer.finish()
     assert recorder.seen == [1, 2, 3, 4, 5]
@@ -53,8 +57,7 @@ async def test_updates_within_the_interval_merge_and_the_latest_is_rendered() ->
     recorder = Recorder()
     coalescer = Coalescer(Pace(0.05), recorder.emit)
     for step in range(1, 50):
-        recorder.state = step
-        await coalescer.update()
+        await recorder.push(coalescer, step)
         await checkpoint()
     assert recorder.seen == [1]  # the rest came within 50 ms of the first render
     await recorder.rendered(49)  # the source went quiet: the flusher renders the newest state
@@ -65,13 +68,10 @@ async def test_updates_within_the_interval_merge_and_the_latest_is_rendered() ->
 async def test_the_first_update_after_the_interval_renders_everything_inline() -> None:
     recorder = Recorder()
     coalescer = Coalescer(Pace(0.05), recorder.emit)
-    recorder.state = 1
-    await coalescer.update()
-    recorder.state = 2
-    await coalescer.update()  # within the interval: waits in the state
+    await recorder.push(coalescer, 1)
+    await recorder.push(coalescer, 2)  # within the interval: waits in the state
     await anyio.sleep(0.06)
-    recorder.state = 3
-    await coalescer.update()
+    await recorder.push(coalescer, 3)
     assert recorder.seen == [1, 3]  # rendered by update() itself, with the update that waited
     await coalescer.finish()
 
@@ -96,17 +96,14 @@ async def test_a_failed_send_in_the_flusher_is_raised_by_the_next_update() -> No
 async def test_updates_during_a_slow_send_merge_into_one_render() -> None:
     recorder = Recorder()
     coalescer = Coalescer(Pace(0.01), recorder.emit)
-    recorder.state = 1
-    await coalescer.update()
+    await recorder.push(coalescer, 1)
     recorder.delay = 0.1  # the client lags: the flusher's send takes 100 ms
-    recorder.state = 2
-    await coalescer.update()
+    await recorder.push(coalescer, 2)
     await recorder.rendered(2)
     assert coalescer.sending
     recorder.delay = 0
     for step in range(3, 31):
-        recorder.state = step
-        await coalescer.update()  # returns at once: nothing queues behind the slow send
+        await recorder.push(coalescer, step)  # returns at once: nothing queues behind the slow send
     await recorder.rendered(30)
     await coalescer.finish()
     assert recorder.seen == [1, 2, 30]
@@ -123,10 +120,8 @@ async def test_a_slow_send_stretches_the_interval_even_unpaced() -> None:
 async def test_finish_waits_for_the_send_under_way_and_stops_rendering() -> None:
     recorder = Recorder()
     coalescer = Coalescer(Pace(0.05), recorder.emit)
-    recorder.state = 1
-    await coalescer.update()
-    recorder.state = 2
-    await coalescer.update()  # deferred to the flusher
+    await recorder.push(coalescer, 1)
+    await recorder.push(coalescer, 2)  # deferred to the flusher
     await coalescer.finish()
     await anyio.sleep(0.1)
     assert recorder.seen == [1]  # the final render is the caller's: the flusher gave up
@@ -136,11 +131,9 @@ async def test_finish_waits_for_the_send_under_way_and_stops_rendering() -> None
 async def test_finish_waits_for_a_send_of_the_flusher() -> None:
     recorder = Recorder()
     coalescer = Coalescer(Pace(0.02), recorder.emit)
-    recorder.state = 1
-    await coalescer.update()
+    await recorder.push(coalescer, 1)
     recorder.delay = 0.2  # the flusher's send will be slow
-    recorder.state = 2
-    await coalescer.update()
+    await recorder.push(coalescer, 2)
     await recorder.rendered(2)
     assert coalescer.sending
     before = anyio.current_time()
