@@ -1,10 +1,11 @@
 """Sending one ``FragmentStreamResponse`` over ASGI: the per-request half of the response.
 
 One task pulls the source, renders and sends (one event-loop turn per frame), while the
-request's task waits for it. A second task listens for the client going away, which stops the
-pull and closes the source (the upstream LLM request with it); nothing more is sent then. A
-timer sends a keep-alive ping every ``ping`` seconds. The coalescer's flusher, a fourth task,
-exists only once the source has gone quiet with text unsent. sse-starlette's own ``__call__``
+request's task listens for the client going away, which stops the pull and closes the source
+(the upstream LLM request with it); nothing more is sent then. The per-loop watcher
+(``_watcher``) says when the server shuts down and when a keep-alive ping is due (every
+``ping`` seconds, to the second). The coalescer's flusher, a third task, exists only once the
+source has gone quiet with text unsent. sse-starlette's own ``__call__``
 runs five tasks per response and a cancel scope per send, which doubled our CPU per frame and
 memory per stream (``benchmarks/README.md``).
 """
@@ -15,6 +16,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from time import monotonic
 
 import anyio
 from starlette.types import Message, Receive, Send
@@ -66,30 +68,29 @@ class Sender:
         self._failure: BaseException | None = None
         self._pulling = anyio.CancelScope()  # cancelled by the client leaving, shutdown or a failed render
         self._client_gone = False
-        self._pings: asyncio.TimerHandle | None = None
+        self._next_ping = monotonic() + delivery.ping_interval
+        self._ping_task: asyncio.Task[None] | None = None
         self._ended = False  # a hook has been told how the stream ended
         self._broken: Exception | None = None  # the sources could not be sent
 
     async def run(self, receive: Receive, start: Message) -> None:
         """Send the response, from ``start`` to the end of the body; returns when the stream is over."""
         await self._send(start)
-        # A plain asyncio task and timer: an anyio task group and cancel scopes (a handle, task
-        # state, callbacks) would cost more per open stream than everything else here.
-        loop = asyncio.get_running_loop()
-        watcher = loop.create_task(self._watch_client(receive))
-        if self._delivery.ping_interval:
-            self._pings = loop.call_later(self._delivery.ping_interval, self._ping)
         coalescer = Coalescer(self._pace, self._emit)
+        worker: asyncio.Task[None] | None = None
         try:
             await self._send_sources()
             # The pull loop gets a task of its own: a token then resumes a stack a few frames
-            # deep, not the twenty of uvicorn, Starlette's middleware and the routing under
-            # this call. Cancelling this task (server shutdown) cancels the awaited one too.
-            await loop.create_task(self._stream(coalescer))
+            # deep, not the twenty of uvicorn, Starlette's middleware and the routing under this
+            # call. This task listens for the client leaving meanwhile, until the loop is done.
+            worker = asyncio.get_running_loop().create_task(self._stream(coalescer))
+            await self._listen(receive, worker)
+            await worker
         finally:
-            watcher.cancel()
-            if self._pings is not None:
-                self._pings.cancel()
+            if worker is not None and not worker.done():  # this request was cancelled (server shutdown)
+                worker.cancel()
+            if self._ping_task is not None:
+                self._ping_task.cancel()  # no ping may follow the end of the body
             coalescer.close()
             if not self._ended:  # the client left (or the request was cancelled): the answer stays unfinished
                 await self._feed.aclose()
@@ -111,7 +112,7 @@ class Sender:
         try:
             if self._broken is not None:
                 raise self._broken
-            with self._pulling, watching(self._pulling):
+            with self._pulling, watching(self):
                 try:
                     await self._feed.run(coalescer)
                 except Exception as exc:
@@ -193,8 +194,33 @@ class Sender:
             self._gone()
         return len(body)
 
+    async def _listen(self, receive: Receive, worker: asyncio.Task[None]) -> None:
+        """Watch the client until it leaves or ``worker`` (the pull loop) is done, whichever comes first.
+
+        The worker's end cancels this task's wait for ``receive()``, as ``asyncio.timeout`` does its
+        own (``uncancel`` tells that cancellation from a real one): an anyio scope here would cost
+        most of a kilobyte per open stream.
+        """
+        me = asyncio.current_task()
+        done = False
+
+        def stop_listening(_: asyncio.Task[None]) -> None:
+            nonlocal done
+            done = True
+            if me is not None:
+                me.cancel()
+
+        worker.add_done_callback(stop_listening)
+        try:
+            await self._watch_client(receive)
+        except asyncio.CancelledError:
+            if not done or me is None or me.uncancel() > 0:
+                raise  # cancelled from outside too
+        finally:
+            worker.remove_done_callback(stop_listening)
+
     async def _watch_client(self, receive: Receive) -> None:
-        """Wait for the client to leave, then stop the stream (no scope, no timeout: it only waits)."""
+        """Wait for the client to leave, then stop the pull."""
         try:
             while (message := await receive())["type"] != "http.disconnect":
                 pass
@@ -205,11 +231,17 @@ class Sender:
             logger.exception("the client_close_handler_callable failed")
         self._gone()
 
-    def _ping(self) -> None:
-        """The ping timer: a keep-alive comment every ``ping_interval`` seconds, in a task of its own."""
-        self._pings = asyncio.get_running_loop().call_later(self._delivery.ping_interval, self._ping)
-        if not self._client_gone:
-            asyncio.get_running_loop().create_task(self._send_ping())
+    def shut_down(self) -> None:
+        """The server is shutting down (the watcher says): stop pulling, end with the final frames."""
+        self._pulling.cancel()
+
+    def tick(self, now: float) -> None:
+        """Once a second, from the watcher: a keep-alive ping when ``ping_interval`` is up."""
+        interval = self._delivery.ping_interval
+        if interval and now >= self._next_ping and not self._client_gone:
+            self._next_ping = now + interval
+            if self._ping_task is None or self._ping_task.done():
+                self._ping_task = asyncio.get_running_loop().create_task(self._send_ping())
 
     async def _send_ping(self) -> None:
         try:

@@ -1,10 +1,9 @@
-"""One watcher task per event loop, while streams are open: server shutdown, and server load.
+"""One watcher task per event loop, while streams are open: server shutdown, load, and pings.
 
 Shutdown: uvicorn waits for open responses before it exits, and an SSE stream stays open for
 as long as the model talks. sse-starlette patches uvicorn's exit handler to set its public
 ``AppStatus.should_exit``; the watcher polls that flag (and uvicorn's own, in case the patch
-came too late) and cancels the scope each open stream registered, which ends the answer early
-with a final frame.
+came too late) and tells each open stream, which ends its answer early with a final frame.
 
 Load: the watcher also measures how late its own timer fires. That lag is the time every
 stream's next step waits for the CPU; ``Pace`` stretches render intervals by it, so a saturated
@@ -12,6 +11,10 @@ worker sends fewer, larger frames instead of falling further behind. The lag is 
 a few ticks (a one-off pause weighs a quarter), but not filtered out: load comes in bursts
 (new connections, streams starting together), and a filter that ignored them let the worker
 fall behind in the benchmarks.
+
+Pings: once a second the watcher calls every stream's ``tick``, which sends a keep-alive comment when
+its ``ping`` interval is up. One timer for all streams instead of one each: per open stream
+that is memory the 30 KiB budget of ``benchmarks/README.md`` counts.
 """
 
 from __future__ import annotations
@@ -22,24 +25,37 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from time import monotonic
+from typing import Protocol
 
-import anyio
 from sse_starlette.sse import AppStatus
 
-__all__ = ("TICK", "loop_lag", "watching")
+__all__ = ("TICK", "Watched", "loop_lag", "watching")
 
 #: How often the watcher wakes up (seconds): the lag's resolution and the shutdown's delay.
 TICK = 0.02
+
+#: How many ticks between two ``Watched.tick`` calls (one second).
+_TICKS_PER_SECOND = round(1 / TICK)
 
 #: Weight of the newest lag sample in the smoothed lag (one tick's worth).
 _SMOOTHING = 0.25
 
 
+class Watched(Protocol):
+    """An open stream, as the watcher sees it."""
+
+    def shut_down(self) -> None:
+        """The server is shutting down: end the answer early (called once a tick until it has left)."""
+
+    def tick(self, now: float) -> None:
+        """Once a second (``now``: ``time.monotonic()``): time for a ping?"""
+
+
 class _Watch(threading.local):
-    """This thread's event loop: the scopes to cancel on shutdown, the watcher task, the lag."""
+    """This thread's event loop: its open streams, the watcher task, the lag."""
 
     def __init__(self) -> None:
-        self.scopes: set[anyio.CancelScope] = set()
+        self.streams: set[Watched] = set()
         self.task: asyncio.Task[None] | None = None
         self.lag = 0.0
 
@@ -58,37 +74,41 @@ def loop_lag() -> float:
 
 
 @contextmanager
-def watching(scope: anyio.CancelScope) -> Iterator[None]:
-    """While the block runs, measure the loop's lag and cancel ``scope`` if the server shuts down.
+def watching(stream: Watched) -> Iterator[None]:
+    """While the block runs, measure the loop's lag and watch ``stream`` (shutdown, pings).
 
     Example::
 
-        with anyio.CancelScope() as pulling, watching(pulling):
+        with watching(stream):
             await pull_tokens()
-        interrupted = pulling.cancelled_caught
     """
     if _shutting_down():
-        scope.cancel()
+        stream.shut_down()
     loop = asyncio.get_running_loop()
     if _watch.task is None or _watch.task.done() or _watch.task.get_loop() is not loop:
         _watch.task = loop.create_task(_run())
-    _watch.scopes.add(scope)
+    _watch.streams.add(stream)
     try:
         yield
     finally:
-        _watch.scopes.discard(scope)
+        _watch.streams.discard(stream)
 
 
 async def _run() -> None:
+    ticks = 0
     try:
-        while _watch.scopes:  # a stream registers before the task first runs
+        while _watch.streams:  # a stream registers before the task first runs
             expected = monotonic() + TICK
             await asyncio.sleep(TICK)
-            late = max(0.0, monotonic() - expected)
-            _watch.lag += (late - _watch.lag) * _SMOOTHING
+            now = monotonic()
+            _watch.lag += (max(0.0, now - expected) - _watch.lag) * _SMOOTHING
+            ticks += 1
             if _shutting_down():
-                for scope in list(_watch.scopes):
-                    scope.cancel()
+                for stream in list(_watch.streams):
+                    stream.shut_down()
+            elif ticks % _TICKS_PER_SECOND == 0:
+                for stream in list(_watch.streams):
+                    stream.tick(now)
     finally:
         _watch.lag = 0.0
 

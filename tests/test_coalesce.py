@@ -143,9 +143,24 @@ async def test_finish_waits_for_a_send_of_the_flusher() -> None:
     assert recorder.seen == [1, 2]
 
 
+class Stream:
+    """What the watcher watches (``_watcher.Watched``), recording what it was told."""
+
+    def __init__(self) -> None:
+        self.shut = False
+        self.ticks: list[float] = []
+
+    def shut_down(self) -> None:
+        self.shut = True
+
+    def tick(self, now: float) -> None:
+        self.ticks.append(now)
+
+
 async def test_a_lagging_event_loop_stretches_the_interval() -> None:
     pace = Pace(0.016)
-    with anyio.CancelScope() as scope, watching(scope):
+    stream = Stream()
+    with watching(stream):
         await anyio.sleep(TICK * 3)
         pace.sent(100)
         assert pace.interval == 0.016  # an idle loop: the interval stays
@@ -155,7 +170,17 @@ async def test_a_lagging_event_loop_stretches_the_interval() -> None:
         assert loop_lag() > LAG_FLOOR
         pace.sent(100)
         assert pace.interval == pytest.approx(min(LAG_FACTOR * loop_lag(), MAX_LAG_INTERVAL), rel=0.01)
-    assert not scope.cancel_called
+    assert not stream.shut
+
+
+async def test_the_watcher_ticks_each_open_stream_once_a_second() -> None:
+    stream, gone = Stream(), Stream()
+    with watching(stream):
+        with watching(gone):
+            pass
+        await anyio.sleep(2.1)
+    assert len(stream.ticks) == 2 and stream.ticks[1] - stream.ticks[0] == pytest.approx(1, abs=0.2)
+    assert gone.ticks == []  # it left before the first tick
 
 
 def test_pace_stretches_the_interval_to_the_byte_budget() -> None:

@@ -424,9 +424,9 @@ def test_from_fragments_streams_the_rag_pattern(client: httpx.Client, templates:
 
 
 def test_keepalive_comments_flow_while_the_model_is_silent(client: httpx.Client, templates: Jinja2Templates) -> None:
-    llm = FakeLLM(["late"], first_delay=0.8)
-    scenario("ping")(
-        lambda r: FragmentStreamResponse(llm.stream("q"), "chat.html", "plain", templates=templates, ping=0.2)
+    llm = FakeLLM(["late"], first_delay=2.6)
+    scenario("ping")(  # pings go out to the second (the per-loop watcher ticks streams once a second)
+        lambda r: FragmentStreamResponse(llm.stream("q"), "chat.html", "plain", templates=templates, ping=1)
     )
     result = read_events(client, "/s/ping")
     assert result.comments >= 2, "sse-starlette's ping comments keep proxies from timing the stream out"

@@ -42,8 +42,10 @@ PAGES = {
 
 
 async def answer() -> AsyncIterator[str]:
-    for token in FIRST:
-        await asyncio.sleep(0.08)  # longer than the interval: each token is its own frame
+    for index, token in enumerate(FIRST):
+        # After "Hello", a pause longer than any interval (even one stretched under load): the
+        # page gets "Hello" as a full tail, so the words after it can only come as growth.
+        await asyncio.sleep(1.2 if index == 2 else 0.02)
         yield token
     await asyncio.sleep(1.5)  # the model thinks: the test looks at the growing tail meanwhile
     for token in REST:
