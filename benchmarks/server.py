@@ -133,11 +133,12 @@ VARIANTS: dict[str, Callable[[jinja2.Environment], Endpoint]] = {
 }
 
 
-#: Selectable with ``--variants`` but not run by default: the intervals the README recommends.
+#: Selectable with ``--variants`` but not run by default: other intervals, and the per-token floor
+#: (``ff-replace-10s``: only the first and the final render, so what is left is the cost of
+#: pulling tokens and of the request itself).
 EXTRA_VARIANTS: dict[str, Callable[[jinja2.Environment], Endpoint]] = {
     "ff-replace-50ms": lambda env: fragments(env, min_interval=0.05),
     "ff-append-50ms": lambda env: fragments(env, mode="append", min_interval=0.05),
-    "ff-markdown-100ms": lambda env: fragments(env, mode="markdown", min_interval=0.1),
     "ff-replace-10s": lambda env: fragments(env, min_interval=10),
 }
 

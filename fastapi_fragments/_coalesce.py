@@ -26,7 +26,7 @@ SLOW_SEND = 0.002
 LAG_FLOOR = 0.002
 
 #: Under load, the interval is at least this many times the loop's lag (at most ``MAX_LAG_INTERVAL``).
-LAG_FACTOR = 20.0
+LAG_FACTOR = 40.0
 MAX_LAG_INTERVAL = 0.5
 
 
