@@ -67,7 +67,7 @@ class TextStream:
 
     def __init__(self, source: Any) -> None:
         self._source = source
-        self._stack: AsyncExitStack | None = None  # set once opening started: closing goes through it
+        self._stack: AsyncExitStack | None = None  # when opening entered or registered more than an iterator
         self._items: AsyncIterator[Any] | None = None
         self._closed = False
 
@@ -101,9 +101,15 @@ class TextStream:
     async def _open(self) -> AsyncIterator[Any]:
         if self._closed:
             raise StopAsyncIteration
-        self._stack = AsyncExitStack()
+        source = self._source
         try:
-            self._items = await _open(self._source, self._stack)
+            if hasattr(source, "__aiter__") and not inspect.isawaitable(source) and text_iterable(source) is None:
+                # The common case, an async iterator of text: nothing to enter, and closing it
+                # needs no exit stack (about a kilobyte per open stream).
+                self._items = source.__aiter__()
+            else:
+                self._stack = AsyncExitStack()
+                self._items = await _open(source, self._stack)
         except TokenSourceError:
             await self.aclose()
             raise  # a nested iter_text (an adapter's stream) already wrapped it: wrap once
@@ -125,13 +131,17 @@ class TextStream:
         if self._closed:
             return
         self._closed = True
-        self._items = None
-        if self._stack is None:
-            await discard(self._source)
-        else:
+        items, self._items = self._items, None
+        if self._stack is not None:
             # Not in a scope of ours: the stack may exit the SDK's own context manager, whose
             # cancel scopes must unwind in the order they were entered. Its closes are shielded.
             await self._stack.aclose()
+        elif items is not None:  # opened as a plain async iterator
+            await close_quietly(items)
+            if items is not self._source:
+                await close_quietly(self._source)
+        else:
+            await discard(self._source)
 
 
 async def discard(source: Any) -> None:
