@@ -77,28 +77,21 @@ class TextStream:
     async def __anext__(self) -> str:
         items = self._items
         if items is None:
-            items = await self._open()
+            items = await self._start()
         while True:
             try:
                 item = await items.__anext__()
                 text = extract_text(item)
-            except StopAsyncIteration:
+            except BaseException as exc:  # the end, an error, or cancelled while waiting: close it now
                 await self.aclose()
-                raise
-            except TokenSourceError:
-                await self.aclose()
-                raise
-            except Exception as exc:
-                await self.aclose()
-                raise TokenSourceError(f"the token source failed: {exc!r}") from exc
-            except BaseException:  # cancelled while waiting for the model: close the request now
-                await self.aclose()
+                if _wraps(exc):
+                    raise TokenSourceError(f"the token source failed: {exc!r}") from exc
                 raise
             if text:
                 # A lone surrogate (half of a split \\uXXXX escape) cannot be encoded as UTF-8.
                 return text if text.isascii() else text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
-    async def _open(self) -> AsyncIterator[Any]:
+    async def _start(self) -> AsyncIterator[Any]:
         if self._closed:
             raise StopAsyncIteration
         source = self._source
@@ -110,14 +103,10 @@ class TextStream:
             else:
                 self._stack = AsyncExitStack()
                 self._items = await _open(source, self._stack)
-        except TokenSourceError:
+        except BaseException as exc:
             await self.aclose()
-            raise  # a nested iter_text (an adapter's stream) already wrapped it: wrap once
-        except Exception as exc:
-            await self.aclose()
-            raise TokenSourceError(f"the token source failed to open: {exc!r}") from exc
-        except BaseException:
-            await self.aclose()
+            if _wraps(exc):
+                raise TokenSourceError(f"the token source failed to open: {exc!r}") from exc
             raise
         return self._items
 
@@ -142,6 +131,12 @@ class TextStream:
                 await close_quietly(self._source)
         else:
             await discard(self._source)
+
+
+def _wraps(exc: BaseException) -> bool:
+    """Whether ``exc`` from a source is re-raised as TokenSourceError: an error, not the end or a
+    cancellation, and not already wrapped (by a nested iter_text, an adapter's stream)."""
+    return isinstance(exc, Exception) and not isinstance(exc, (StopAsyncIteration, TokenSourceError))
 
 
 async def discard(source: Any) -> None:
