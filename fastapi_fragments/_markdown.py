@@ -26,6 +26,8 @@ from typing import Any
 
 from markupsafe import escape
 
+from ._inline import open_inline_start
+
 try:
     import nh3
     from markdown_it import MarkdownIt
@@ -114,10 +116,20 @@ def render_markdown(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class MarkdownStep:
-    """What changed since the previous step: ``blocks`` to append once, ``tail`` to replace the old tail."""
+    """What changed since the previous step: ``blocks`` to append once, ``tail`` to replace the old tail.
+
+    ``held`` is the end of the text the tail leaves out for now: an inline construct still open
+    (``**bo``, a link whose URL is being written), shown once it closes or its block ends.
+    """
 
     blocks: str
     tail: str
+    held: str = ""
+
+
+#: How far back an open inline construct still holds the text after it from the tail: an opener
+#: with no closer after this many characters was most likely meant literally (``a*b``).
+HOLD_LIMIT = 80
 
 
 class StreamingMarkdown:
@@ -154,6 +166,7 @@ class StreamingMarkdown:
     def snapshot(self) -> MarkdownStep:
         """Render what changed: newly finished blocks (once) and the current tail."""
         tokens = self._renderer.parse(self._source)
+        hold = _held_from(tokens, self._source)
         cut = _finished_prefix(tokens, self._source)
         blocks = ""
         if cut is not None:
@@ -161,8 +174,13 @@ class StreamingMarkdown:
             blocks = self._renderer.render_tokens(tokens[:index])
             self._source = self._source[offset:]
             tokens = tokens[index:]
+            hold = None if hold is None else hold - offset  # the hold is on the last line: after the cut
+        held = ""
+        if hold is not None:
+            held = self._source[hold:]
+            tokens = self._renderer.parse(self._source[:hold])
         self._tail_html = self._renderer.render_tokens(tokens)
-        return MarkdownStep(blocks, self._tail_html)
+        return MarkdownStep(blocks, self._tail_html, held)
 
     def finish(self) -> MarkdownStep:
         """The text is complete: every remaining block is finished, the tail becomes empty."""
@@ -199,6 +217,21 @@ def _finished_prefix(tokens: list[Token], source: str) -> tuple[int, int] | None
 
 
 _LISTS = frozenset({"bullet_list_open", "ordered_list_open"})
+
+
+def _held_from(tokens: list[Token], source: str) -> int | None:
+    """The offset from which the tail leaves ``source`` out: an open inline construct on its last line.
+
+    Only where that line is inline text (a paragraph, heading, list item or table row): in code
+    every character is literal and shows at once.
+    """
+    last_line = source.count("\n")
+    inline = next((token for token in reversed(tokens) if token.type == "inline"), None)
+    if inline is None or inline.map is None or not inline.map[0] <= last_line < inline.map[1]:
+        return None
+    line_start = source.rfind("\n") + 1
+    start = open_inline_start(source[line_start:], HOLD_LIMIT)
+    return None if start is None else line_start + start
 
 
 def _cannot_continue_a_list(source: str, offset: int) -> bool:

@@ -189,10 +189,12 @@ class AppendText(_PageHoldsText):
 class MarkdownText(_PageHoldsText):
     """Markdown mode: finished blocks appended once, the unfinished tail replaced (sanitized HTML).
 
-    A tail that only grew inside its innermost last element (a paragraph, a list item or a code
-    block getting more text: the common case) is not replaced but grown: the frame carries just
-    the new text, appended into the marker element the last full tail carried there. Anything
-    else (a new block, emphasis closing, a link completing) replaces the whole tail.
+    A tail that only grew at the end of its innermost block (a paragraph, a list item or a code
+    block getting more text or a whole bold word or link: the common case) is not replaced but
+    grown: the frame carries just what is new, appended into the marker element the last full
+    tail carried there. Inline markup still open is held back until it closes (see ``_inline``),
+    so the text the page shows does not change. Anything else (a new block or list item, a
+    paragraph turning into a heading or table) replaces the whole tail.
     """
 
     __slots__ = ("_markdown", "_suffix", "_tail")
@@ -233,7 +235,7 @@ class MarkdownText(_PageHoldsText):
         if not tail.startswith(shown[:cut]):
             return None
         growth = tail[cut : len(tail) - len(suffix)]
-        return None if "<" in growth else growth
+        return growth if _is_inline_run(growth) else None
 
     def error_frame(self, dialect: Dialect, html: str, event_id: int) -> bytes:
         # The error goes after the partial answer: the unfinished tail is finished first.
@@ -243,8 +245,33 @@ class MarkdownText(_PageHoldsText):
         return rest + appending.tail("") + appending.append(html, event_id)
 
 
-#: The closing tags and whitespace a rendered tail ends with (where its marker goes).
-_CLOSING_RUN = re.compile(r"(?:\s|</[a-zA-Z][a-zA-Z0-9]*\s*>)*\Z")
+#: The whitespace and block closing tags a rendered tail ends with: its marker goes before them,
+#: so it sits in the innermost block (a paragraph, list item, cell, or the ``<code>`` of a
+#: ``<pre>``) and after any inline element (``<strong>``) that ends there, which is closed for good.
+_CLOSING_RUN = re.compile(r"(?:\s|</code>(?=\s*</pre>)|</(?!(?:a|code|em|s|strong)>)[a-z][a-z0-9]*>)*\Z")
+
+#: The inline elements a tail can grow by (what markdown-it renders inside a block).
+_INLINE_TAG = re.compile(r"<(/?)(a|br|code|em|s|strong)(?:\s[^>]*)?>")
+
+
+def _is_inline_run(html: str) -> bool:
+    """Whether ``html`` is text and whole inline elements only, so it can be appended into the marker."""
+    if "<" not in html:
+        return True
+    open_tags: list[str] = []
+    position = 0
+    for match in _INLINE_TAG.finditer(html):
+        if "<" in html[position : match.start()]:
+            return False  # a tag that is not inline markup
+        position = match.end()
+        closing, name = match.groups()
+        if name == "br":
+            continue
+        if not closing:
+            open_tags.append(name)
+        elif not open_tags or open_tags.pop() != name:
+            return False
+    return not open_tags and "<" not in html[position:]
 
 
 def _closing_run(html: str) -> int:

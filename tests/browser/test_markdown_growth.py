@@ -1,7 +1,7 @@
 """Markdown mode in real htmx 2 and htmx 4: tail-growth frames land inside the tail, the page ends right.
 
-A paragraph that only grows is sent as its new words, appended into a marker element that the
-last full tail carried (``sse-swap`` for htmx 2, a ``<hx-partial>`` selector for htmx 4). The
+A paragraph that only grows is sent as its new words (a bold word once it closes), appended into
+a marker element that the last full tail carried (``sse-swap`` for htmx 2, a ``<hx-partial>`` selector for htmx 4). The
 model pauses mid-paragraph so the test can look at the tail while it is still growing.
 """
 
@@ -24,7 +24,7 @@ from fastapi_fragments._markdown import render_markdown
 from fastapi_fragments.testing import LiveServer
 
 STATIC = Path(__file__).parents[2] / "demo_app" / "static"
-FIRST = ["# Title\n\n", "Hello", " big", " wide", " world", " of", " words"]
+FIRST = ["# Title\n\n", "Hello", " big", " wide", " **bold", "**", " words"]
 REST = [" and more.\n\n", "- one\n", "- two", " items\n\n", "```\ncode", " line\n```\n"]
 ANSWER = "".join(FIRST + REST)
 
@@ -82,10 +82,12 @@ def test_a_growing_paragraph_grows_inside_the_tail_and_the_page_ends_as_one_rend
     if frontend == "htmx4":
         page.click("#go")
     tail = page.locator("#tail")
-    expect(tail).to_have_text("Hello big wide world of words", timeout=5000)  # before the model's pause ends
+    expect(tail).to_have_text("Hello big wide bold words", timeout=5000)  # before the model's pause ends
     marker = "[sse-swap='tail-grow']" if frontend == "htmx2" else "[data-fragments-grow]"
     grown = page.locator(f"#tail p {marker}")
     assert grown.count() == 1 and grown.inner_text().strip(), "the tail did not grow through its marker"
+    # The bold word came as growth too (held back until it closed): never as literal asterisks.
+    expect(page.locator(f"#tail p {marker} strong")).to_have_text("bold")
     expect(page.locator("#body h1")).to_have_text("Title")
     expect(page.locator("#body pre code")).to_have_text("code line\n", timeout=5000)
     expect(tail).to_be_empty()
