@@ -1,8 +1,9 @@
 """``python -m benchmarks [--quick] [--variants a,b] [--levels 100,500]``: run the suite, print a report.
 
 Each variant gets a fresh uvicorn server pinned to core 0 (``taskset``); this process, the load
-client, pins itself to core 1. Server CPU comes from the server process's own accounting
-(psutil: user + system time), RSS from its resident set, sampled while streams are open.
+client, pins itself to core 1. Server CPU comes from the kernel's per-thread accounting of the
+server process (``/proc/<pid>/task/*/schedstat``, in ns), RSS from its resident set (psutil),
+sampled while streams are open.
 Loopback only; every run is bounded by a timeout.
 """
 

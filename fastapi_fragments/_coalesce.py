@@ -81,7 +81,7 @@ class Coalescer:
     it renders everything so far, inline. Only if the source goes quiet (no update for another
     interval) does a timer wake the flusher, a task started the first time an update waits, to
     render it: a stalled model never leaves text unshown for long, and a busy stream costs no
-    extra wake-ups. If a send in the flusher fails, the next :meth:`update` raises its error.
+    extra wake-ups. If a send in the flusher fails, the next :meth:`changed` raises its error.
     :meth:`close` stops the timer and the flusher if the stream ends any other way.
 
     Example::
@@ -90,7 +90,8 @@ class Coalescer:
         try:
             async for token in tokens:
                 state.add(token)
-                await coalescer.update()
+                if coalescer.changed():
+                    await coalescer.render()
             await coalescer.finish()
         finally:
             coalescer.close()
@@ -126,17 +127,23 @@ class Coalescer:
         self.sending = False
         self.closed = False
 
-    async def update(self) -> None:
-        """The state changed: render it now if the pace allows and no send is under way."""
+    def changed(self) -> bool:
+        """The state changed: True if the caller should ``await render()`` now.
+
+        It should when the pace allows and no send is under way; otherwise the change waits
+        in the state. A plain call, not a coroutine: it runs for every token, and most tokens
+        under a nonzero interval only wait.
+        """
         if self._error is not None:
             raise self._error
         self.dirty = True
         if self.sending:
-            return  # the send under way re-checks when it ends
+            return False  # the send under way re-checks when it ends
         if self._pace.interval == 0 or monotonic() >= self._next_at:
-            await self._render()
-        elif self._timer is None:
+            return True
+        if self._timer is None:
             self._arm_timer()
+        return False
 
     async def finish(self) -> None:
         """The source ended: wait for a send under way; nothing renders here afterwards."""
@@ -159,7 +166,8 @@ class Coalescer:
         if self._flusher is not None:
             self._flusher.cancel()
 
-    async def _render(self) -> None:
+    async def render(self) -> None:
+        """Render and send the current state (after :meth:`changed` said so)."""
         pace = self._pace
         self.sending = True
         try:
@@ -203,6 +211,6 @@ class Coalescer:
                     await self._wake.wait()
                 self._due = False
                 if self.dirty and not self.sending and not self.closed:
-                    await self._render()
+                    await self.render()
         except Exception as exc:  # the source's task raises it at its next update
             self._error = exc

@@ -122,10 +122,11 @@ class TokenFeed:
         )
 
     async def run(self, coalescer: Coalescer) -> None:
-        text, update = self._text, coalescer.update
+        text, changed = self._text, coalescer.changed
         async for delta in self._tokens:
             text.feed(delta)
-            await update()
+            if changed():
+                await coalescer.render()
 
     def _values(self, final: bool) -> dict[str, Any]:
         # The base context is already in the renderer's primed context: only these change.
@@ -244,7 +245,8 @@ class FragmentFeed:
         async with aclosing(aiter_fragments(self._fragments)) as fragments:
             async for fragment in fragments:
                 self._pending[_key(fragment)] = fragment
-                await coalescer.update()
+                if coalescer.changed():
+                    await coalescer.render()
 
     def _renderer(self, fragment: Fragment) -> BlockRenderer:
         key = _key(fragment)

@@ -81,7 +81,7 @@ class TextStream:
         while True:
             try:
                 item = await items.__anext__()
-                text = extract_text(item)
+                text = item if type(item) is str else extract_text(item)  # str: the common case, no call
             except BaseException as exc:  # the end, an error, or cancelled while waiting: close it now
                 await self.aclose()
                 if _wraps(exc):

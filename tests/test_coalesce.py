@@ -14,6 +14,12 @@ from fastapi_fragments._watcher import TICK, loop_lag, watching
 pytestmark = pytest.mark.anyio
 
 
+async def update(coalescer: Coalescer) -> None:
+    """What a feed does after each change: render now if the coalescer says so."""
+    if coalescer.changed():
+        await coalescer.render()
+
+
 class Recorder:
     """An ``emit`` that records the state it rendered, optionally slow like a client that lags."""
 
@@ -32,9 +38,9 @@ class Recorder:
         return 100
 
     async def push(self, coalescer: Coalescer, state: int) -> None:
-        """The source's step: a new state, then ``update``."""
+        """The source's step: a new state, then what a feed does after each change."""
         self.state = state
-        await coalescer.update()
+        await update(coalescer)
 
     async def rendered(self, state: int) -> None:
         """Wait (at most 2 s) until ``state`` has been rendered."""
@@ -48,7 +54,7 @@ async def test_unpaced_updates_render_inline_every_step() -> None:
     coalescer = Coalescer(Pace(0), recorder.emit)
     for step in range(1, 6):
         await recorder.push(coalescer, step)
-        assert recorder.seen[-1] == step  # rendered before update() returned: no other task involved
+        assert recorder.seen[-1] == step  # rendered before the step returned: no other task involved
     await coalescer.finish()
     assert recorder.seen == [1, 2, 3, 4, 5]
 
@@ -72,7 +78,7 @@ async def test_the_first_update_after_the_interval_renders_everything_inline() -
     await recorder.push(coalescer, 2)  # within the interval: waits in the state
     await anyio.sleep(0.06)
     await recorder.push(coalescer, 3)
-    assert recorder.seen == [1, 3]  # rendered by update() itself, with the update that waited
+    assert recorder.seen == [1, 3]  # rendered by the step itself, with the update that waited
     await coalescer.finish()
 
 
@@ -81,15 +87,15 @@ async def test_a_failed_send_in_the_flusher_is_raised_by_the_next_update() -> No
         raise ConnectionResetError("the client is gone")
 
     with pytest.raises(ConnectionResetError):
-        await Coalescer(Pace(0.01), broken).update()  # an inline render raises at once
+        await update(Coalescer(Pace(0.01), broken))  # an inline render raises at once
     coalescer = Coalescer(Pace(0.01), Recorder().emit)
-    await coalescer.update()
+    await update(coalescer)
     coalescer._emit = broken  # the next render is the flusher's, once the source goes quiet
-    await coalescer.update()
+    await update(coalescer)
     with anyio.fail_after(2), pytest.raises(ConnectionResetError):
         while True:
             await anyio.sleep(0.01)
-            await coalescer.update()
+            await update(coalescer)
     coalescer.close()
 
 
