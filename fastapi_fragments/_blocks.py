@@ -21,6 +21,8 @@ from jinja2.runtime import Context
 from ._exceptions import BlockNotFoundError, TemplateNotFoundError
 from ._types import Templates
 
+_ASYNC_ENVIRONMENT = "this environment is async (enable_async=True): use render_async()"
+
 __all__ = ("BlockRenderer", "environment_of")
 
 
@@ -153,12 +155,25 @@ class BlockRenderer:
 
     def render(self, values: Mapping[str, Any]) -> str:
         """Render the block with ``values`` layered over the primed context (sync environments)."""
-        if self._context is None or self._block is None:
-            raise RuntimeError("this environment is async (enable_async=True): use render_async()")
         ctx = self._context
+        if ctx is None:
+            raise RuntimeError(_ASYNC_ENVIRONMENT)
         ctx.vars.update(values)
+        return self._run(ctx)
+
+    def render_value(self, name: str, value: Any) -> str:
+        """:meth:`render` with one variable changed and no mapping built: the per-token path."""
+        ctx = self._context
+        if ctx is None:
+            raise RuntimeError(_ASYNC_ENVIRONMENT)
+        ctx.vars[name] = value
+        return self._run(ctx)
+
+    def _run(self, ctx: Context) -> str:
+        block = self._block
+        assert block is not None  # set together with the context
         try:
-            return self.env.concat(self._block(ctx)).strip()
+            return self.env.concat(block(ctx)).strip()
         except Exception:
             self.env.handle_exception()
 

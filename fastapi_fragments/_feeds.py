@@ -140,7 +140,15 @@ class TokenFeed:
         if self._renderer.is_async:
             return None
         text = self._text
-        html = self._renderer.render(self._values(final)) if text.renders_block else ""
+        html = ""
+        if text.renders_block:
+            renderer = self._renderer
+            # Before the final render only the text changes: no mapping per frame.
+            html = (
+                renderer.render(self._values(final))
+                if final
+                else renderer.render_value(self._context_key, text.markup())
+            )
         return text.frames(dialect, html, self._ids.next(), final=final)
 
     async def render(self, dialect: Dialect, *, final: bool) -> list[bytes]:

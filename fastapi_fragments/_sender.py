@@ -76,7 +76,7 @@ class Sender:
     async def run(self, receive: Receive, start: Message) -> None:
         """Send the response, from ``start`` to the end of the body; returns when the stream is over."""
         await self._send(start)
-        coalescer = Coalescer(self._pace, self._emit)
+        coalescer = Coalescer(self._pace, self._send_frames)
         worker: asyncio.Task[None] | None = None
         try:
             await self._send_sources()
@@ -148,18 +148,6 @@ class Sender:
         if done:
             await self._send_frames([done])
 
-    async def _emit(self) -> int:
-        """Render the latest state and send it (the coalescer decides when); returns the bytes sent."""
-        try:
-            frames = self._feed.render_now(self._dialect, final=False)
-            if frames is None:
-                frames = await self._feed.render(self._dialect, final=False)
-        except Exception as exc:
-            self._failure = exc
-            self._pulling.cancel()  # stop pulling; the error block is sent as the last frame
-            return 0
-        return await self._send_frames(frames)
-
     async def _last_frames(self) -> list[bytes]:
         dialect, hooks = self._dialect, self._delivery
         if self._failure is None:
@@ -175,7 +163,21 @@ class Sender:
             logger.exception("rendering the error block failed too; sending the built-in message")
             return await self._feed.render_error(dialect, builtin=True)
 
-    async def _send_frames(self, frames: list[bytes]) -> int:
+    async def _send_frames(self, frames: list[bytes] | None = None) -> int:
+        """Send ``frames``, or (``None``: the coalescer's call) the latest state rendered now; returns the bytes.
+
+        Rendering and sending share one coroutine because the coalescer's call runs for nearly
+        every token with ``min_interval=0``.
+        """
+        if frames is None:
+            try:
+                frames = self._feed.render_now(self._dialect, final=False)
+                if frames is None:
+                    frames = await self._feed.render(self._dialect, final=False)
+            except Exception as exc:
+                self._failure = exc
+                self._pulling.cancel()  # stop pulling; the error block is sent as the last frame
+                return 0
         if not frames:
             return 0
         body = frames[0] if len(frames) == 1 else b"".join(frames)
