@@ -87,8 +87,13 @@ class Sender:
             await self._listen(receive, worker)
             await worker
         finally:
-            if worker is not None and not worker.done():  # this request was cancelled (server shutdown)
+            if worker is not None and not worker.done():  # cancelled from outside: a middleware, a forced shutdown
                 worker.cancel()
+                # The pull loop closes the source as its cancellation unwinds (within CLOSE_TIMEOUT):
+                # closing it from here meanwhile would find the model's generator still running.
+                # Shielded: an anyio scope that cancelled this task cancels every await in it.
+                with anyio.CancelScope(shield=True):
+                    await asyncio.wait({worker})
             if self._ping_task is not None:
                 self._ping_task.cancel()  # no ping may follow the end of the body
             coalescer.close()
