@@ -52,6 +52,7 @@ class Settings:
     load_tokens: int = 200
     load_rate: float = 50
     memory_streams: int = 500  # held open (slowly paced) to measure RSS per open stream
+    loop: str = "uvloop"  # the servers' event loop: "uvloop" (uvicorn's default when installed) or "asyncio"
 
 
 @dataclass
@@ -63,14 +64,15 @@ class Report:
 class Server:
     """One variant's uvicorn, pinned to the server core, stopped (by its pid) on exit."""
 
-    def __init__(self, variant: str) -> None:
+    def __init__(self, variant: str, loop: str = "uvloop", *, trace: bool = False) -> None:
         self.variant = variant
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         pin = ["taskset", "-c", str(SERVER_CORE)] if shutil.which("taskset") else []
-        command = [*pin, sys.executable, "-m", "benchmarks.server", variant, str(self.port)]
-        self.popen = subprocess.Popen(command, cwd=os.path.dirname(os.path.dirname(__file__)))
+        command = [*pin, sys.executable, "-m", "benchmarks.server", variant, str(self.port), loop]
+        env = {**os.environ, "BENCH_TRACE": "1"} if trace else None  # see benchmarks/trace.py
+        self.popen = subprocess.Popen(command, cwd=os.path.dirname(os.path.dirname(__file__)), env=env)
         self.process = psutil.Process(self.popen.pid)
 
     def __enter__(self) -> Server:
@@ -149,7 +151,7 @@ def measure_cpu(variants: list[str], settings: Settings, reports: dict[str, Repo
     on its own, and the least disturbed one counts (as timeit does).
     """
     with contextlib.ExitStack() as stack:
-        servers = {variant: stack.enter_context(Server(variant)) for variant in variants}
+        servers = {variant: stack.enter_context(Server(variant, settings.loop)) for variant in variants}
         for server in servers.values():
             _streams(server, 1, 50, 0, 30)  # warm up: imports, template compilation
         samples: dict[str, list[tuple[float, int, float]]] = {variant: [] for variant in variants}
@@ -172,7 +174,7 @@ def measure_cpu(variants: list[str], settings: Settings, reports: dict[str, Repo
 def measure(variant: str, settings: Settings, report: Report) -> None:
     """Scenarios 0, 2 and 3 on a fresh server of ``variant``."""
     figures, raw = report.figures, report.raw
-    with Server(variant) as server:
+    with Server(variant, settings.loop) as server:
         _streams(server, 1, 50, 0, 30)  # warm up: imports, template compilation
         # 0. Memory per open stream, on the fresh server: streams held open at 5 tokens/s for 4 s.
         kib = _peak_rss_growth(server, lambda: _streams(server, settings.memory_streams, 20, 5, 60, ramp=1.0))
@@ -249,10 +251,17 @@ def main() -> None:
         help="comma-separated, from: " + ", ".join([*VARIANTS, *EXTRA_VARIANTS]),
     )
     parser.add_argument("--levels", default=None, help="concurrency levels, e.g. 100,1000")
+    parser.add_argument(
+        "--loop",
+        choices=["uvloop", "asyncio"],
+        default="uvloop",
+        help="the servers' event loop (uvloop accepts one connection per loop iteration: see README)",
+    )
     args = parser.parse_args()
     settings = Settings()
     if args.quick:
         settings = Settings(cpu_streams=6, load_levels=(100, 1000), load_tokens=100, memory_streams=200)
+    settings.loop = args.loop
     if args.levels:
         settings.load_levels = tuple(int(level) for level in args.levels.split(","))
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -275,8 +284,8 @@ def render(reports: dict[str, Report], settings: Settings, elapsed: float, argv:
     rows = list(dict.fromkeys(row for report in reports.values() for row in report.figures))
     lines = [
         f"`python -m benchmarks {argv}`".replace(" `", "`"),
-        f"({elapsed:.0f} s; Python {sys.version.split()[0]}; server pinned to core {SERVER_CORE}, client to core "
-        f"{CLIENT_CORE}; {psutil.cpu_count()} cores)",
+        f"({elapsed:.0f} s; Python {sys.version.split()[0]}; {settings.loop} event loop; server pinned to core "
+        f"{SERVER_CORE}, client to core {CLIENT_CORE}; {psutil.cpu_count()} cores)",
         "",
         "| figure | " + " | ".join(reports) + " |",
         "|---|" + "---|" * len(reports),

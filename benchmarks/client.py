@@ -19,6 +19,8 @@ _ENDS = (b"\n\n", b"\r\n\r\n")
 class Stream:
     """What one stream delivered (times in seconds from sending the request)."""
 
+    local_port: int = 0  # the connection's client-side port (how the server's trace names it)
+    connected_at: float = 0.0  # time.perf_counter() when the request was written
     bytes: int = 0
     frames: int = 0
     first_frame: float | None = None
@@ -41,7 +43,8 @@ class _Protocol(asyncio.Protocol):
         self._in_body = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._start = time.perf_counter()
+        self._start = self._stream.connected_at = time.perf_counter()
+        self._stream.local_port = transport.get_extra_info("sockname")[1]
         transport.write(self._request)  # type: ignore[attr-defined]
 
     def data_received(self, data: bytes) -> None:

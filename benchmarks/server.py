@@ -1,6 +1,6 @@
 """The benchmarked server: one variant of "stream an answer as SSE frames", served by uvicorn.
 
-``python -m benchmarks.server VARIANT PORT`` serves ``GET /?n=TOKENS&rate=TOKENS_PER_S`` with
+``python -m benchmarks.server VARIANT PORT [uvloop|asyncio]`` serves ``GET /?n=TOKENS&rate=TOKENS_PER_S`` with
 a paced synthetic answer (rate 0: as fast as possible). Every variant first sends the sources
 block, then the answer, then a ``done`` event. Variants:
 
@@ -15,6 +15,7 @@ block, then the answer, then a ``done`` event. Variants:
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -110,6 +111,22 @@ def handwritten(env: jinja2.Environment) -> Endpoint:
     return endpoint
 
 
+def floor(env: jinja2.Environment) -> Endpoint:
+    """The floor under every variant: a frame per token with nothing rendered (a constant frame)."""
+
+    async def frames(n: int, rate: float) -> AsyncIterator[bytes]:
+        yield b"event: sources\ndata: \n\n"
+        async for _ in paced(n, rate):
+            yield b"event: fragment\ndata: x\n\n"
+        yield b"event: done\ndata: \n\n"
+
+    async def endpoint(request: Request) -> Response:
+        n, rate = _params(request)
+        return StreamingResponse(frames(n, rate), media_type="text/event-stream")
+
+    return endpoint
+
+
 def fragments(env: jinja2.Environment, **options: Any) -> Endpoint:
     from fastapi_fragments import FragmentStreamResponse
 
@@ -133,13 +150,15 @@ VARIANTS: dict[str, Callable[[jinja2.Environment], Endpoint]] = {
 }
 
 
-#: Selectable with ``--variants`` but not run by default: other intervals, and the per-token floor
-#: (``ff-replace-10s``: only the first and the final render, so what is left is the cost of
-#: pulling tokens and of the request itself).
+#: Selectable with ``--variants`` but not run by default: other intervals, the per-token floor of
+#: this library (``ff-replace-10s``: only the first and the final render, so what is left is the
+#: cost of pulling tokens and of the request itself), and the per-frame floor of any variant
+#: (``floor``: a constant frame per token, nothing rendered or escaped).
 EXTRA_VARIANTS: dict[str, Callable[[jinja2.Environment], Endpoint]] = {
     "ff-replace-50ms": lambda env: fragments(env, min_interval=0.05),
     "ff-append-50ms": lambda env: fragments(env, mode="append", min_interval=0.05),
     "ff-replace-10s": lambda env: fragments(env, min_interval=10),
+    "floor": floor,
 }
 
 
@@ -151,10 +170,18 @@ def main() -> None:
     import uvicorn
 
     variant, port = sys.argv[1], int(sys.argv[2])
+    loop = sys.argv[3] if len(sys.argv) > 3 else "uvloop"
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # thousands of open streams
-    app = Starlette(routes=[Route("/", {**VARIANTS, **EXTRA_VARIANTS}[variant](_environment()))])
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=4096, access_log=False)
+    app: Any = Starlette(routes=[Route("/", {**VARIANTS, **EXTRA_VARIANTS}[variant](_environment()))])
+    http: Any = "httptools"
+    if os.environ.get("BENCH_TRACE"):  # python -m benchmarks.trace: accept and app-entry times
+        from benchmarks.trace import TracingApp, TracingProtocol
+
+        app, http = TracingApp(app), TracingProtocol
+    uvicorn.run(
+        app, host="127.0.0.1", port=port, log_level="warning", backlog=4096, access_log=False, loop=loop, http=http
+    )
 
 
 if __name__ == "__main__":
