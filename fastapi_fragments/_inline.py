@@ -74,11 +74,14 @@ def open_inline_start(line: str, limit: int) -> int | None:
                 opened.pop()
             if index + 1 == end:
                 index += 1  # "(" may still follow: the link stays open
-            elif line[index + 1] == "(" and ")" not in line[index + 2 :]:
+            elif line[index + 1] != "(":
+                opened.pop()  # no link after all: literal brackets
+                index += 1
+            elif (close := line.find(")", index + 2)) == -1:
                 break  # the URL is still being written
             else:
                 opened.pop()
-                index += 1
+                index = close + 1  # a URL is not markup: its `*` and `_` open nothing
         elif char == "!" and index + 1 == end:
             opened.append((char, index))
             index += 1

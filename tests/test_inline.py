@@ -20,6 +20,7 @@ from fastapi_fragments._markdown import StreamingMarkdown
         ("a `code` b", None),
         ("see [docs](https://exa", 4),
         ("see [docs](https://example.com) now", None),
+        ("see [docs](https://example.com/*) now", None),  # nothing in a URL opens emphasis
         ("see [docs]", 4),  # "(" may still follow
         ("see [1] and", None),  # no link after all: literal brackets
         ("an ![image", 3),
