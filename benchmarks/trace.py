@@ -1,10 +1,11 @@
 """``python -m benchmarks.trace VARIANT [--loop L] [--streams C]``: where a new stream's first frame waits.
 
 Runs ``C`` streams of 200 tokens at 50 tokens/s, started over one second, against a server that
-records when uvicorn accepted each connection and when the request reached the app, and samples
-how late its event loop runs a 5 ms timer. ``time.perf_counter`` is the same clock in both
-processes (``CLOCK_MONOTONIC``), so each stream's wait splits into: the accept queue (from the
-client's connect to uvicorn's ``connection_made``), accept to app, and app to first frame.
+records when uvicorn accepted each connection and when the request reached the app, samples
+how late its event loop runs a 5 ms timer, and times its full garbage collections.
+``time.perf_counter`` is the same clock in both processes (``CLOCK_MONOTONIC``), so each
+stream's wait splits into: the accept queue (from the client's connect to uvicorn's
+``connection_made``), accept to app, and app to first frame ("beyond request parsing").
 
 A first frame that waits in the accept queue while the loop's lag stays small means the server
 is not accepting fast enough, not that it is too busy to answer: libuv (in uvloop) accepts one
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import time
 import urllib.request
@@ -25,10 +27,23 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from benchmarks.client import Stream, run_streams
 
-#: Filled in the server process: accept and app-entry times by client port, loop-lag samples.
+#: Filled in the server process: accept and app-entry times by client port, loop-lag samples,
+#: and the pauses of full garbage collections.
 ACCEPTED: dict[int, float] = {}
 ENTERED: dict[int, float] = {}
 LAG: list[float] = []
+FULL_GC: list[float] = []
+_gc_started = 0.0
+
+
+def _time_full_collections(phase: str, info: dict[str, int]) -> None:
+    global _gc_started
+    if info["generation"] != 2:
+        return
+    if phase == "start":
+        _gc_started = time.perf_counter()
+    else:
+        FULL_GC.append(time.perf_counter() - _gc_started)
 
 
 class TracingProtocol(HttpToolsProtocol):
@@ -45,6 +60,7 @@ class TracingApp:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.sampler: asyncio.Task[None] | None = None
+        gc.callbacks.append(_time_full_collections)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -52,10 +68,11 @@ class TracingApp:
             if self.sampler is None:
                 self.sampler = asyncio.get_running_loop().create_task(_sample_lag())
             if scope["path"] == "/_trace":
-                body = json.dumps({"accepted": ACCEPTED, "entered": ENTERED, "lag": LAG}).encode()
+                body = json.dumps({"accepted": ACCEPTED, "entered": ENTERED, "lag": LAG, "gc": FULL_GC}).encode()
                 ACCEPTED.clear()
                 ENTERED.clear()
                 LAG.clear()
+                FULL_GC.clear()
                 await send({"type": "http.response.start", "status": 200, "headers": []})
                 await send({"type": "http.response.body", "body": body})
                 return
@@ -110,6 +127,8 @@ def main() -> None:
     print(f"    accept to app:       {_ms(to_app)}")
     print(f"    app to first frame:  {_ms(to_frame)}")
     print(f"  event-loop lag (5 ms timer, {len(trace['lag'])} samples): {_ms(trace['lag'])}")
+    pauses = ", ".join(f"{pause * 1e3:.0f}" for pause in trace["gc"]) or "none"
+    print(f"  full garbage collections meanwhile (ms): {pauses}")
 
 
 if __name__ == "__main__":
