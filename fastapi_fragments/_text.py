@@ -24,13 +24,13 @@ error, with an empty ``text``, and what it renders is appended after the partial
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar, Literal, Protocol, TypeAlias
 
 from markupsafe import Markup, escape
 
 from ._dialects import AppendingDialect, Dialect
 from ._exceptions import ConfigurationError
+from ._growth import PageTail
 
 __all__ = (
     "AppendText",
@@ -192,20 +192,19 @@ class MarkdownText(_PageHoldsText):
     A tail that only grew at the end of its innermost block (a paragraph, a list item or a code
     block getting more text or a whole bold word or link: the common case) is not replaced but
     grown: the frame carries just what is new, appended into the marker element the last full
-    tail carried there. Inline markup still open is held back until it closes (see ``_inline``),
-    so the text the page shows does not change. Anything else (a new block or list item, a
+    tail carried there (see ``_growth``). Inline markup still open is held back until it closes
+    (see ``_inline``), so the text the page shows does not change. Anything else (a new block or list item, a
     paragraph turning into a heading or table) replaces the whole tail.
     """
 
-    __slots__ = ("_markdown", "_suffix", "_tail")
+    __slots__ = ("_markdown", "_page")
 
     def __init__(self) -> None:
         from ._markdown import StreamingMarkdown  # markdown-it-py and nh3 are the optional `markdown` extra
 
         super().__init__()
         self._markdown = StreamingMarkdown()
-        self._tail = ""  # the tail the page shows
-        self._suffix = ""  # what follows the marker in it: the closing tags of the last full tail
+        self._page = PageTail()
 
     def feed(self, delta: str) -> None:
         self._raw.append(delta)
@@ -213,29 +212,16 @@ class MarkdownText(_PageHoldsText):
 
     def frames(self, dialect: Dialect, html: str, event_id: int, *, final: bool) -> list[bytes]:
         step = self._markdown.finish() if final else self._markdown.snapshot()
-        appending = _appending(dialect)
+        appending, page = _appending(dialect), self._page
         frames = [appending.append(step.blocks, event_id)] if step.blocks else []
-        if step.tail != self._tail:
-            growth = self._growth(step.tail)
+        if step.tail != page.shown:
+            growth = page.growth(step.tail)
             if growth is None:
-                self._suffix = step.tail[_closing_run(step.tail) :]
-                frames.append(appending.tail(_with_marker(step.tail, self._suffix, appending.tail_marker())))
-                self._tail = step.tail
+                frames.append(appending.tail(page.replace(step.tail, appending.tail_marker())))
             elif growth.strip():  # whitespace alone waits for the text after it (htmx 4 drops it)
                 frames.append(appending.tail_grow(growth))
-                self._tail = step.tail
+                page.grow(step.tail)
         return frames
-
-    def _growth(self, tail: str) -> str | None:
-        """The text ``tail`` adds at the page's marker, or None if it changed anything else."""
-        shown, suffix = self._tail, self._suffix
-        if not shown or len(tail) <= len(shown) or not tail.endswith(suffix):
-            return None
-        cut = len(shown) - len(suffix)
-        if not tail.startswith(shown[:cut]):
-            return None
-        growth = tail[cut : len(tail) - len(suffix)]
-        return growth if _is_inline_run(growth) else None
 
     def error_frame(self, dialect: Dialect, html: str, event_id: int) -> bytes:
         # The error goes after the partial answer: the unfinished tail is finished first.
@@ -243,48 +229,6 @@ class MarkdownText(_PageHoldsText):
         appending = _appending(dialect)
         rest = appending.append(step.blocks, event_id) if step.blocks else b""
         return rest + appending.tail("") + appending.append(html, event_id)
-
-
-#: The whitespace and block closing tags a rendered tail ends with: its marker goes before them,
-#: so it sits in the innermost block (a paragraph, list item, cell, or the ``<code>`` of a
-#: ``<pre>``) and after any inline element (``<strong>``) that ends there, which is closed for good.
-_CLOSING_RUN = re.compile(r"(?:\s|</code>(?=\s*</pre>)|</(?!(?:a|code|em|s|strong)>)[a-z][a-z0-9]*>)*\Z")
-
-#: The inline elements a tail can grow by (what markdown-it renders inside a block).
-_INLINE_TAG = re.compile(r"<(/?)(a|br|code|em|s|strong)(?:\s[^>]*)?>")
-
-
-def _is_inline_run(html: str) -> bool:
-    """Whether ``html`` is text and whole inline elements only, so it can be appended into the marker."""
-    if "<" not in html:
-        return True
-    open_tags: list[str] = []
-    position = 0
-    for match in _INLINE_TAG.finditer(html):
-        if "<" in html[position : match.start()]:
-            return False  # a tag that is not inline markup
-        position = match.end()
-        closing, name = match.groups()
-        if name == "br":
-            continue
-        if not closing:
-            open_tags.append(name)
-        elif not open_tags or open_tags.pop() != name:
-            return False
-    return not open_tags and "<" not in html[position:]
-
-
-def _closing_run(html: str) -> int:
-    match = _CLOSING_RUN.search(html)
-    return match.start() if match else len(html)
-
-
-def _with_marker(tail: str, suffix: str, marker: str) -> str:
-    """``tail`` with ``marker`` at the end of its innermost last element (before ``suffix``)."""
-    if not tail:
-        return ""
-    cut = len(tail) - len(suffix)
-    return tail[:cut] + marker + tail[cut:]
 
 
 class MarkdownReplaceText(ReplaceText):
