@@ -1,109 +1,133 @@
-"""Where the last line of streamed markdown starts an inline construct that is still open.
+"""Where streamed markdown text ends in an inline construct that is still open.
 
 ``Shipping costs are **not`` renders as literal asterisks until the closing ``**`` arrives and
 turns the word bold. Shown as it streams, the page would flash ``**not`` and then change text it
 already showed (which also forces the whole tail to be sent again). So the tail is rendered
 without the open construct, and the held-back text appears, formatted, once it closes.
 
-This is a scan of one line, not a parser: it only decides what to *wait* for. The rendering is
-always markdown-it's, and a finished block is rendered from all of its text, so a wrong guess
-here can delay text (by at most ``limit`` characters) but never change or lose it.
+This is a scan of one block's text, not a parser: it only decides what to *wait* for. The
+rendering is always markdown-it's, and a finished block is rendered from all of its text, so a
+wrong guess here can delay text (by at most ``limit`` characters) but never change or lose it.
+It follows CommonMark where that is cheap: a delimiter run opens only if it is left-flanking
+(``2*(a+b)`` opens nothing), ``_`` never opens or closes inside a word (``snake_case``), and a
+closing run must be as long as the opening one (``**a*`` is still open).
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 __all__ = ("open_inline_start",)
 
 _EMPHASIS = "*_~"
 
 
-def open_inline_start(line: str, limit: int) -> int | None:
-    """The offset in ``line`` of the earliest construct still open within its last ``limit`` characters.
+def open_inline_start(text: str, limit: int, *, since: int = 0) -> int | None:
+    """Where the earliest construct still open starts in ``text``: at or after ``since``, in the last ``limit``.
+
+    ``text`` is one block's inline text so far (a paragraph, possibly over several lines), so
+    that a closer on the last line finds its opener on an earlier one; ``since`` is where the
+    last line starts, the only part that is ever held back.
 
     Open constructs: an emphasis/strikethrough run with no closer yet (``**bo``), a code span
     without its closing backticks, a link or image whose ``[text](url)`` is not complete, and a
-    delimiter, backslash or ``!`` at the very end (the next character decides what it is). A run
-    of ``*`` or ``_`` that cannot open (``2 * 3``, ``snake_case``) is plain text. An opener more
-    than ``limit`` characters back is given up on: it was most likely meant literally.
+    delimiter, backslash or ``!`` at the very end (the next character decides what it is). An
+    opener more than ``limit`` characters back is given up on: it was most likely meant literally.
 
     Example::
 
         open_inline_start("costs are **not", 80)  # 10
         open_inline_start("costs are **not** refunded", 80)  # None
+        open_inline_start("Run `pip\\ninstall x` now", 80, since=9)  # None: closed on the second line
     """
-    opened: list[tuple[str, int]] = []  # (delimiter character, offset) of runs not closed yet
-    end = len(line)
+    opened: list[tuple[str, int, int]] = []  # (delimiter character, offset, run length) not closed yet
+    end = len(text)
     index = 0
     while index < end:
-        char = line[index]
+        char = text[index]
         if char == "\\":
             if index + 1 == end:
-                opened.append((char, index))
+                opened.append((char, index, 1))
             index += 2
         elif char == "`":
-            run = _run_end(line, index)
-            close = _closing_backticks(line, run, run - index)
+            run = _run_end(text, index)
+            close = _closing_backticks(text, run, run - index)
             if close is None:
-                opened.append((char, index))
+                opened.append((char, index, run - index))
                 break  # nothing after an open code span is markup
             index = close
         elif char in _EMPHASIS:
-            run = _run_end(line, index)
-            before = line[index - 1] if index else " "
-            after = line[run] if run < end else ""
-            can_open = after == "" or not after.isspace()
-            can_close = not before.isspace()
+            run = _run_end(text, index)
+            length = run - index
+            before = text[index - 1] if index else " "
+            after = text[run] if run < end else ""
+            can_open, can_close = _flanking(before, after)
             if char == "_":  # intraword underscores are text: snake_case
                 can_open = can_open and not before.isalnum()
                 can_close = can_close and not after.isalnum()
-            if char == "~" and run - index == 1:
+            if char == "~" and length == 1:
                 can_open = can_close = False  # strikethrough needs two
-            closes = can_close and any(opener == char for opener, _ in opened)
-            if closes:
+            if can_close and any(opener == char and size <= length for opener, _, size in opened):
                 while opened.pop()[0] != char:
                     pass  # openers between an opener and its closer stay literal
             elif can_open:
-                opened.append((char, index))
+                opened.append((char, index, length))
             index = run
         elif char == "[":
-            start = index - 1 if index and line[index - 1] == "!" else index
-            opened.append((char, start))
+            start = index - 1 if index and text[index - 1] == "!" else index
+            opened.append((char, start, 1))
             index += 1
-        elif char == "]" and any(opener == "[" for opener, _ in opened):
+        elif char == "]" and any(opener == "[" for opener, _, _ in opened):
             while opened[-1][0] != "[":
                 opened.pop()
             if index + 1 == end:
                 index += 1  # "(" may still follow: the link stays open
-            elif line[index + 1] != "(":
+            elif text[index + 1] != "(":
                 opened.pop()  # no link after all: literal brackets
                 index += 1
-            elif (close := line.find(")", index + 2)) == -1:
+            elif (close := text.find(")", index + 2)) == -1:
                 break  # the URL is still being written
             else:
                 opened.pop()
                 index = close + 1  # a URL is not markup: its `*` and `_` open nothing
         elif char == "!" and index + 1 == end:
-            opened.append((char, index))
+            opened.append((char, index, 1))
             index += 1
         else:
             index += 1
-    starts = [offset for _, offset in opened if offset >= end - limit]
+    starts = [offset for _, offset, _ in opened if offset >= max(since, end - limit)]
     return min(starts) if starts else None
 
 
-def _run_end(line: str, index: int) -> int:
-    """The end of the run of ``line[index]`` characters starting at ``index``."""
-    char, end = line[index], index + 1
-    while end < len(line) and line[end] == char:
+def _flanking(before: str, after: str) -> tuple[bool, bool]:
+    """Whether a delimiter run between ``before`` and ``after`` can open and can close (CommonMark).
+
+    ``after`` is empty at the end of the text so far: the run may still open, whatever comes next.
+    """
+    if after == "":
+        return True, not before.isspace()
+    left = not after.isspace() and (not _is_punctuation(after) or before.isspace() or _is_punctuation(before))
+    right = not before.isspace() and (not _is_punctuation(before) or after.isspace() or _is_punctuation(after))
+    return left, right
+
+
+def _is_punctuation(char: str) -> bool:
+    return unicodedata.category(char)[0] in "PS"
+
+
+def _run_end(text: str, index: int) -> int:
+    """The end of the run of ``text[index]`` characters starting at ``index``."""
+    char, end = text[index], index + 1
+    while end < len(text) and text[end] == char:
         end += 1
     return end
 
 
-def _closing_backticks(line: str, start: int, length: int) -> int | None:
+def _closing_backticks(text: str, start: int, length: int) -> int | None:
     """The offset just past a run of exactly ``length`` backticks at or after ``start``, or None."""
     index = start
-    while (index := line.find("`", index)) != -1:
-        run = _run_end(line, index)
+    while (index := text.find("`", index)) != -1:
+        run = _run_end(text, index)
         if run - index == length:
             return run
         index = run

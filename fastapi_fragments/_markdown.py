@@ -21,6 +21,7 @@ They render as the literal text they are. With that, the concatenated parts alwa
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -220,18 +221,35 @@ _LISTS = frozenset({"bullet_list_open", "ordered_list_open"})
 
 
 def _held_from(tokens: list[Token], source: str) -> int | None:
-    """The offset from which the tail leaves ``source`` out: an open inline construct on its last line.
+    """The offset from which the tail leaves ``source`` out, on its last line, or None.
 
-    Only where that line is inline text (a paragraph, heading, list item or table row): in code
-    every character is literal and shows at once.
+    Only where that line is inline text (a paragraph, heading or list item): in code every
+    character is literal and shows at once. Two things are held back:
+
+    - an inline construct still open (``_inline``), scanned over the whole block, so that a
+      closer on the last line finds its opener on an earlier one;
+    - a last line that is only block markers so far (``-``, ``1.``, ``>``, also left in front
+      of a held construct): under a paragraph, ``-`` is a setext underline that makes it a
+      heading, ``1.`` is literal text, and the next character decides which it is.
     """
+    index = next((i for i in range(len(tokens) - 1, -1, -1) if tokens[i].type == "inline"), None)
+    # The block the inline text belongs to: its map also covers a setext underline.
+    block = next((token.map for token in reversed(tokens[:index]) if token.map is not None), None) if index else None
     last_line = source.count("\n")
-    inline = next((token for token in reversed(tokens) if token.type == "inline"), None)
-    if inline is None or inline.map is None or not inline.map[0] <= last_line < inline.map[1]:
+    if block is None or not block[0] <= last_line < block[1]:
         return None
     line_start = source.rfind("\n") + 1
-    start = open_inline_start(source[line_start:], HOLD_LIMIT)
-    return None if start is None else line_start + start
+    block_start = _line_offset(source, block[0])
+    start = open_inline_start(source[block_start:], HOLD_LIMIT, since=line_start - block_start)
+    end = len(source) if start is None else block_start + start
+    if len(source) - line_start <= HOLD_LIMIT and _BLOCK_MARKERS.fullmatch(source, line_start, end):
+        end = line_start
+    return None if end == len(source) else end
+
+
+#: What a line can hold before its text begins: indentation, list, quote, heading and table
+#: markers, setext underlines and thematic breaks.
+_BLOCK_MARKERS = re.compile(r"[\s>*+\-#|:=_.)0-9]*")
 
 
 def _cannot_continue_a_list(source: str, offset: int) -> bool:

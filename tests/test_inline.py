@@ -66,3 +66,53 @@ def test_held_text_is_rendered_when_the_answer_ends() -> None:
     md.feed("an unclosed **bold")
     assert md.snapshot().held == "**bold"
     assert md.finish().blocks == "<p>an unclosed **bold</p>\n"
+
+
+def snapshot_of(text: str) -> tuple[str, str]:
+    md = StreamingMarkdown()
+    md.feed(text)
+    step = md.snapshot()
+    return step.tail, step.held
+
+
+def test_holding_back_never_changes_the_structure_above() -> None:
+    # An intro line and then a list of bold lead-ins, the way models write them: with only
+    # "- " left on the last line, "-" would be a setext underline making the intro a heading.
+    md, blocks = StreamingMarkdown(), []
+    for token in ["Here", " are", " the", " options", ":\n", "-", " **", "Speed", " and", " latency", "**", ": fast\n"]:
+        md.feed(token)
+        step = md.snapshot()
+        assert "<h2>" not in step.tail and "-</p>" not in step.tail, step.tail
+        blocks.append(step.blocks)
+    blocks.append(md.finish().blocks)
+    whole = "<p>Here are the options:</p>\n<ul>\n<li><strong>Speed and latency</strong>: fast</li>\n</ul>\n"
+    assert "".join(blocks) == whole
+
+
+@pytest.mark.parametrize(
+    ("text", "tail", "held"),
+    [
+        ("Steps:\n1. **Install", "<p>Steps:</p>\n", "1. **Install"),  # not "<p>Steps:\n1.</p>"
+        ("Options:\n* **Speed", "<p>Options:</p>\n", "* **Speed"),
+        ("- a\n  - **b", "<ul>\n<li>a</li>\n</ul>\n", "  - **b"),  # not "<li><h2>a</h2></li>"
+        ("Quote\n-- *Oscar Wilde", "<p>Quote</p>\n", "-- *Oscar Wilde"),
+        ("Intro\n-", "<p>Intro</p>\n", "-"),  # a list item or an underline: the next character decides
+        ("Intro\n- **Speed*", "<p>Intro</p>\n", "- **Speed*"),  # a shorter closer closes nothing yet
+    ],
+)
+def test_a_last_line_of_block_markers_is_held_with_what_follows_them(text: str, tail: str, held: str) -> None:
+    assert snapshot_of(text) == (tail, held)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Run `pip\ninstall x` to set it up", "<code>pip install x</code> to set it up"),  # opened a line above
+        ("This is *very\nimportant*, really", "<em>very\nimportant</em>, really"),
+        ("x = 2*(a+b) and then more", "2*(a+b) and then more"),  # `*` before `(` cannot open
+    ],
+)
+def test_what_cannot_be_open_is_shown_at_once(text: str, shown: str) -> None:
+    tail, held = snapshot_of(text)
+    assert held == ""
+    assert shown in tail
