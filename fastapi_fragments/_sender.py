@@ -24,13 +24,18 @@ from starlette.types import Message, Receive, Send
 from ._coalesce import Coalescer, Pace
 from ._dialects import Dialect
 from ._feeds import DEFAULT_ERROR_HTML, Feed
-from ._hooks import ErrorHook, call_hook
+from ._hooks import HOOK_TIMEOUT, ErrorHook, call_hook
+from ._sources import CLOSE_TIMEOUT
 from ._types import TextHook
 from ._watcher import watching
 
 __all__ = ("Delivery", "Sender")
 
 logger = logging.getLogger("fastapi_fragments")
+
+#: How long a request cancelled from outside waits for its pull loop to wind down: a hook and
+#: a source's close, each bounded on its own.
+_WORKER_GRACE = HOOK_TIMEOUT + CLOSE_TIMEOUT
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +93,15 @@ class Sender:
             await worker
         finally:
             if worker is not None and not worker.done():  # cancelled from outside: a middleware, a forced shutdown
-                worker.cancel()
-                # The pull loop closes the source as its cancellation unwinds (within CLOSE_TIMEOUT):
-                # closing it from here meanwhile would find the model's generator still running.
-                # Shielded: an anyio scope that cancelled this task cancels every await in it.
-                with anyio.CancelScope(shield=True):
-                    await asyncio.wait({worker})
+                # Stop the pull as if the client had left: the loop closes the source as it unwinds
+                # (closing it from here meanwhile would find the model's generator still running),
+                # and a hook already running finishes, which a native cancel() would cut short.
+                self._gone()
+                with anyio.CancelScope(shield=True):  # anyio re-cancels every await in a cancelled scope
+                    await asyncio.wait({worker}, timeout=_WORKER_GRACE)
+                    if not worker.done():  # stuck in a send to a client that stopped reading
+                        worker.cancel()
+                        await asyncio.wait({worker})
             if self._ping_task is not None:
                 self._ping_task.cancel()  # no ping may follow the end of the body
             coalescer.close()

@@ -198,3 +198,35 @@ def test_a_request_cancelled_from_outside_closes_the_source_once_and_quietly(
     assert b"tok tok" in body
     assert left[0].startswith("tok tok")
     assert not [record for record in caplog.records if "closing the token source" in record.getMessage()]
+
+
+def test_a_hook_still_running_when_the_request_is_cancelled_runs_to_its_end(templates: Jinja2Templates) -> None:
+    # on_complete saves the answer; a timeout middleware cancels the request meanwhile. The
+    # hook must not be cut short: that would lose the message it was saving.
+    saved: list[str] = []
+
+    async def on_complete(text: str) -> None:
+        await asyncio.sleep(0.5)
+        saved.append(text)
+
+    app = FastAPI()
+
+    @app.get("/s")
+    async def route() -> Response:
+        source = Source(["a", "b"], delay=0.01)
+        return FragmentStreamResponse(
+            source.stream(), "chat.html", "plain", templates=templates, on_complete=on_complete
+        )
+
+    async def timeout_middleware(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        with anyio.move_on_after(0.3):  # the answer is done after ~20 ms; the hook runs until ~520 ms
+            await app(scope, receive, send)
+
+    with LiveServer(timeout_middleware) as live:
+        # The body's end would come after the hook: the server drops the cancelled response.
+        with httpx.Client(base_url=live.url, timeout=10) as client, pytest.raises(httpx.RemoteProtocolError):
+            client.get("/s")
+        assert wait_for(lambda: saved, within=3), "the hook was cut short"
+    assert saved == ["ab"]
