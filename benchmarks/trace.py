@@ -20,6 +20,7 @@ import gc
 import json
 import time
 import urllib.request
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -27,18 +28,20 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from benchmarks.client import Stream, run_streams
 
-#: Filled in the server process: accept and app-entry times by client port, loop-lag samples,
-#: and the pauses of full garbage collections.
+#: Filled in the server process once ``/_trace`` was first asked for (so that a memory figure
+#: taken before is not skewed): accept and app-entry times by client port, loop-lag samples, and
+#: the pauses of full garbage collections.
 ACCEPTED: dict[int, float] = {}
 ENTERED: dict[int, float] = {}
 LAG: list[float] = []
 FULL_GC: list[float] = []
+_armed = False
 _gc_started = 0.0
 
 
 def _time_full_collections(phase: str, info: dict[str, int]) -> None:
     global _gc_started
-    if info["generation"] != 2:
+    if not _armed or info["generation"] != 2:
         return
     if phase == "start":
         _gc_started = time.perf_counter()
@@ -50,32 +53,38 @@ class TracingProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, noting when each connection was accepted."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        ACCEPTED[transport.get_extra_info("peername")[1]] = time.perf_counter()
+        if _armed:
+            ACCEPTED[transport.get_extra_info("peername")[1]] = time.perf_counter()
         super().connection_made(transport)
 
 
 class TracingApp:
-    """Notes when each request reaches the app, serves ``/_trace``, and samples the loop's lag."""
+    """Notes when each request reaches the app, samples the loop's lag, and serves ``/_trace``.
+
+    ``GET /_trace`` returns what was recorded since the previous call (as JSON) and starts over;
+    the first call starts the recording.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.sampler: asyncio.Task[None] | None = None
         gc.callbacks.append(_time_full_collections)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        global _armed
+        if scope["type"] == "http" and scope["path"] == "/_trace":
+            if not _armed:
+                _armed = True
+                asyncio.get_running_loop().create_task(_sample_lag())
+            body = json.dumps({"accepted": ACCEPTED, "entered": ENTERED, "lag": LAG, "gc": FULL_GC}).encode()
+            ACCEPTED.clear()
+            ENTERED.clear()
+            LAG.clear()
+            FULL_GC.clear()
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": body})
+            return
+        if scope["type"] == "http" and _armed:
             ENTERED[scope["client"][1]] = time.perf_counter()
-            if self.sampler is None:
-                self.sampler = asyncio.get_running_loop().create_task(_sample_lag())
-            if scope["path"] == "/_trace":
-                body = json.dumps({"accepted": ACCEPTED, "entered": ENTERED, "lag": LAG, "gc": FULL_GC}).encode()
-                ACCEPTED.clear()
-                ENTERED.clear()
-                LAG.clear()
-                FULL_GC.clear()
-                await send({"type": "http.response.start", "status": 200, "headers": []})
-                await send({"type": "http.response.body", "body": body})
-                return
         await self.app(scope, receive, send)
 
 
@@ -85,6 +94,36 @@ async def _sample_lag() -> None:
         before = loop.time()
         await asyncio.sleep(0.005)
         LAG.append(loop.time() - before - 0.005)
+
+
+def read_trace(port: int) -> dict[str, Any]:
+    """What a tracing server recorded since the last call (the first call starts its recording)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_trace") as response:
+        trace: dict[str, Any] = json.loads(response.read())
+    return trace
+
+
+@dataclass
+class Waits:
+    """Where each stream's first frame waited (seconds, one entry per traced stream)."""
+
+    queued: list[float]  # in the accept queue: from the client's connect to uvicorn's connection_made
+    to_app: list[float]  # from the accept to the request reaching the app (request parsing)
+    to_frame: list[float]  # from the app to the first frame: time to first frame beyond request parsing
+
+
+def split_waits(streams: list[Stream], trace: dict[str, Any]) -> Waits:
+    """Each stream's wait for its first frame, split by the server's trace."""
+    waits = Waits([], [], [])
+    for stream in streams:
+        port = str(stream.local_port)
+        accepted, entered = trace["accepted"].get(port), trace["entered"].get(port)
+        if accepted is None or entered is None or stream.first_frame is None:
+            continue
+        waits.queued.append(accepted - stream.connected_at)
+        waits.to_app.append(entered - accepted)
+        waits.to_frame.append(stream.connected_at + stream.first_frame - entered)
+    return waits
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -106,26 +145,19 @@ def main() -> None:
     args = parser.parse_args()
     with Server(args.variant, args.loop, trace=True) as server:
         asyncio.run(run_streams(server.port, "/?n=50&rate=0", 1, timeout=30))  # warm up
-        urllib.request.urlopen(f"http://127.0.0.1:{server.port}/_trace").read()  # forget the warm-up
+        read_trace(server.port)  # start recording
         streams: list[Stream] = asyncio.run(
             run_streams(server.port, "/?n=200&rate=50", args.streams, timeout=60, ramp=1.0)
         )
-        trace: dict[str, Any] = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{server.port}/_trace").read())
-    queued, to_app, to_frame = [], [], []
-    for stream in streams:
-        accepted, entered = trace["accepted"].get(str(stream.local_port)), trace["entered"].get(str(stream.local_port))
-        if accepted is None or entered is None or stream.first_frame is None:
-            continue
-        queued.append(accepted - stream.connected_at)
-        to_app.append(entered - accepted)
-        to_frame.append(stream.connected_at + stream.first_frame - entered)
+        trace = read_trace(server.port)
+    waits = split_waits(streams, trace)
     completions = [s.completed / 4 for s in streams if s.completed]
     print(f"{args.variant}, {args.streams} streams at 50 tokens/s, {args.loop} event loop:")
     print(f"  completion vs ideal 4 s: p50 {_pct(completions, 0.5):.2f}x / p99 {_pct(completions, 0.99):.2f}x")
     print(f"  time to first frame:   {_ms([s.first_frame for s in streams if s.first_frame is not None])}")
-    print(f"    in the accept queue: {_ms(queued)}")
-    print(f"    accept to app:       {_ms(to_app)}")
-    print(f"    app to first frame:  {_ms(to_frame)}")
+    print(f"    in the accept queue: {_ms(waits.queued)}")
+    print(f"    accept to app:       {_ms(waits.to_app)}")
+    print(f"    app to first frame:  {_ms(waits.to_frame)}")
     print(f"  event-loop lag (5 ms timer, {len(trace['lag'])} samples): {_ms(trace['lag'])}")
     pauses = ", ".join(f"{pause * 1e3:.0f}" for pause in trace["gc"]) or "none"
     print(f"  full garbage collections meanwhile (ms): {pauses}")
