@@ -77,26 +77,32 @@ class Sender:
         self._ping_task: asyncio.Task[None] | None = None
         self._ended = False  # a hook has been told how the stream ended
         self._broken: Exception | None = None  # the sources could not be sent
+        self._finishing: anyio.CancelScope | None = None  # around the sends after the pull
 
     async def run(self, receive: Receive, start: Message) -> None:
         """Send the response, from ``start`` to the end of the body; returns when the stream is over."""
-        await self._send(start)
         coalescer = Coalescer(self._pace, self._send_frames)
         worker: asyncio.Task[None] | None = None
         try:
+            try:
+                await self._send(start)
+            except OSError:  # the client left before the response started (ASGI 2.4)
+                self._gone()
+                return
             await self._send_sources()
             # The pull loop gets a task of its own: a token then resumes a stack a few frames
             # deep, not the twenty of uvicorn, Starlette's middleware and the routing under this
             # call. This task listens for the client leaving meanwhile, until the loop is done.
             worker = asyncio.get_running_loop().create_task(self._stream(coalescer))
             await self._listen(receive, worker)
-            await worker
+            await asyncio.shield(worker)  # a cancellation of this task must not reach a hook running there
         finally:
             if worker is not None and not worker.done():  # cancelled from outside: a middleware, a forced shutdown
                 # Stop the pull as if the client had left: the loop closes the source as it unwinds
                 # (closing it from here meanwhile would find the model's generator still running),
                 # and a hook already running finishes, which a native cancel() would cut short.
                 self._gone()
+                coalescer.close()  # its flusher may be in a send to a client that stopped reading
                 with anyio.CancelScope(shield=True):  # anyio re-cancels every await in a cancelled scope
                     await asyncio.wait({worker}, timeout=_WORKER_GRACE)
                     if not worker.done():  # stuck in a send to a client that stopped reading
@@ -121,18 +127,32 @@ class Sender:
                 self._broken = exc  # _stream ends the stream with the built-in message
 
     async def _stream(self, coalescer: Coalescer) -> None:
+        broken = self._broken
+        if broken is None:
+            try:
+                with self._pulling, watching(self):
+                    try:
+                        await self._feed.run(coalescer)
+                    except Exception as exc:
+                        self._failure = exc
+                    finally:
+                        await self._feed.aclose()
+                await coalescer.finish()
+            except Exception as exc:  # a send in the coalescer's flusher failed
+                broken = exc
+        # A send after the pull can wait on a client that stopped reading: the client leaving (or
+        # the request being cancelled) stops it through this scope, made only now because a scope
+        # per open stream is most of a kilobyte.
+        self._finishing = anyio.CancelScope()
+        with self._finishing:
+            await self._finish(broken)
+
+    async def _finish(self, broken: Exception | None) -> None:
+        """The stream's last frames and hook, for however it ended; ``broken``: it broke outright."""
         dialect, hooks = self._dialect, self._delivery
         try:
-            if self._broken is not None:
-                raise self._broken
-            with self._pulling, watching(self):
-                try:
-                    await self._feed.run(coalescer)
-                except Exception as exc:
-                    self._failure = exc
-                finally:
-                    await self._feed.aclose()
-            await coalescer.finish()
+            if broken is not None:
+                raise broken
             if self._client_gone:
                 self._ended = True
                 await call_hook(hooks.on_disconnect, self._feed.final_text())
@@ -169,6 +189,7 @@ class Sender:
             except Exception as exc:
                 self._failure = exc
         logger.error("the stream failed; sending the error fragment", exc_info=self._failure)
+        self._ended = True  # told by on_error: a cancellation while the error frame goes out adds no on_disconnect
         await call_hook(hooks.on_error, self._failure)
         try:
             return await self._feed.render_error(dialect)
@@ -180,8 +201,10 @@ class Sender:
         """Send ``frames``, or (``None``: the coalescer's call) the latest state rendered now; returns the bytes.
 
         Rendering and sending share one coroutine because the coalescer's call runs for nearly
-        every token with ``min_interval=0``.
+        every token with ``min_interval=0``. Nothing is sent once the client is gone.
         """
+        if self._client_gone:
+            return 0
         if frames is None:
             try:
                 frames = self._feed.render_now(self._dialect, final=False)
@@ -267,3 +290,5 @@ class Sender:
     def _gone(self) -> None:
         self._client_gone = True
         self._pulling.cancel()
+        if self._finishing is not None:
+            self._finishing.cancel()
