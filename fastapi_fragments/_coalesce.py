@@ -15,7 +15,7 @@ from time import monotonic
 
 import anyio
 
-from . import _watcher
+from ._watcher import loop_lag
 
 __all__ = ("LAG_FACTOR", "LAG_FLOOR", "MAX_LAG_INTERVAL", "SLOW_SEND", "Coalescer", "Pace")
 
@@ -64,7 +64,7 @@ class Pace:
             interval = max(interval, size / self.bytes_per_second)
         if duration > SLOW_SEND:
             interval = max(interval, duration)
-        lag = _watcher._watch.lag
+        lag = loop_lag()
         if lag > LAG_FLOOR:
             interval = max(interval, min(LAG_FACTOR * lag, MAX_LAG_INTERVAL))
         self.interval = interval

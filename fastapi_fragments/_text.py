@@ -193,8 +193,8 @@ class MarkdownText(_PageHoldsText):
     block getting more text or a whole bold word or link: the common case) is not replaced but
     grown: the frame carries just what is new, appended into the marker element the last full
     tail carried there (see ``_growth``). Inline markup still open is held back until it closes
-    (see ``_inline``), so the text the page shows does not change. Anything else (a new block or list item, a
-    paragraph turning into a heading or table) replaces the whole tail.
+    (see ``_inline``), so the text the page shows does not change. Anything else (a new block
+    or list item, a paragraph turning into a heading or table) replaces the whole tail.
     """
 
     __slots__ = ("_markdown", "_page")
