@@ -35,7 +35,7 @@ except ModuleNotFoundError as exc:  # the suite's own dependencies are the `benc
 from markupsafe import escape
 
 from benchmarks.answer import answer_tokens
-from benchmarks.client import Stream, run_streams
+from benchmarks.client import Stream, percentile, run_streams
 from benchmarks.server import EXTRA_VARIANTS, TEMPLATES, VARIANTS
 from benchmarks.trace import read_trace, split_waits
 
@@ -116,13 +116,6 @@ def _schedstat_ns(task: Path) -> int:
 
 def _streams(server: Server, count: int, n: int, rate: float, timeout: float, ramp: float = 0.0) -> list[Stream]:
     return asyncio.run(run_streams(server.port, f"/?n={n}&rate={rate}", count, timeout=timeout, ramp=ramp))
-
-
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def _failed(streams: list[Stream]) -> int:
@@ -229,7 +222,7 @@ def _load_level(server: Server, variant: str, level: int, settings: Settings, re
     beyond_parsing = split_waits(streams, read_trace(server.port)).to_frame
     completions = [s.completed / ideal for s in streams if s.completed is not None and not s.error]
     failed = _failed(streams)
-    p50, p99 = _pct(completions, 0.5), _pct(completions, 0.99)
+    p50, p99 = percentile(completions, 0.5), percentile(completions, 0.99)
     keeps_up = failed == 0 and p99 <= 1.1
     raw[f"p99_ratio_{level}"] = p99
     if keeps_up:
@@ -239,12 +232,12 @@ def _load_level(server: Server, variant: str, level: int, settings: Settings, re
     figures[f"C={level}: completion p50/p99 vs ideal {ideal:.0f} s"] = (
         f"{p50:.2f}x / {p99:.2f}x{'' if keeps_up else ' ✗'}" + (f", {failed} failed" if failed else "")
     )
-    figures[f"C={level}: TTFF p50/p99 ms"] = f"{_pct(ttff, 0.5) * 1e3:.1f} / {_pct(ttff, 0.99) * 1e3:.1f}"
-    raw[f"ttff_beyond_parsing_p99_{level}"] = _pct(beyond_parsing, 0.99)
+    figures[f"C={level}: TTFF p50/p99 ms"] = f"{percentile(ttff, 0.5) * 1e3:.1f} / {percentile(ttff, 0.99) * 1e3:.1f}"
+    raw[f"ttff_beyond_parsing_p99_{level}"] = percentile(beyond_parsing, 0.99)
     figures[f"C={level}: TTFF beyond request parsing p50/p99 ms"] = (
-        f"{_pct(beyond_parsing, 0.5) * 1e3:.1f} / {_pct(beyond_parsing, 0.99) * 1e3:.1f}"
+        f"{percentile(beyond_parsing, 0.5) * 1e3:.1f} / {percentile(beyond_parsing, 0.99) * 1e3:.1f}"
     )
-    figures[f"C={level}: inter-frame gap p99 ms"] = f"{_pct(gaps, 0.99) * 1e3:.1f}"
+    figures[f"C={level}: inter-frame gap p99 ms"] = f"{percentile(gaps, 0.99) * 1e3:.1f}"
     figures[f"C={level}: server CPU busy"] = f"{cpu / wall:.0%}"
     return p99 <= 3 and failed <= level // 10  # far behind already: higher levels only take longer
 

@@ -119,3 +119,11 @@ async def run_streams(
         if future in pending:
             streams[index].error = streams[index].error or "timeout"
     return streams
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0-1) of ``values``, nearest rank; NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]

@@ -26,7 +26,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from benchmarks.client import Stream, run_streams
+from benchmarks.client import Stream, percentile, run_streams
 
 #: Filled in the server process once ``/_trace`` was first asked for (so that a memory figure
 #: taken before is not skewed): accept and app-entry times by client port, loop-lag samples, and
@@ -126,13 +126,9 @@ def split_waits(streams: list[Stream], trace: dict[str, Any]) -> Waits:
     return waits
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
 def _ms(values: list[float]) -> str:
-    return f"p50 {_pct(values, 0.5) * 1e3:.0f} / p99 {_pct(values, 0.99) * 1e3:.0f} / max {max(values) * 1e3:.0f} ms"
+    p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
+    return f"p50 {p50 * 1e3:.0f} / p99 {p99 * 1e3:.0f} / max {max(values) * 1e3:.0f} ms"
 
 
 def main() -> None:
@@ -153,7 +149,8 @@ def main() -> None:
     waits = split_waits(streams, trace)
     completions = [s.completed / 4 for s in streams if s.completed]
     print(f"{args.variant}, {args.streams} streams at 50 tokens/s, {args.loop} event loop:")
-    print(f"  completion vs ideal 4 s: p50 {_pct(completions, 0.5):.2f}x / p99 {_pct(completions, 0.99):.2f}x")
+    p50, p99 = percentile(completions, 0.5), percentile(completions, 0.99)
+    print(f"  completion vs ideal 4 s: p50 {p50:.2f}x / p99 {p99:.2f}x")
     print(f"  time to first frame:   {_ms([s.first_frame for s in streams if s.first_frame is not None])}")
     print(f"    in the accept queue: {_ms(waits.queued)}")
     print(f"    accept to app:       {_ms(waits.to_app)}")
