@@ -1,60 +1,134 @@
 # Set-up commands for a fresh clone (only Python 3.11+ needed):
 #   make demo   install the package with the demo extras and serve the demo on http://127.0.0.1:8000
-#   make test   install everything the tests need (Python packages, chromium, redis-server) and run
-#               ruff, mypy --strict and the whole pytest suite
-#   make bench  run the benchmark suite (see benchmarks/README.md)
+#   make test   install everything the tests need (locked Python packages, chromium, redis-server) and run
+#               every check CI runs (see the `test` target below)
+# Everyday work:
+#   make unit         the suite without the browser and Redis tests, on the main virtualenv
+#   make test-latest  the suite against the newest releases of every dependency (not the lock)
+#   make lock         re-resolve uv.lock and requirements/lowest-direct.txt after editing pyproject.toml
+#   make upgrade      the same, moving every pin to its newest release (then run make test)
+#   make bench        the benchmark suite (see benchmarks/README.md)
+#
+# Every test environment is installed from uv.lock (and requirements/lowest-direct.txt for the
+# lowest-versions run), so a new release of a dependency changes nothing until the lock is updated
+# on purpose. uv itself is pinned and installed into .venv-tools with the machine's Python.
 
 PYTHON ?= python3
-# Use the active virtualenv if there is one, else ./.venv (created on demand).
-VENV := $(if $(VIRTUAL_ENV),$(VIRTUAL_ENV),.venv)
-PY := $(VENV)/bin/python
-PIP := $(PY) -m pip --disable-pip-version-check
+UV_VERSION := 0.13.9
+MATRIX := 3.12 3.13
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck pytest install-dev system-deps bench clean
+TOOLS := .venv-tools
+UV := $(TOOLS)/bin/uv
+PY := .venv/bin/python
+# The interpreters this machine has (pyenv's included); uv must never download one.
+export UV_PYTHON_DOWNLOADS := never
+# Importing litellm would otherwise fetch a model price list from the network.
+export LITELLM_LOCAL_MODEL_COST_MAP := True
+UNIT := -m "not browser and not redis"
+# The extras of the lowest-versions run: every direct dependency the suite imports but litellm (it
+# has its own environment). Playwright is there for collection only: the run leaves the browser out.
+LOWEST_EXTRAS := --extra test --extra markdown --extra demo --extra test-sdks --extra redis --extra browser
+COVERAGE := .venv/bin/python -m coverage
 
-$(PY):
-	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
+.PHONY: demo test unit lint typecheck pytest litellm coverage package matrix lowest test-latest \
+	sync system-deps lock upgrade bench clean
 
-$(VENV)/.installed-demo: $(PY) pyproject.toml
-	$(PIP) install --quiet -e '.[demo]'
-	touch $@
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(VENV)/.installed-dev: $(PY) pyproject.toml
-	$(PIP) install --quiet -e '.[dev]'
-	touch $@
+sync: $(UV)
+	$(UV) sync --quiet --locked --extra dev --python $(PYTHON)
 
-demo: $(VENV)/.installed-demo
+demo: $(UV)
+	$(UV) sync --quiet --locked --inexact --extra demo --python $(PYTHON)
 	@echo "fastapi-fragments demo on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	HOST=$(HOST) PORT=$(PORT) $(PY) -m demo_app
-
-install-dev: $(VENV)/.installed-dev
 
 system-deps:
 	bash scripts/ensure-system-packages.sh chromium redis-server
 
-lint: install-dev
+lint: sync
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check fastapi_fragments
 
-typecheck: install-dev
+typecheck: sync
 	$(PY) -m mypy
 
-pytest: install-dev system-deps
-	$(PY) -m pytest -q
+unit: sync
+	$(PY) -m pytest -q $(UNIT)
 
-test: lint typecheck pytest
-	@if [ -x scripts/test-litellm.sh ]; then bash scripts/test-litellm.sh; fi
+# The whole suite (browser and Redis tests included), measuring branch coverage.
+pytest: sync system-deps
+	rm -f .coverage .coverage.*
+	$(COVERAGE) run -m pytest -q
 
-$(VENV)/.installed-bench: $(PY) pyproject.toml
-	$(PIP) install --quiet -e '.[bench]'
-	touch $@
+# litellm needs openai<3, so it has its own environment; it also runs the OpenAI tests on openai 2.x.
+litellm: $(UV)
+	UV_PROJECT_ENVIRONMENT=.venv-litellm $(UV) sync --quiet --locked --extra test --extra test-litellm --python $(PYTHON)
+	.venv-litellm/bin/python -m coverage run -m pytest -q tests/adapters/test_litellm.py tests/adapters/test_openai.py
+
+coverage: sync
+	$(COVERAGE) combine --quiet
+	$(COVERAGE) report
+
+# The sdist and wheel build, their metadata passes twine, and the wheel installs (with the locked
+# versions of its required dependencies, no extra) and imports in a clean virtualenv.
+package: sync
+	rm -rf dist .venv-wheel
+	$(PY) -m build --quiet --outdir dist .
+	$(PY) -m twine check --strict dist/*
+	$(UV) export --quiet --locked --no-hashes --no-emit-project --no-dev --format requirements-txt -o dist/constraints.txt
+	$(UV) venv --quiet --python $(PYTHON) .venv-wheel
+	$(UV) pip install --quiet --python .venv-wheel -c dist/constraints.txt dist/*.whl
+	.venv-wheel/bin/python -I -c "import fastapi_fragments as f, fastapi_fragments.stores; print('wheel', f.__version__, 'imports from', f.__file__)"
+
+# The suite without the browser and Redis tests on every other Python this machine has.
+matrix: $(UV)
+	@for v in $(MATRIX); do \
+		py=$$(bash scripts/find-python.sh $$v) || exit 1; \
+		echo "== Python $$v ($$py)"; \
+		UV_PROJECT_ENVIRONMENT=.venv-py$$v $(UV) sync --quiet --locked --extra dev --python $$py || exit 1; \
+		.venv-py$$v/bin/python -m pytest -q -p no:cacheprovider $(UNIT) || exit 1; \
+	done
+
+# The same on the lowest versions pyproject.toml's ranges allow for its direct dependencies.
+lowest: $(UV)
+	$(UV) venv --quiet --allow-existing --python $$(bash scripts/find-python.sh 3.11) .venv-lowest
+	$(UV) pip sync --quiet --python .venv-lowest requirements/lowest-direct.txt
+	$(UV) pip install --quiet --python .venv-lowest --no-deps -e .
+	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider $(UNIT)
+
+# What CI runs (.ci/run): static checks, the whole suite with the coverage gate, the litellm
+# environment, the package build, the Python matrix and the lowest versions.
+test: lint typecheck pytest litellm coverage package matrix lowest
+
+# Not locked: the newest release of everything, to find breakage on purpose.
+test-latest: $(UV) system-deps
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) .venv-latest
+	$(UV) pip install --quiet --upgrade --python .venv-latest -e '.[dev]'
+	.venv-latest/bin/python -m pytest -q -p no:cacheprovider
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) .venv-latest-litellm
+	$(UV) pip install --quiet --upgrade --python .venv-latest-litellm -e '.[test,test-litellm]'
+	.venv-latest-litellm/bin/python -m pytest -q -p no:cacheprovider tests/adapters/test_litellm.py tests/adapters/test_openai.py
+
+lock: $(UV)
+	$(UV) lock --python 3.11
+	$(UV) pip compile --quiet pyproject.toml $(LOWEST_EXTRAS) --resolution lowest-direct \
+		--python-version 3.11 -o requirements/lowest-direct.txt
+
+upgrade: $(UV)
+	$(UV) lock --upgrade --python 3.11
+	$(UV) pip compile --quiet --upgrade pyproject.toml $(LOWEST_EXTRAS) --resolution lowest-direct \
+		--python-version 3.11 -o requirements/lowest-direct.txt
 
 # make bench BENCH_ARGS=--quick for the short run
-bench: $(VENV)/.installed-bench
-	$(PY) -m benchmarks $(BENCH_ARGS)
+bench: $(UV)
+	UV_PROJECT_ENVIRONMENT=.venv-bench $(UV) sync --quiet --locked --extra bench --python $(PYTHON)
+	.venv-bench/bin/python -m benchmarks $(BENCH_ARGS)
 
 clean:
-	rm -rf .venv .venv-* .pytest_cache .mypy_cache .ruff_cache .hypothesis tests/artifacts
+	rm -rf .venv .venv-* .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage .coverage.* \
+		tests/artifacts dist build

@@ -41,7 +41,21 @@ def serve(app: object) -> Iterator[httpx.Client]:
         yield client
 
 
+def needs_redis(item: pytest.Item) -> bool:
+    """Whether the test starts a real redis-server (directly, or through the store fixture's redis case)."""
+    callspec = getattr(item, "callspec", None)
+    return "redis_url" in getattr(item, "fixturenames", ()) or (
+        callspec is not None and callspec.params.get("store") == "redis"
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the browser tests last: Playwright's sync API keeps an event loop running in the main
-    thread for the whole session, and anyio tests cannot start their own loop while it runs."""
+    """Mark the tests that need Chromium or redis-server (`make unit` leaves them out), and run the
+    browser tests last: Playwright's sync API keeps an event loop running in the main thread for the
+    whole session, and anyio tests cannot start their own loop while it runs."""
+    for item in items:
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+        if needs_redis(item):
+            item.add_marker(pytest.mark.redis)
     items.sort(key=lambda item: "browser" in item.path.parts)

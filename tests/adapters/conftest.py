@@ -20,7 +20,7 @@ from starlette.templating import Jinja2Templates
 from fastapi_fragments import FragmentStreamResponse, LLMClient
 from fastapi_fragments.testing import FakeProvider, LiveServer
 
-# litellm pins openai<3, so it has its own virtualenv: scripts/test-litellm.sh runs test_litellm.py there
+# litellm pins openai<3, so it has its own virtualenv: `make litellm` runs test_litellm.py there
 # (with test_openai.py, which then checks openai 2.x). `make test` runs both environments.
 collect_ignore = [] if importlib.util.find_spec("litellm") else ["test_litellm.py"]
 

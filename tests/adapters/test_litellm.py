@@ -1,4 +1,4 @@
-"""LiteLLM with real litellm against the fake provider; runs in .venv-litellm (scripts/test-litellm.sh).
+"""LiteLLM with real litellm against the fake provider; runs in .venv-litellm (`make litellm`).
 
 litellm routes by model prefix; ``openai/...`` with ``api_base`` talks OpenAI chat SSE to the fake
 provider, ``anthropic/...`` talks the Anthropic wire format.
@@ -18,7 +18,7 @@ from fastapi_fragments.adapters.litellm import LiteLLM
 from fastapi_fragments.testing import FakeProvider
 
 if importlib.util.find_spec("litellm") is None:
-    pytest.fail("litellm needs its own virtualenv (it pins openai<3): run scripts/test-litellm.sh", pytrace=False)
+    pytest.fail("litellm needs its own virtualenv (it pins openai<3): run make litellm", pytrace=False)
 
 pytestmark = [
     pytest.mark.anyio,

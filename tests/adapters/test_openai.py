@@ -1,6 +1,6 @@
 """OpenAIChat and OpenAIResponses, with the real openai SDK (async and sync clients) against the fake provider.
 
-Runs in both virtualenvs: openai 3.x in the main one, openai 2.x in scripts/test-litellm.sh's.
+Runs in both virtualenvs: openai 3.x in the main one, openai 2.x in .venv-litellm (`make litellm`).
 """
 
 from __future__ import annotations
