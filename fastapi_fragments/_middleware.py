@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._blocks import environment_of
-from ._dialects import DialectName, detect_dialect_in_scope
+from ._dialects import detect_dialect_in_scope
 from ._exceptions import ConfigurationError
 from ._types import Context, Templates
 
@@ -40,7 +40,6 @@ class RequestDefaults:
 
     templates: Templates
     request: Request
-    dialect: DialectName
 
 
 current_defaults: ContextVar[RequestDefaults | None] = ContextVar("fastapi_fragments_defaults", default=None)
@@ -88,7 +87,7 @@ class FragmentsMiddleware:
             return
         dialect = detect_dialect_in_scope(scope)
         scope.setdefault("state", {})["fragments_dialect"] = dialect
-        token = current_defaults.set(RequestDefaults(self.templates, Request(scope, receive), dialect))
+        token = current_defaults.set(RequestDefaults(self.templates, Request(scope, receive)))
         try:
             await self.app(scope, receive, send)
         finally:

@@ -48,7 +48,6 @@ class SSEOptions(TypedDict, total=False):
     send_timeout: float
     client_close_handler_callable: Callable[[Message], Awaitable[None]]
     shutdown_grace_period: float
-    cleanup_timeout: float
 
 
 class StreamOptions(SSEOptions, total=False):

@@ -184,6 +184,11 @@ class FragmentStreamResponse(EventSourceResponse):
         for forbidden in ("content", "sep", "data_sender_callable", "media_type", "shutdown_event"):
             if forbidden in rest:
                 raise ConfigurationError(f"{forbidden}= is set by FragmentStreamResponse and cannot be passed")
+        if "cleanup_timeout" in rest:  # sse-starlette's; our sender never waits on its cleanup step
+            raise ConfigurationError(
+                "cleanup_timeout= has no effect on FragmentStreamResponse: closing the token source is bounded "
+                "by itself (5 s), and shutdown_grace_period= bounds the end of a stream at shutdown"
+            )
         names = [rest.pop(option, default) for option, default in _DIALECT_OPTIONS]
         try:
             self._dialects = _dialects(*names)

@@ -25,10 +25,10 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from ._exceptions import TokenSourceError
+from ._exceptions import ConfigurationError, TokenSourceError
 from ._items import extract_text, interrupt_blocking_read, text_iterable
 
-__all__ = ("TextStream", "close_quietly", "discard", "discard_now", "iter_text")
+__all__ = ("TextStream", "check_tokens", "close_quietly", "discard", "discard_now", "iter_text")
 
 logger = logging.getLogger("fastapi_fragments")
 
@@ -44,7 +44,9 @@ def iter_text(source: Any) -> TextStream:
     Any exception raised by the source (opening, iterating, or an SDK error event) is
     re-raised as :class:`~fastapi_fragments.TokenSourceError` with the original as
     ``__cause__``. Empty deltas are skipped. Closing the result closes ``source`` even if it
-    was never iterated (an SDK stream is already an open HTTP response).
+    was never iterated (an SDK stream is already an open HTTP response). What can never stream
+    text (a ``str``, bytes, a number, ``None``) raises :class:`~fastapi_fragments.ConfigurationError`
+    at once (see :func:`check_tokens`).
 
     Example::
 
@@ -52,7 +54,39 @@ def iter_text(source: Any) -> TextStream:
         async for delta in iter_text(stream):   # str deltas; the HTTP response is closed at the end
             print(delta, end="")
     """
-    return source if isinstance(source, TextStream) else TextStream(source)
+    if isinstance(source, TextStream):
+        return source
+    check_tokens(source)
+    return TextStream(source)
+
+
+def check_tokens(source: object) -> None:
+    """Refuse what can never stream text, at the call that passed it (before any response starts).
+
+    A ``str`` is iterable (by character) and would "stream", and an object with nothing to iterate
+    would fail only once the response had started, looking like an LLM failure. What is accepted
+    is what :func:`iter_text` can open: an (async) iterable, an awaitable or (async) context
+    manager resolving to one, or an SDK object offering its text (``text_stream``, ``stream_text``).
+
+    Example::
+
+        check_tokens(llm.stream(q))  # fine
+        check_tokens("hello")        # ConfigurationError: pass an iterable of text deltas
+    """
+    if isinstance(source, str | bytes | bytearray | memoryview):
+        raise ConfigurationError(
+            f"tokens must be an iterable of text deltas, not one {type(source).__name__}: pass the LLM's stream "
+            "(llm.stream(...)), or a list such as [text] for a fixed answer"
+        )
+    if not any(hasattr(source, name) for name in _STREAMABLE) and not inspect.isawaitable(source):
+        raise ConfigurationError(
+            f"tokens must be an async or sync iterable of str, or an SDK stream (see iter_text), "
+            f"not {type(source).__name__}: pass llm.stream(...) or an async generator of text deltas"
+        )
+
+
+#: The attributes of what ``iter_text`` can open: iterables, context managers, SDK text offers.
+_STREAMABLE = ("__aiter__", "__iter__", "__aenter__", "__enter__", "text_stream", "stream_text")
 
 
 class TextStream:

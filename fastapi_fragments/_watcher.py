@@ -68,7 +68,7 @@ def loop_lag() -> float:
 
     Example::
 
-        interval = max(min_interval, 4 * loop_lag())
+        interval = max(min_interval, LAG_FACTOR * loop_lag())  # as Pace does (_coalesce)
     """
     return _watch.lag
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import anyio
 import httpx
 import jinja2
 import pytest
@@ -11,8 +12,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
+from starlette.types import Receive, Scope, Send
 
 from fastapi_fragments import FragmentsMiddleware, FragmentStreamResponse
+from fastapi_fragments._middleware import current_defaults
 from fastapi_fragments.testing import LiveServer, read_events
 
 
@@ -72,14 +75,17 @@ def test_library_macros_become_importable(templates: Jinja2Templates) -> None:
     assert env.get_template("a.html").render() == "x"
 
 
-def test_websocket_and_lifespan_scopes_pass_through(templates: Jinja2Templates) -> None:
-    seen: list[str] = []
+@pytest.mark.parametrize("scope_type", ["websocket", "lifespan"])
+def test_websocket_and_lifespan_scopes_pass_through(templates: Jinja2Templates, scope_type: str) -> None:
+    """Only HTTP requests get the defaults and the dialect; other scopes reach the app untouched."""
+    seen: list[tuple[str, object]] = []
 
-    async def inner(scope, receive, send):  # type: ignore[no-untyped-def]
-        seen.append(scope["type"])
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append((scope["type"], current_defaults.get()))
 
-    import anyio
-
-    middleware = FragmentsMiddleware(inner, templates=templates)
-    anyio.run(middleware, {"type": "lifespan"}, None, None)
-    assert seen == ["lifespan"]
+    scope: dict[str, object] = {"type": scope_type}
+    if scope_type == "websocket":
+        scope.update(path="/ws", headers=[(b"accept", b"text/event-stream"), (b"hx-request", b"true")])
+    anyio.run(FragmentsMiddleware(inner, templates=templates), scope, None, None)
+    assert seen == [(scope_type, None)]
+    assert "state" not in scope  # no dialect detected: request.state.fragments_dialect is HTTP only

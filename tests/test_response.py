@@ -318,10 +318,29 @@ def test_bad_configuration_fails_before_any_byte(client: httpx.Client, templates
         FragmentStreamResponse(["x"], "chat.html")
     with pytest.raises(ConfigurationError, match="sep="):
         FragmentStreamResponse(["x"], "chat.html", templates=templates, sep="\r\n")  # type: ignore[call-arg]
+    with pytest.raises(ConfigurationError, match="cleanup_timeout= has no effect"):
+        FragmentStreamResponse(["x"], "chat.html", templates=templates, cleanup_timeout=1)  # type: ignore[call-arg]
     # In a route, the same mistake is an ordinary 500 before any stream starts.
     scenario("misconfigured")(lambda r: FragmentStreamResponse(["x"], "chat.html", "answer", templates=templates))
     response = client.get("/s/misconfigured")
     assert response.status_code == 500 and "event-stream" not in response.headers["content-type"]
+
+
+@pytest.mark.parametrize(
+    ("tokens", "says"),
+    [
+        ("hello", "not one str"),
+        (b"hello", "not one bytes"),
+        (42, "not int"),
+        (None, "not NoneType"),
+        (object(), "not object"),
+    ],
+)
+def test_what_cannot_stream_text_is_refused_in_the_constructor(
+    templates: Jinja2Templates, tokens: object, says: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=f"tokens must be .*{says}.*llm.stream"):
+        FragmentStreamResponse(tokens, "chat.html", "plain", templates=templates)  # type: ignore[arg-type]
 
 
 # -- closing the source --------------------------------------------------------------------------

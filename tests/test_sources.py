@@ -12,7 +12,7 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from fastapi_fragments import TokenSourceError, iter_text
+from fastapi_fragments import ConfigurationError, TokenSourceError, iter_text
 
 pytestmark = pytest.mark.anyio
 
@@ -131,8 +131,14 @@ async def test_errors_become_token_source_errors_with_the_cause() -> None:
 async def test_non_text_items_and_sources_are_rejected_clearly() -> None:
     with pytest.raises(TokenSourceError, match="cannot take text from a builtins.int item"):
         await collect([1, 2])
-    with pytest.raises(TokenSourceError, match="cannot stream text from int"):
-        await collect(42)
+    with pytest.raises(ConfigurationError, match="not int"):  # at the call, before anything starts
+        iter_text(42)
+
+    async def resolves_to_a_number() -> int:
+        return 42
+
+    with pytest.raises(TokenSourceError, match="cannot stream text from int"):  # known only once awaited
+        await collect(resolves_to_a_number())
 
 
 async def test_sync_generator_is_closed_after_its_blocking_next_returns() -> None:

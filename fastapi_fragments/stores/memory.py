@@ -53,7 +53,7 @@ class MemoryStore:
 
     Example::
 
-        registry = StreamRegistry(templates, store=MemoryStore())
+        registry = StreamRegistry(MemoryStore())
     """
 
     def __init__(self, *, poll_interval: float = 1.0) -> None:

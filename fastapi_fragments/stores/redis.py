@@ -140,7 +140,7 @@ class RedisStore:
 
         from fastapi_fragments.stores.redis import RedisStore
 
-        registry = StreamRegistry(templates, store=RedisStore("redis://localhost:6379/0"))
+        registry = StreamRegistry(RedisStore("redis://localhost:6379/0"))
     """
 
     def __init__(self, redis: str | aioredis.Redis, *, prefix: str = "fragments", poll_interval: float = 1.0) -> None:
