@@ -21,10 +21,10 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
-from test_delivery import Source, wait_for
 
 from fastapi_fragments import FragmentStreamResponse
 from fastapi_fragments.testing import FakeOpenStream, LiveServer
+from tests.helpers import Source, wait_for
 
 
 class Hooks:
@@ -54,7 +54,8 @@ class Timeout:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+            await self.app(scope, receive, send)
+            return
         started = time.monotonic()
         with anyio.move_on_after(self.seconds):
             await self.app(scope, receive, send)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,6 +17,7 @@ from starlette.types import Message
 
 from fastapi_fragments import FragmentStreamResponse
 from fastapi_fragments.testing import LiveServer, SSEParser
+from tests.helpers import Source, wait_for
 
 ROUTES: dict[str, Any] = {}
 
@@ -32,31 +33,6 @@ def server() -> Iterator[str]:
 
     with LiveServer(app) as live:
         yield live.url
-
-
-class Source:
-    """An async token source that records whether it was closed."""
-
-    def __init__(self, tokens: list[str], *, delay: float = 0.0, pause_before: dict[int, float] | None = None) -> None:
-        self.tokens, self.delay, self.pause_before = tokens, delay, pause_before or {}
-        self.closed = False
-
-    async def stream(self, forever: bool = False) -> AsyncIterator[str]:
-        try:
-            index = 0
-            while forever or index < len(self.tokens):
-                await asyncio.sleep(self.pause_before.get(index, self.delay))
-                yield self.tokens[index % len(self.tokens)]
-                index += 1
-        finally:
-            self.closed = True
-
-
-def wait_for(condition: Any, within: float) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline and not condition():
-        time.sleep(0.01)
-    return bool(condition())
 
 
 def test_text_waiting_for_the_interval_is_sent_when_the_model_goes_quiet(

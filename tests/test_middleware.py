@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from fastapi_fragments import FragmentsMiddleware, FragmentStreamResponse
 from fastapi_fragments._middleware import current_defaults
@@ -83,9 +83,16 @@ def test_websocket_and_lifespan_scopes_pass_through(templates: Jinja2Templates, 
     async def inner(scope: Scope, receive: Receive, send: Send) -> None:
         seen.append((scope["type"], current_defaults.get()))
 
-    scope: dict[str, object] = {"type": scope_type}
+    scope: Scope = {"type": scope_type}
     if scope_type == "websocket":
         scope.update(path="/ws", headers=[(b"accept", b"text/event-stream"), (b"hx-request", b"true")])
-    anyio.run(FragmentsMiddleware(inner, templates=templates), scope, None, None)
+
+    async def nothing_received() -> Message:
+        raise AssertionError("the middleware must not read the connection")
+
+    async def nothing_sent(message: Message) -> None:
+        raise AssertionError("the middleware must not send")
+
+    anyio.run(FragmentsMiddleware(inner, templates=templates), scope, nothing_received, nothing_sent)
     assert seen == [(scope_type, None)]
     assert "state" not in scope  # no dialect detected: request.state.fragments_dialect is HTTP only

@@ -19,13 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 from starlette.responses import Response
-from test_markdown import MARKDOWNISH, token_splits
 
 from fastapi_fragments import ConfigurationError, FragmentStreamResponse
 from fastapi_fragments._dialects import HTMX2, HTMX4, Datastar
 from fastapi_fragments._markdown import StreamingMarkdown, render_markdown
 from fastapi_fragments._text import AppendText, MarkdownText, TextModeName
 from fastapi_fragments.testing import LiveServer, SSEParser, SSEResult, read_events
+from tests.test_markdown import MARKDOWNISH, token_splits
 
 TEMPLATES = {
     "modes.html": (

@@ -1,7 +1,8 @@
 """Read a route's SSE stream into parsed events, with an httpx client (async or sync).
 
 Works with ``httpx.AsyncClient``/``httpx.Client`` against a live server and with Starlette's
-``TestClient`` (an ``httpx.Client``). Reading stops at ``max_events`` (then the connection is
+``TestClient`` (an ``httpx.Client``, or ``httpx2.Client`` from Starlette 1.10 on: any client whose
+``stream()`` gives a response with ``status_code``, ``headers`` and ``iter_raw()`` will do). Reading stops at ``max_events`` (then the connection is
 closed, as a browser tab closing would), at the end of the stream, or after ``timeout`` seconds
 so a test never hangs on a stream that does not end.
 """
@@ -9,8 +10,10 @@ so a test never hangs on a stream that does not end.
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 try:
     import httpx
@@ -24,6 +27,34 @@ from ._sse import SSEMessage, SSEParser
 __all__ = ("SSEResult", "aread_events", "read_events")
 
 
+class _Response(Protocol):
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    def iter_raw(self) -> Iterator[bytes]: ...
+
+
+class _AsyncResponse(Protocol):
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    def aiter_raw(self) -> AsyncIterator[bytes]: ...
+
+
+class _Client(Protocol):
+    """What :func:`read_events` needs of a client: httpx's, httpx2's (TestClient) or alike."""
+
+    def stream(self, method: str, url: str, *, timeout: Any = ...) -> AbstractContextManager[_Response]: ...
+
+
+class _AsyncClient(Protocol):
+    """What :func:`aread_events` needs of a client: ``httpx.AsyncClient`` or alike."""
+
+    def stream(self, method: str, url: str, *, timeout: Any = ...) -> AbstractAsyncContextManager[_AsyncResponse]: ...
+
+
 @dataclass
 class SSEResult:
     """What a stream delivered: status, headers, dispatched events, comment count, raw bytes.
@@ -35,7 +66,7 @@ class SSEResult:
     """
 
     status_code: int
-    headers: httpx.Headers
+    headers: Mapping[str, str]
     events: list[SSEMessage] = field(default_factory=list)
     comments: int = 0
     raw: bytes = b""
@@ -52,7 +83,7 @@ class SSEResult:
 
 
 async def aread_events(
-    client: httpx.AsyncClient,
+    client: _AsyncClient,
     url: str,
     *,
     method: str = "GET",
@@ -79,7 +110,7 @@ async def aread_events(
 
 
 def read_events(
-    client: httpx.Client,
+    client: _Client,
     url: str,
     *,
     method: str = "GET",

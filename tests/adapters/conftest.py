@@ -28,21 +28,13 @@ collect_ignore = [] if importlib.util.find_spec("litellm") else ["test_litellm.p
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 
 
-def openai_kwargs(base_url: str) -> dict[str, Any]:
-    return {"base_url": base_url + "/v1", "api_key": "test-key", "max_retries": 0}
-
-
-def anthropic_kwargs(base_url: str) -> dict[str, Any]:
-    return {"base_url": base_url, "api_key": "test-key", "max_retries": 0}
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run each AdapterContract test once per flavour of its subclass."""
     flavours: dict[str, Any] = getattr(metafunc.cls, "FLAVOURS", {})
     if "make_llm" in metafunc.fixturenames:
         metafunc.parametrize("make_llm", list(flavours.values()), ids=list(flavours))
     if "make_interruptible_llm" in metafunc.fixturenames:
-        left_out = metafunc.cls.UNINTERRUPTIBLE  # type: ignore[union-attr]  # only contract tests ask for it
+        left_out = metafunc.cls.UNINTERRUPTIBLE  # only contract tests ask for it
         kept = {name: make for name, make in flavours.items() if name not in left_out}
         metafunc.parametrize("make_interruptible_llm", list(kept.values()), ids=list(kept))
 

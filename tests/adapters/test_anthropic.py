@@ -6,12 +6,12 @@ from typing import Any, ClassVar
 
 import anthropic
 import pytest
-from adapter_contract import AdapterContract, MakeLLM
-from conftest import anthropic_kwargs
 
 from fastapi_fragments import Document, Message
 from fastapi_fragments.adapters.anthropic import AnthropicMessages
 from fastapi_fragments.testing import FakeProvider
+from tests.adapters.adapter_contract import AdapterContract, MakeLLM
+from tests.helpers import anthropic_kwargs
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,6 @@ import ollama
 import openai
 import pytest
 from anthropic.types import RawContentBlockDeltaEvent, RawMessageStopEvent
-from conftest import anthropic_kwargs, openai_kwargs
 from langchain_core.messages import AIMessageChunk
 from openai.lib.streaming.chat import ChunkEvent, ContentDeltaEvent
 from openai.types.chat import ChatCompletionChunk
@@ -22,6 +21,7 @@ from pydantic_ai.models.test import TestModel
 from fastapi_fragments import ProviderError
 from fastapi_fragments._items import extract_text, interrupt_blocking_read, text_iterable
 from fastapi_fragments.testing import FakeProvider, FakeReply
+from tests.helpers import anthropic_kwargs, openai_kwargs
 
 pytestmark = pytest.mark.anyio
 

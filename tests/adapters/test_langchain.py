@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 import pytest
-from adapter_contract import AdapterContract, MakeLLM
-from conftest import openai_kwargs
 from langchain_openai import ChatOpenAI
 
 from fastapi_fragments import Message
 from fastapi_fragments.adapters.langchain import LangChainChat
 from fastapi_fragments.testing import FakeProvider
+from tests.adapters.adapter_contract import AdapterContract, MakeLLM
+from tests.helpers import openai_kwargs
 
 pytestmark = pytest.mark.anyio
 

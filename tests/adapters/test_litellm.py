@@ -10,12 +10,12 @@ import importlib.util
 from typing import ClassVar
 
 import pytest
-from adapter_contract import AdapterContract, MakeLLM
 
 from fastapi_fragments import Document
 from fastapi_fragments._items import extract_text
 from fastapi_fragments.adapters.litellm import LiteLLM
 from fastapi_fragments.testing import FakeProvider
+from tests.adapters.adapter_contract import AdapterContract, MakeLLM
 
 if importlib.util.find_spec("litellm") is None:
     pytest.fail("litellm needs its own virtualenv (it pins openai<3): run make litellm", pytrace=False)

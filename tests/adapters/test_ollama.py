@@ -6,11 +6,11 @@ from typing import ClassVar
 
 import ollama
 import pytest
-from adapter_contract import AdapterContract, MakeLLM
 
 from fastapi_fragments import Document
 from fastapi_fragments.adapters.ollama import OllamaChat
 from fastapi_fragments.testing import FakeProvider
+from tests.adapters.adapter_contract import AdapterContract, MakeLLM
 
 pytestmark = pytest.mark.anyio
 

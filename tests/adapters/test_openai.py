@@ -10,12 +10,12 @@ from typing import Any, ClassVar
 import anyio
 import openai
 import pytest
-from adapter_contract import AdapterContract, MakeLLM
-from conftest import openai_kwargs
 
 from fastapi_fragments import Document, LLMClient, iter_text
 from fastapi_fragments.adapters.openai import OpenAIChat, OpenAIResponses
 from fastapi_fragments.testing import FakeProvider, FakeReply
+from tests.adapters.adapter_contract import AdapterContract, MakeLLM
+from tests.helpers import openai_kwargs
 
 pytestmark = pytest.mark.anyio
 
@@ -78,7 +78,7 @@ async def test_raw_chat_stream_closes_the_upstream_when_closed(provider: FakePro
     stream = await client.chat.completions.create(model="m", messages=[{"role": "user", "content": "Hi"}], stream=True)
     texts = iter_text(stream)
     assert await texts.__anext__() == "t0"
-    await texts.aclose()  # type: ignore[attr-defined]
+    await texts.aclose()
     with anyio.fail_after(1):
         await provider.requests[-1].wait_disconnected()
     await client.close()

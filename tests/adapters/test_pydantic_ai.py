@@ -6,8 +6,6 @@ from typing import ClassVar
 
 import openai
 import pytest
-from adapter_contract import AdapterContract, MakeLLM
-from conftest import openai_kwargs
 from pydantic_ai import Agent
 from pydantic_ai.messages import ModelRequest, ModelResponse
 from pydantic_ai.models.openai import OpenAIChatModel
@@ -17,6 +15,8 @@ from pydantic_ai.providers.openai import OpenAIProvider
 from fastapi_fragments import Document, Message
 from fastapi_fragments.adapters.pydantic_ai import PydanticAIAgent
 from fastapi_fragments.testing import FakeProvider
+from tests.adapters.adapter_contract import AdapterContract, MakeLLM
+from tests.helpers import openai_kwargs
 
 pytestmark = pytest.mark.anyio
 

@@ -15,7 +15,6 @@ import httpx
 import ollama
 import openai
 import pytest
-from conftest import anthropic_kwargs, openai_kwargs
 from fastapi import FastAPI
 from langchain_openai import ChatOpenAI
 from pydantic_ai import Agent
@@ -25,6 +24,7 @@ from starlette.templating import Jinja2Templates
 
 from fastapi_fragments import FragmentStreamResponse
 from fastapi_fragments.testing import FakeProvider, FakeReply, LiveServer, read_events
+from tests.helpers import anthropic_kwargs, openai_kwargs
 
 MESSAGES: Any = [{"role": "user", "content": "Hi"}]
 

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from demo_server import Demo, fast_model
 from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
 
 from demo_app.app import create_app
 from fastapi_fragments.testing import LiveServer
+from tests.browser.demo_server import Demo, fast_model
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"

@@ -10,9 +10,19 @@ import time
 from pathlib import Path
 
 import pytest
-from chat_page import FIRST, SECOND, answer_text, ask, shown_answer, turn_state, wait_for_state, wait_until
-from demo_server import Demo, RecordingLLM, fast_model
 from playwright.sync_api import Page, Request
+
+from tests.browser.chat_page import (
+    FIRST,
+    SECOND,
+    answer_text,
+    ask,
+    shown_answer,
+    turn_state,
+    wait_for_state,
+    wait_until,
+)
+from tests.browser.demo_server import Demo, RecordingLLM, fast_model
 
 #: page path, and the part of the URL every stream request has.
 FRONTENDS = {"htmx2": ("/", "/chat/stream/"), "htmx4": ("/htmx4", "/htmx4/chat")}

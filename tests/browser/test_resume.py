@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from chat_page import FIRST, answer_text, ask, shown_answer, wait_for_state
-from cuttable_proxy import CuttableProxy
-from demo_server import Demo, fast_model
 from playwright.sync_api import Page, Request
+
+from tests.browser.chat_page import FIRST, answer_text, ask, shown_answer, wait_for_state
+from tests.browser.cuttable_proxy import CuttableProxy
+from tests.browser.demo_server import Demo, fast_model
 
 
 def test_a_cut_connection_resumes_the_same_answer(page: Page, demo: Demo) -> None:

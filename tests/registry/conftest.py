@@ -4,12 +4,12 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 
 import pytest
-from registry_app import create_app
-from registry_helpers import Serve
-from stores.redis_server import redis_server
 
 from fastapi_fragments import StreamRegistry
 from fastapi_fragments.testing import FakeLLM, LiveServer
+from tests.registry.registry_app import create_app
+from tests.registry.registry_helpers import Serve
+from tests.stores.redis_server import redis_server
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
-from sse_client import RawSSE
 
 from fastapi_fragments.testing import SSEMessage
+from tests.registry.sse_client import RawSSE
 
 Serve = Callable[..., str]
 

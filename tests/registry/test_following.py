@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import pytest
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.anyio
 class FailingStore(MemoryStore):
     """A store whose connection drops while a follower reads (Redis going away)."""
 
-    async def follow(self, stream_id: str) -> AsyncIterator[Frame]:
+    async def follow(self, stream_id: str) -> AsyncGenerator[Frame, None]:
         raise ConnectionError("redis went away")
         yield  # pragma: no cover - makes this an async generator
 

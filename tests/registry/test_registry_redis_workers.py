@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 import pytest
-from registry_helpers import Turn, final_fragment, start_answer
-from stores.redis_server import free_port
+
+from tests.registry.registry_helpers import Turn, final_fragment, start_answer
+from tests.stores.redis_server import free_port
 
 pytestmark = pytest.mark.anyio
 

@@ -7,12 +7,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from registry_app import create_app
 
 from fastapi_fragments import BlockNotFoundError, ConfigurationError, StreamRegistry
 from fastapi_fragments.stores import MemoryStore
 from fastapi_fragments.stores.redis import RedisStore
 from fastapi_fragments.testing import FakeLLM, FakeOpenStream
+from tests.registry.registry_app import create_app
 
 pytestmark = pytest.mark.anyio
 
@@ -93,7 +93,7 @@ class OpenStreamLLM(FakeLLM):
         super().__init__()
         self.opened: list[FakeOpenStream] = []
 
-    def stream(self, prompt: str, /, **options: object) -> FakeOpenStream:  # type: ignore[override]
+    def stream(self, prompt: str, /, **options: object) -> FakeOpenStream:
         self.opened.append(FakeOpenStream())
         return self.opened[-1]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import anyio
 import httpx
 import pytest
-from registry_app import WORDS
-from registry_helpers import Serve, ask_and_read, final_fragment, start_answer
-from sse_client import RawSSE
 
 from fastapi_fragments import StreamRegistry
 from fastapi_fragments.testing import FakeLLM, SSEMessage
+from tests.registry.registry_app import WORDS
+from tests.registry.registry_helpers import Serve, ask_and_read, final_fragment, start_answer
+from tests.registry.sse_client import RawSSE
 
 pytestmark = pytest.mark.anyio
 

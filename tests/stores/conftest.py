@@ -4,10 +4,10 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from stores.redis_server import redis_server
 
 from fastapi_fragments.stores import MemoryStore, Store
 from fastapi_fragments.stores.redis import RedisStore
+from tests.stores.redis_server import redis_server
 
 POLL = 0.05
 
