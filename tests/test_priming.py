@@ -13,6 +13,7 @@ from typing import Any
 
 import jinja2
 import pytest
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.routing import Mount, Router
 from starlette.staticfiles import StaticFiles
@@ -160,3 +161,14 @@ async def test_scoped_block_inside_with(is_async: bool, template: str) -> None:
     env = environment(is_async, WITH_AROUND)
     expected = await page_block(env, template, "a")
     assert await ours(env, template, "a") == expected
+
+
+async def test_autoescape_off_renders_the_block_as_autoescape_on(is_async: bool) -> None:
+    source = "{% block a %}{{ v }}{{ v|safe }}{{ m }}{% autoescape false %}{{ v }}{% endautoescape %}{% endblock %}"
+    source = "<!--a-->" + source + "<!--/a-->"
+    context = {"v": "<i>", "m": Markup("<b>")}
+    escaping = environment(is_async, {"page.html": source})
+    expected = await page_block(escaping, "page.html", "a", **context)
+    off = environment(is_async, {"page.html": source})
+    off.autoescape = False  # by design: the block's context carries untrusted model text
+    assert await ours(off, "page.html", "a", **context) == expected == "&lt;i&gt;<i><b><i>"
