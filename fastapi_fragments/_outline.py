@@ -2,7 +2,7 @@
 
 Parsing costs far more than a render, so each template's outline is parsed once and kept on
 the ``jinja2.Template`` object itself: the environment's cache owns that object, and a
-reloaded template is a new object, so the outline can never be stale.
+reloaded template is a new object, so the outline goes with the compiled code it describes.
 """
 
 from __future__ import annotations
@@ -56,10 +56,10 @@ def outline_of(template: jinja2.Template) -> Outline | None:
 
 
 def static_blocks(env: jinja2.Environment, template: jinja2.Template) -> tuple[set[str], bool]:
-    """The blocks of ``template`` and the parents its constant ``extends`` name, without running anything.
+    """The blocks ``template`` and its constant ``extends`` parents define, and whether that is all of them.
 
-    The flag is False when some parent is chosen at run time (``{% extends layout %}``): then
-    the set may be incomplete, and only a priming run can tell whether a block exists.
+    Nothing runs. The flag is False when some parent is chosen at run time
+    (``{% extends layout %}``): then only a priming run can tell whether a block exists.
     """
     names: set[str] = set()
     complete = True

@@ -70,7 +70,7 @@ async def _nothing_async() -> AsyncIterator[str]:
 class Primed:
     """What one priming run set up: the block chains and the variables each block is reached with."""
 
-    __slots__ = ("_distinct", "blocks", "env", "final", "reached", "stopped", "template_name")
+    __slots__ = ("_context", "_distinct", "blocks", "env", "reached", "stopped", "template_name")
 
     def __init__(self, env: jinja2.Environment, template_name: str, context: Context, stopped: str | None) -> None:
         stubs = cast(_Stubs, context.blocks)
@@ -78,16 +78,21 @@ class Primed:
         self.template_name = template_name
         self.blocks: dict[str, list[BlockFunction]] = dict(stubs.items())
         self.reached = stubs.reached
-        self.final: _Scope = (context.parent, context.vars, context.eval_ctx)
+        # The priming context itself, with the variables at the end of the top-level code. Blocks
+        # that see those share it, as before: no context to build per stream in the usual case.
+        context.blocks = self.blocks
+        self._context = context
+        final = (context.parent, context.vars, context.eval_ctx)
         # Usually nothing is assigned after the first block: then no block needs the nesting walk.
-        self._distinct = [(name, scope) for name, scope in self.reached.items() if not _same(scope, self.final)]
+        self._distinct = {name: scope for name, scope in self.reached.items() if not _same(scope, final)}
         #: Where the top-level code stopped and why, if it failed; None if it ran to the end.
         self.stopped = stopped
 
     def context_for(self, block_name: str) -> tuple[Context, BlockFunction]:
-        """A fresh context to render ``block_name`` in, and the block's function.
+        """The context to render ``block_name`` in, and the block's function.
 
-        Values written into the context's ``vars`` shadow the primed variables.
+        Values written into the context's ``vars`` shadow the primed variables. Blocks that see
+        the same variables may share one context.
 
         :raises BlockNotFoundError: if neither the template nor its parents define the block.
         """
@@ -97,21 +102,24 @@ class Primed:
             if self.stopped:
                 error.add_note(f"the template's top-level code stopped early, at {self.stopped}")
             raise error
-        parent, variables, eval_ctx = self._scope(block_name)
+        scope = self._scope(block_name)
+        if scope is None:
+            return self._context, chain[0]
+        parent, variables, eval_ctx = scope
         ctx = new_context(self.env, self.template_name, {}, parent, shared=True)
         ctx.vars.update(variables)
         ctx.eval_ctx = eval_ctx
         ctx.blocks = self.blocks
         return ctx, chain[0]
 
-    def _scope(self, block_name: str) -> _Scope:
-        scope = self.reached.get(block_name)
-        if scope is not None:
-            return scope
-        for outer, outer_scope in self._distinct:  # in the order the page reached them
+    def _scope(self, block_name: str) -> _Scope | None:
+        """The scope the page renders ``block_name`` in, or None for the end of the top-level code."""
+        if not self._distinct or block_name in self.reached:
+            return self._distinct.get(block_name)
+        for outer, outer_scope in self._distinct.items():  # in the order the page reached them
             if block_name in blocks_within(outer, self.blocks):
                 return outer_scope
-        return self.final
+        return None
 
 
 def _same(scope: _Scope, other: _Scope) -> bool:
