@@ -172,3 +172,10 @@ async def test_autoescape_off_renders_the_block_as_autoescape_on(is_async: bool)
     off = environment(is_async, {"page.html": source})
     off.autoescape = False  # by design: the block's context carries untrusted model text
     assert await ours(off, "page.html", "a", **context) == expected == "&lt;i&gt;<i><b><i>"
+
+
+async def test_block_in_a_top_level_loop_renders_as_on_the_first_pass(is_async: bool) -> None:
+    source = "{% for i in [1, 2] %}<!--a-->{% block a scoped %}[{{ i }}]{% endblock %}<!--/a-->{% endfor %}"
+    env = environment(is_async, {"page.html": source})
+    expected = await page_block(env, "page.html", "a")  # the first of the page's two
+    assert await ours(env, "page.html", "a") == expected == "[1]"
