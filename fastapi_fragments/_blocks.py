@@ -43,7 +43,8 @@ class BlockRenderer:
     ``BlockRenderer`` is private machinery; the public entry points are ``Fragment.render``
     and ``FragmentStreamResponse``. A sync environment is primed in the constructor, so an
     unknown block raises there; an async environment (``enable_async=True``) is primed on
-    the first ``render_async``, and its blocks are checked statically in the constructor.
+    the first ``render_async``, and its blocks are checked statically in the constructor (or,
+    if a parent is chosen at run time, by that first render).
     """
 
     __slots__ = (
