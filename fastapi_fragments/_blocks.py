@@ -3,22 +3,23 @@
 jinja2-fragments renders ``template.blocks[name]`` on a fresh context, which skips the
 template's top-level code: ``{% set %}`` variables come out empty, imported macros are
 undefined, ``super()`` fails and blocks inherited from a layout are not found. Here the
-template's root function runs once per stream with every block body stubbed out, so the
-top-level code (``extends`` chains, ``set``, ``import``) runs but nothing of the page is
-rendered. The resulting context is then reused for every render of the block: per step only
-the changed variables are written into it.
+template's top-level code runs once per stream with every block stubbed out (``_priming``),
+so nothing of the page is rendered; each block then renders in a context holding the
+variables in force where the page reaches it. Per step only the changed variables are
+written into that context.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import Any, cast
+from collections.abc import Mapping
+from typing import Any, NoReturn
 
 import jinja2
 from jinja2.runtime import Context
 
 from ._exceptions import BlockNotFoundError, TemplateNotFoundError
+from ._outline import static_blocks
+from ._priming import BlockFunction, Primed, prime, prime_async
 from ._types import Templates
 
 _ASYNC_ENVIRONMENT = "this environment is async (enable_async=True): use render_async()"
@@ -36,36 +37,27 @@ def environment_of(templates: Templates) -> jinja2.Environment:
     return env
 
 
-def _skip_block(context: Context) -> Iterator[str]:
-    return iter(())
-
-
-async def _skip_block_async(context: Context) -> AsyncIterator[str]:
-    return
-    yield  # pragma: no cover - makes this an async generator
-
-
-class _SkippingBlocks(dict[str, list[Callable[[Context], Any]]]):
-    """``context.blocks`` while priming: lookups render nothing, while ``extends`` still records its chain."""
-
-    def __init__(self, blocks: Mapping[str, list[Callable[[Context], Any]]], skip: Callable[[Context], Any]) -> None:
-        super().__init__(blocks)
-        self._skip = [skip]
-
-    def __getitem__(self, name: str) -> list[Callable[[Context], Any]]:
-        return self._skip
-
-
 class BlockRenderer:
     """Renders one block of one template, priming the template's top-level code once.
 
     ``BlockRenderer`` is private machinery; the public entry points are ``Fragment.render``
     and ``FragmentStreamResponse``. A sync environment is primed in the constructor, so an
     unknown block raises there; an async environment (``enable_async=True``) is primed on
-    the first ``render_async``, and its blocks are checked statically in the constructor.
+    the first ``render_async``, and its blocks are checked statically in the constructor (or,
+    if a parent is chosen at run time, by that first render).
     """
 
-    __slots__ = ("_block", "_context", "_priming", "block_name", "env", "is_async", "template", "template_name")
+    __slots__ = (
+        "_block",
+        "_context",
+        "_primed",
+        "_priming",
+        "block_name",
+        "env",
+        "is_async",
+        "template",
+        "template_name",
+    )
 
     def __init__(self, templates: Templates, template_name: str, block_name: str, context: Mapping[str, Any]) -> None:
         self.env = _escaping(environment_of(templates), template_name)
@@ -78,77 +70,45 @@ class BlockRenderer:
             if exc.name != template_name:  # a parent or import is missing: report that, not the template itself
                 raise
             raise TemplateNotFoundError(template_name) from None
+        self._primed: Primed | None = None
         self._context: Context | None = None
-        self._block: Callable[[Context], Any] | None = None
+        self._block: BlockFunction | None = None
         self._priming = dict(context)
         if self.env.is_async:
             self._check_block_statically()
         else:
-            self._prime_sync(context)
+            self._use(prime(self.template, template_name, context))
 
     def sibling(self, block_name: str) -> BlockRenderer:
-        """A renderer of another block of the same template, sharing this one's primed context.
+        """A renderer of another block of the same template, sharing this one's priming run.
 
         One priming per stream instead of one per block (the sources, the answer, the error).
         An async environment primes lazily, so there each block gets its own renderer.
 
         :raises BlockNotFoundError: if the template has no such block.
         """
-        ctx = self._context
-        if ctx is None:
+        primed = self._primed
+        if primed is None:
             return BlockRenderer(self.env, self.template_name, block_name, self._priming)
-        chain = ctx.blocks.get(block_name)
-        if not chain:
-            raise BlockNotFoundError(self.template_name, block_name, available=tuple(sorted(ctx.blocks)))
-        other = copy.copy(self)
-        other.block_name, other._block = block_name, chain[0]
+        other = object.__new__(BlockRenderer)  # copy.copy() of a slotted object costs ~2 us per stream
+        for name in BlockRenderer.__slots__:
+            setattr(other, name, getattr(self, name))
+        other.block_name = block_name
+        other._use(primed)
         return other
 
-    # -- priming -------------------------------------------------------------------------------
-
-    def _new_priming_context(self, context: Mapping[str, Any]) -> Context:
-        ctx = self.template.new_context(dict(context))
-        skip = _skip_block_async if self.env.is_async else _skip_block
-        ctx.blocks = _SkippingBlocks(ctx.blocks, skip)
-        return ctx
-
-    def _finish_priming(self, ctx: Context) -> None:
-        ctx.blocks = dict(ctx.blocks.items())
-        chain = ctx.blocks.get(self.block_name)
-        if not chain:
-            raise BlockNotFoundError(self.template_name, self.block_name, available=tuple(sorted(ctx.blocks)))
-        self._context = ctx
-        self._block = chain[0]
-
-    def _prime_sync(self, context: Mapping[str, Any]) -> None:
-        ctx = self._new_priming_context(context)
-        try:
-            for _ in self.template.root_render_func(ctx):
-                pass
-        except Exception:
-            self.env.handle_exception()
-        self._finish_priming(ctx)
-
-    async def _prime_async(self, context: Mapping[str, Any]) -> None:
-        ctx = self._new_priming_context(context)
-        try:
-            async for _ in cast(AsyncIterator[str], self.template.root_render_func(ctx)):
-                pass
-        except Exception:
-            self.env.handle_exception()
-        self._finish_priming(ctx)
+    def _use(self, primed: Primed) -> None:
+        self._context, self._block = primed.context_for(self.block_name)
+        self._primed = primed
 
     def _check_block_statically(self) -> None:
-        """Find the block in the template or its constant ``extends`` parents, without running anything."""
-        names: set[str] = set()
-        template: jinja2.Template | None = self.template
-        seen: set[str] = set()
-        while template is not None and template.name not in seen:
-            seen.add(template.name or "")
-            names.update(template.blocks)
-            parent = _constant_parent(self.env, template)
-            template = self.env.get_template(parent) if parent else None
-        if self.block_name not in names:
+        """Find the block in the template or its constant ``extends`` parents, without running anything.
+
+        A parent chosen at run time (``{% extends layout %}``) is known only after priming, which
+        then raises if the block is still missing.
+        """
+        names, complete = static_blocks(self.env, self.template)
+        if complete and self.block_name not in names:
             raise BlockNotFoundError(self.template_name, self.block_name, available=tuple(sorted(names)))
 
     # -- rendering -----------------------------------------------------------------------------
@@ -175,22 +135,32 @@ class BlockRenderer:
         try:
             return self.env.concat(block(ctx)).strip()
         except Exception:
-            self.env.handle_exception()
+            self._raise_from_block()
 
     async def render_async(self, values: Mapping[str, Any]) -> str:
         """Render the block with ``values``; works for sync and async environments."""
         if not self.env.is_async:
             return self.render(values)
-        if self._context is None or self._block is None:
-            await self._prime_async({**self._priming, **values})
+        if self._context is None:
+            self._use(await prime_async(self.template, self.template_name, {**self._priming, **values}))
         ctx, block = self._context, self._block
-        if ctx is None or block is None:  # pragma: no cover - _prime_async sets both or raises
+        if ctx is None or block is None:  # pragma: no cover - _use sets both or raises
             raise RuntimeError("block renderer was not primed")
         ctx.vars.update(values)
         try:
             return self.env.concat([part async for part in block(ctx)]).strip()
         except Exception:
+            self._raise_from_block()
+
+    def _raise_from_block(self) -> NoReturn:
+        """Re-raise a failure inside the block, with template lines in the traceback."""
+        stopped = self._primed.stopped if self._primed is not None else None
+        try:
             self.env.handle_exception()
+        except Exception as exc:
+            if stopped:  # the cause may be a variable that code after that point would have set
+                exc.add_note(f"the template's top-level code stopped early, at {stopped}")
+            raise
 
 
 def _escaping(env: jinja2.Environment, template_name: str) -> jinja2.Environment:
@@ -212,14 +182,3 @@ def _escaping(env: jinja2.Environment, template_name: str) -> jinja2.Environment
 
 
 _OVERLAY = "_fastapi_fragments_autoescape_overlay"
-
-
-def _constant_parent(env: jinja2.Environment, template: jinja2.Template) -> str | None:
-    """The parent named by a constant ``{% extends "..." %}``, or None (no extends, or a dynamic one)."""
-    if env.loader is None or template.name is None:
-        return None
-    source_text, _, _ = env.loader.get_source(env, template.name)
-    for node in env.parse(source_text).find_all(jinja2.nodes.Extends):
-        if isinstance(node.template, jinja2.nodes.Const) and isinstance(node.template.value, str):
-            return node.template.value
-    return None

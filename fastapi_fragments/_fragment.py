@@ -14,9 +14,20 @@ __all__ = ("Fragment",)
 class Fragment:
     """One block of one template, with its context; render it with ``render(templates)``.
 
-    Rendering runs the template's top-level code first, so blocks that use ``{% extends %}``,
-    ``{{ super() }}``, top-level ``{% set %}`` and imported macros render as they do in the
-    full page.
+    The block renders what the full page shows at that point. The template's top-level code
+    runs first, without rendering the page, so ``{% extends %}``, ``{{ super() }}``, imported
+    macros, a ``{% set %}`` before the block (not one after it) and a ``{% with %}`` around a
+    ``scoped`` block apply as in the page. It differs from the page on purpose in two ways:
+
+    - Autoescape is always on for the block. If the environment has autoescape off for the
+      template, every ``{{ ... }}`` in the block is HTML-escaped unless its value is
+      ``markupsafe.Markup``, marked ``|safe`` or inside ``{% autoescape false %}``. Streams
+      put untrusted model text into the block's context, and a filter such as ``striptags``
+      turns ``Markup`` back into a plain string: only autoescape keeps it escaped.
+    - The context may hold only the block's data. Top-level code outside the block that fails
+      (a layout's ``{{ user.name }}``, ``url_for`` without a request) stops there without
+      failing the block, which renders with what was set up before; a debug line on the
+      ``fastapi_fragments`` logger names where it stopped. A failure inside the block raises.
 
     Example::
 
