@@ -1,10 +1,11 @@
 """Read a route's SSE stream into parsed events, with an httpx client (async or sync).
 
 Works with ``httpx.AsyncClient``/``httpx.Client`` against a live server and with Starlette's
-``TestClient`` (an ``httpx.Client``, or ``httpx2.Client`` from Starlette 1.10 on: any client whose
-``stream()`` gives a response with ``status_code``, ``headers`` and ``iter_raw()`` will do). Reading stops at ``max_events`` (then the connection is
-closed, as a browser tab closing would), at the end of the stream, or after ``timeout`` seconds
-so a test never hangs on a stream that does not end.
+``TestClient`` (an ``httpx.Client``, or an ``httpx2.Client`` from Starlette 1.10 on): any client
+whose ``stream()`` gives a response with ``status_code``, ``headers`` and ``iter_raw()`` will do.
+Reading stops at ``max_events`` (then the connection is closed, as a browser tab closing would),
+at the end of the stream, or after ``timeout`` seconds so a test never hangs on a stream that
+does not end.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 try:
-    import httpx
+    import httpx  # noqa: F401 - not called here, but the clients these helpers read with are httpx's
 except ModuleNotFoundError as exc:  # pragma: no cover - depends on the installed extras
     raise ModuleNotFoundError(
         "fastapi_fragments.testing needs httpx and uvicorn: pip install 'fastapi-fragments[testing]'"
