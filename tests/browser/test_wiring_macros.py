@@ -38,7 +38,8 @@ def test_htmx4_post_targets_the_answer(env: jinja2.Environment) -> None:
 
 def test_stop_buttons(env: jinja2.Environment) -> None:
     assert render(env, '{{ sse.stop_button("/chat/stop/abc") }}') == (
-        '<button type="button" class="fragments-stop" hx-post="/chat/stop/abc" hx-swap="none">Stop</button>'
+        '<button type="button" class="fragments-stop" hx-post="/chat/stop/abc" sse-swap="done" hx-swap="delete">'
+        "Stop</button>"
     )
     assert render(env, '{{ sse.abort_button("#chat-form") }}') == (
         """<button type="button" class="fragments-stop" hx-on:click='htmx.trigger("#chat-form", "htmx:abort")'>"""
