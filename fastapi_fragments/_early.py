@@ -19,7 +19,8 @@ import traceback
 from markupsafe import escape
 from starlette.types import Scope, Send
 
-from ._dialects import Datastar, _patch, detect_dialect_in_scope, resolve_dialect
+from ._detection import detect_dialect_in_scope, resolve_dialect
+from ._dialects import Datastar, _patch
 
 __all__ = ("EARLY_ERROR_HTML", "answer_early_error", "early_error_html", "wants_event_stream")
 
