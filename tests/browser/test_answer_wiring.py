@@ -90,14 +90,15 @@ def site() -> Iterator[tuple[str, jinja2.Environment]]:
 
 def run(page: Page, url: str, frontend: str) -> None:
     """Open the page, record whether the answer showed part of the text, and start the stream."""
-    page.goto(url)
-    page.evaluate("""() => {
+    # Watching from before the page's own scripts run, so no frame can come before the observer.
+    page.add_init_script("""
         window.__partial = false;
         new MutationObserver(() => {
             const shown = document.querySelector('#answer')?.textContent || '';
             if (shown.includes('Title') && !shown.includes('more')) window.__partial = true;
-        }).observe(document.body, {childList: true, subtree: true, characterData: true});
-    }""")
+        }).observe(document, {childList: true, subtree: true, characterData: true});
+    """)
+    page.goto(url)
     if frontend == "htmx4":
         page.click("#go")
 
