@@ -141,7 +141,7 @@ class TokenFeed:
             return None
         text = self._text
         html = ""
-        if text.renders_block:
+        if text.renders_block or final:
             renderer = self._renderer
             # Before the final render only the text changes: no mapping per frame.
             html = (
@@ -153,7 +153,7 @@ class TokenFeed:
 
     async def render(self, dialect: Dialect, *, final: bool) -> list[bytes]:
         text = self._text
-        html = await self._renderer.render_async(self._values(final)) if text.renders_block else ""
+        html = await self._renderer.render_async(self._values(final)) if text.renders_block or final else ""
         return text.frames(dialect, html, self._ids.next(), final=final)
 
     async def render_error(self, dialect: Dialect, *, builtin: bool = False) -> list[bytes]:

@@ -32,7 +32,7 @@ PAGES = {
     "htmx2": """<!doctype html><script src="/static/vendor/htmx2/htmx.min.js"></script>
 <script src="/static/vendor/htmx2/sse.js"></script>
 <div hx-ext="sse" sse-connect="/stream/htmx2" sse-close="done">
-  <div id="body" sse-swap="fragment" hx-swap="beforeend"></div><div id="tail" sse-swap="tail"></div>
+  <div id="body" sse-swap="append" hx-swap="beforeend"></div><div id="tail" sse-swap="tail"></div>
 </div>""",
     "htmx4": """<!doctype html><script src="/static/vendor/htmx4/htmx.min.js"></script>
 <script src="/static/vendor/htmx4/hx-sse.js"></script>
@@ -55,7 +55,7 @@ async def answer() -> AsyncIterator[str]:
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
-    env = jinja2.Environment(loader=jinja2.DictLoader({"md.html": "{% block answer %}{% endblock %}"}))
+    env = jinja2.Environment(loader=jinja2.DictLoader({"md.html": "{% block answer %}{{ text }}{% endblock %}"}))
     app = FastAPI()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
