@@ -15,6 +15,7 @@ closing run must be as long as the opening one (``**a*`` is still open).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 __all__ = ("open_inline_start",)
@@ -30,8 +31,9 @@ def open_inline_start(text: str, limit: int, *, since: int = 0) -> int | None:
     last line starts, the only part that is ever held back.
 
     Open constructs: an emphasis/strikethrough run with no closer yet (``**bo``), a code span
-    without its closing backticks, a link or image whose ``[text](url)`` is not complete, and a
-    delimiter, backslash or ``!`` at the very end (the next character decides what it is). An
+    without its closing backticks, a link or image whose ``[text](url)`` is not complete, a
+    character reference without its ``;`` (``&amp``), and a delimiter (a single ``~`` too),
+    backslash or ``!`` at the very end (the next character decides what it is). An
     opener more than ``limit`` characters back is given up on: it was most likely meant literally.
 
     Example::
@@ -65,8 +67,8 @@ def open_inline_start(text: str, limit: int, *, since: int = 0) -> int | None:
             if char == "_":  # intraword underscores are text: snake_case
                 can_open = can_open and not before.isalnum()
                 can_close = can_close and not after.isalnum()
-            if char == "~" and length == 1:
-                can_open = can_close = False  # strikethrough needs two
+            if char == "~" and length == 1 and run < end:
+                can_open = can_close = False  # strikethrough needs two; a last "~" may get its second
             if can_close and any(opener == char and size <= length for opener, _, size in opened):
                 while opened.pop()[0] != char:
                     pass  # openers between an opener and its closer stay literal
@@ -90,6 +92,9 @@ def open_inline_start(text: str, limit: int, *, since: int = 0) -> int | None:
             else:
                 opened.pop()
                 index = close + 1  # a URL is not markup: its `*` and `_` open nothing
+        elif char == "&" and _ENTITY_SO_FAR.fullmatch(text, index):
+            opened.append((char, index, 1))  # "&amp" shows raw until its ";" makes it "&"
+            break
         elif char == "!" and index + 1 == end:
             opened.append((char, index, 1))
             index += 1
@@ -97,6 +102,10 @@ def open_inline_start(text: str, limit: int, *, since: int = 0) -> int | None:
             index += 1
     starts = [offset for _, offset, _ in opened if offset >= max(since, end - limit)]
     return min(starts) if starts else None
+
+
+#: The start of a character reference at the end of the text (``&``, ``&am``, ``&#x2``).
+_ENTITY_SO_FAR = re.compile(r"&(?:#(?:[xX][0-9a-fA-F]{0,6}|[0-9]{0,7})|[A-Za-z][A-Za-z0-9]{0,31})?")
 
 
 def _flanking(before: str, after: str) -> tuple[bool, bool]:

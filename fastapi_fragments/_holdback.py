@@ -1,0 +1,166 @@
+"""What the markdown tail leaves out for now: the end of the text whose meaning is not decided yet.
+
+Shown as it streams, such text would flash raw markup (``**bo``, the pipes of a table header)
+or a wrong structure (the ``-`` of a coming ``---`` as an empty bullet) and then change into
+something else. The tail is rendered without it; it appears once the next characters decide it.
+Held back:
+
+- inline markup still open (``_inline``), over the whole paragraph: bold opened a line above is
+  held until it closes, not shown as literal asterisks;
+- a line that is only block markers so far (``-``, ``**``, ``1.``, ``>``, ``#``, ``==``), also
+  when the text after them is held: under a paragraph ``-`` is a setext underline, after a blank
+  line ``*`` is an empty bullet that ``***`` turns into a rule;
+- a line with a pipe that may be a table header, until the line under it can no longer be its
+  delimiter row, and that delimiter row until it ends (a shorter one may still grow cells);
+- in a fence, the opening line until its info string ends, and a line that may close it.
+
+Never held: text that can no longer become markup (``2 * 3 = 6``), and code. A wrong guess
+here only delays text (inline constructs by at most ``HOLD_LIMIT`` characters): the final
+render is always markdown-it's, from all of the text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it.token import Token
+
+from ._inline import open_inline_start
+
+__all__ = ("HOLD_LIMIT", "TABLE_HOLD_LIMIT", "held_from", "line_offset", "undecided")
+
+#: How far back an open inline construct still holds the text after it from the tail: an opener
+#: with no closer after this many characters was most likely meant literally (``a*b``).
+HOLD_LIMIT = 80
+
+#: The most a table header and its unfinished delimiter row hold back together.
+TABLE_HOLD_LIMIT = 4 * HOLD_LIMIT
+
+_CODE = frozenset({"fence", "code_block"})
+
+
+def held_from(tokens: list[Token], source: str) -> int | None:
+    """The offset from which the tail leaves ``source`` out, or None when all of it shows.
+
+    ``tokens`` is markdown-it's parse of ``source``, the unfinished end of the text.
+    """
+    line_start = source.rfind("\n") + 1
+    last_line = source.count("\n")
+    around = [t for t in tokens if t.map is not None and t.nesting != -1 and t.map[0] <= last_line < t.map[1]]
+    code = next((token for token in around if token.type in _CODE), None)
+    if code is not None:
+        hold = _code_hold(code, source, line_start, last_line)
+    else:
+        hold = min(
+            _inline_hold(tokens, source, last_line),
+            _line_hold(source, line_start),
+            _table_hold(tokens, source, line_start, last_line),
+        )
+    return None if hold >= len(source) else hold
+
+
+def undecided(line: str) -> bool:
+    """Whether what a line holds so far is only block markers: the next characters decide its kind.
+
+    Example::
+
+        undecided("- ")  # True: an item, a setext underline, or the rule "- - -"
+        undecided("2 * 3 = 6")  # False: text, whatever follows
+    """
+    position = 0
+    while not _MARKERS_ONLY.fullmatch(line, position):
+        container = _QUOTE.match(line, position) or _LIST_ITEM.match(line, position)
+        if container is None:
+            return False
+        position = container.end()
+    return True
+
+
+#: A line (after its containers) that is still only a rule, setext underline or bullet (``- *
+#: _ = +``), heading markers (``#tag`` is text), or a number that may become an ordered item.
+_MARKERS_ONLY = re.compile(r"[ \t]*(?:[-*_=+ \t]*|#{1,6}|[0-9]{1,9}[.)]?)")
+_QUOTE = re.compile(r"[ \t]*>")
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]+")
+
+
+def _inline_hold(tokens: list[Token], source: str, last_line: int) -> int:
+    """Where the earliest inline construct still open in the last line's paragraph starts."""
+    index = next((i for i in range(len(tokens) - 1, -1, -1) if tokens[i].type == "inline"), None)
+    if not index:
+        return len(source)
+    # The block the inline text belongs to: its map also covers a setext underline.
+    opener = next(token for token in reversed(tokens[:index]) if token.map is not None)
+    first, end = opener.map or (0, 0)
+    # Right after a newline a paragraph may still go on: what it holds stays held.
+    goes_on = opener.type == "paragraph_open" and end == last_line and source.endswith("\n")
+    if not (first <= last_line < end or goes_on):
+        return len(source)
+    block_start = line_offset(source, first)
+    start = open_inline_start(source[block_start:], HOLD_LIMIT)
+    if start is None:
+        return len(source)
+    hold = block_start + start
+    line_start = source.rfind("\n", 0, hold) + 1
+    # "- **Speed" without "**Speed" is "- ": an underline that would make the line above a heading.
+    return line_start if hold - line_start <= HOLD_LIMIT and undecided(source[line_start:hold]) else hold
+
+
+def _line_hold(source: str, line_start: int) -> int:
+    line = source[line_start:]
+    return line_start if len(line) <= HOLD_LIMIT and undecided(line) else len(source)
+
+
+#: What a table's delimiter row can hold (``|:--|--:|``), so far.
+_DELIMITER_ROW = re.compile(r"[ \t>]*[ \t|:\-]*")
+
+
+def _table_hold(tokens: list[Token], source: str, line_start: int, last_line: int) -> int:
+    """A line that may be a table header, held with the delimiter row being written under it."""
+    if last_line and _DELIMITER_ROW.fullmatch(source, line_start):
+        header_start = source.rfind("\n", 0, line_start - 1) + 1
+        header = source[header_start : line_start - 1]
+        if len(source) - header_start <= TABLE_HOLD_LIMIT and _may_be_header(tokens, header, last_line - 1):
+            return header_start
+    line = source[line_start:]
+    return line_start if _may_be_header(tokens, line, last_line) else len(source)
+
+
+def _may_be_header(tokens: list[Token], line: str, number: int) -> bool:
+    """Whether ``line`` (line ``number``) has a pipe and is paragraph text, or a table's header.
+
+    A long line with a pipe that does not start with one is most likely prose: it shows.
+    """
+    if "|" not in line or len(line) > TABLE_HOLD_LIMIT:
+        return False
+    if len(line) > HOLD_LIMIT and not line.lstrip(" \t>").startswith("|"):
+        return False
+    blocks = [t for t in tokens if t.map is not None and t.nesting == 1 and t.map[0] <= number < t.map[1]]
+    if not blocks:
+        return False
+    innermost = blocks[-1]
+    if innermost.type == "paragraph_open":
+        return True
+    table = next((t for t in reversed(blocks) if t.type == "table_open"), None)
+    return table is not None and table.map is not None and table.map[0] == number
+
+
+def line_offset(source: str, line: int) -> int:
+    """The offset of the start of ``line`` (0-based) in ``source``."""
+    offset = 0
+    for _ in range(line):
+        offset = source.index("\n", offset) + 1
+    return offset
+
+
+#: A line inside a fence that may still become its closing fence.
+_FENCE_CLOSE = re.compile(r" {0,3}(`+|~+)[ \t]*")
+
+
+def _code_hold(code: Token, source: str, line_start: int, last_line: int) -> int:
+    """In a fence: its opening line until it ends (the language), and a line that may close it."""
+    if code.type != "fence" or code.map is None:
+        return len(source)
+    if code.map[0] == last_line:
+        return line_start
+    closing = _FENCE_CLOSE.fullmatch(source, line_start)
+    return line_start if closing and closing.group(1)[0] == code.markup[0] else len(source)
