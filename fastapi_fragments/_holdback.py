@@ -10,8 +10,8 @@ Held back:
 - a line that is only block markers so far (``-``, ``**``, ``1.``, ``>``, ``#``, ``==``), also
   when the text after them is held: under a paragraph ``-`` is a setext underline, after a blank
   line ``*`` is an empty bullet that ``***`` turns into a rule;
-- a line with a pipe that may be a table header, until the line under it can no longer be its
-  delimiter row, and that delimiter row until it ends (a shorter one may still grow cells);
+- a line that starts with a pipe and may be a table header, until the line under it can no
+  longer be its delimiter row, and that delimiter row until it ends (it may still grow cells);
 - in a fence, the opening line until its info string ends, and a line that may close it.
 
 Never held: text that can no longer become markup (``2 * 3 = 6``), and code. A wrong guess
@@ -22,6 +22,7 @@ render is always markdown-it's, from all of the text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from markdown_it.token import Token
 
@@ -39,10 +40,10 @@ TABLE_HOLD_LIMIT = 4 * HOLD_LIMIT
 _CODE = frozenset({"fence", "code_block"})
 
 
-def held_from(tokens: list[Token], source: str) -> int | None:
+def held_from(tokens: list[Token], source: str, parse: Callable[[str], list[Token]]) -> int | None:
     """The offset from which the tail leaves ``source`` out, or None when all of it shows.
 
-    ``tokens`` is markdown-it's parse of ``source``, the unfinished end of the text.
+    ``tokens`` is ``parse(source)``, markdown-it's parse of the unfinished end of the text.
     """
     line_start = source.rfind("\n") + 1
     last_line = source.count("\n")
@@ -51,11 +52,12 @@ def held_from(tokens: list[Token], source: str) -> int | None:
     if code is not None:
         hold = _code_hold(code, source, line_start, last_line)
     else:
-        hold = min(
-            _inline_hold(tokens, source, last_line),
-            _line_hold(source, line_start),
-            _table_hold(tokens, source, line_start, last_line),
-        )
+        hold = min(_line_hold(source, line_start), _table_hold(tokens, source, line_start, last_line))
+        if hold < len(source):
+            # The inline text that shows is that of the shorter text: "#" alone is a heading that
+            # ends the paragraph above, "#1" continues it, so its open "*" must stay held.
+            tokens = parse(source[:hold])
+        hold = _inline_hold(tokens, source, hold)
     return None if hold >= len(source) else hold
 
 
@@ -83,26 +85,37 @@ _QUOTE = re.compile(r"[ \t]*>")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]+")
 
 
-def _inline_hold(tokens: list[Token], source: str, last_line: int) -> int:
-    """Where the earliest inline construct still open in the last line's paragraph starts."""
+def _inline_hold(tokens: list[Token], source: str, hold: int) -> int:
+    """``hold``, or where the earliest inline construct open before it in the last paragraph starts.
+
+    ``tokens`` is the parse of ``source[:hold]``. Text cut at ``hold`` may leave open an opener
+    whose closer was in the cut part, so the scan repeats on the shorter text until nothing
+    more opens. Only openers in the last ``HOLD_LIMIT`` characters of all of ``source`` count,
+    so a cut never hides text shown before.
+    """
     index = next((i for i in range(len(tokens) - 1, -1, -1) if tokens[i].type == "inline"), None)
     if not index:
-        return len(source)
+        return hold
     # The block the inline text belongs to: its map also covers a setext underline.
     opener = next(token for token in reversed(tokens[:index]) if token.map is not None)
     first, end = opener.map or (0, 0)
+    last_line = source.count("\n", 0, hold)
     # Right after a newline a paragraph may still go on: what it holds stays held.
-    goes_on = opener.type == "paragraph_open" and end == last_line and source.endswith("\n")
+    goes_on = opener.type == "paragraph_open" and end == last_line and source[:hold].endswith("\n")
     if not (first <= last_line < end or goes_on):
-        return len(source)
+        return hold
     block_start = line_offset(source, first)
-    start = open_inline_start(source[block_start:], HOLD_LIMIT)
-    if start is None:
-        return len(source)
-    hold = block_start + start
-    line_start = source.rfind("\n", 0, hold) + 1
-    # "- **Speed" without "**Speed" is "- ": an underline that would make the line above a heading.
-    return line_start if hold - line_start <= HOLD_LIMIT and undecided(source[line_start:hold]) else hold
+    since = len(source) - HOLD_LIMIT - block_start
+    while (start := open_inline_start(source[block_start:hold], len(source), since=since)) is not None:
+        start += block_start
+        line_start = source.rfind("\n", 0, start) + 1
+        # "- **Speed" without "**Speed" is "- ": an underline that would make the line above a heading.
+        if start - line_start <= HOLD_LIMIT and undecided(source[line_start:start]):
+            start = line_start
+        if start >= hold:
+            break
+        hold = start
+    return hold
 
 
 def _line_hold(source: str, line_start: int) -> int:
@@ -126,19 +139,16 @@ def _table_hold(tokens: list[Token], source: str, line_start: int, last_line: in
 
 
 def _may_be_header(tokens: list[Token], line: str, number: int) -> bool:
-    """Whether ``line`` (line ``number``) has a pipe and is paragraph text, or a table's header.
+    """Whether ``line`` (line ``number``) starts with a pipe and is paragraph text, or a table's header.
 
-    A long line with a pipe that does not start with one is most likely prose: it shows.
+    A line that does not start with a pipe is not held: its text before the pipe has been shown.
     """
-    if "|" not in line or len(line) > TABLE_HOLD_LIMIT:
-        return False
-    if len(line) > HOLD_LIMIT and not line.lstrip(" \t>").startswith("|"):
+    if not line.lstrip(" \t>").startswith("|") or len(line) > TABLE_HOLD_LIMIT:
         return False
     blocks = [t for t in tokens if t.map is not None and t.nesting == 1 and t.map[0] <= number < t.map[1]]
     if not blocks:
         return False
-    innermost = blocks[-1]
-    if innermost.type == "paragraph_open":
+    if blocks[-1].type == "paragraph_open":
         return True
     table = next((t for t in reversed(blocks) if t.type == "table_open"), None)
     return table is not None and table.map is not None and table.map[0] == number

@@ -162,7 +162,7 @@ class StreamingMarkdown:
     def snapshot(self) -> MarkdownStep:
         """Render what changed: newly finished blocks (once) and the current tail."""
         tokens = self._renderer.parse(self._source)
-        hold = held_from(tokens, self._source)
+        hold = held_from(tokens, self._source, self._renderer.parse)
         cut = _finished_prefix(tokens, self._source)
         blocks = ""
         if cut is not None:
