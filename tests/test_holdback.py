@@ -115,9 +115,10 @@ def test_plain_text_that_can_no_longer_become_markup_shows_while_the_model_pause
 
 @pytest.mark.parametrize(
     ("line", "held"),
-    [("-", True), ("- ", True), ("- - ", True), ("**", True), ("1.", True), ("12", True), ("> ", True), ("##", True)]
-    + [("==", True), ("- **", True), ("> - ", True), ("2 *", False), ("# ", False), ("- a", False), ("1.5", False)]
-    + [("#tag", False), ("+1", False), ("-x", False)],
+    [
+        *[(line, True) for line in ["-", "- ", "- - ", "**", "1.", "12", "> ", "##", "==", "- **", "> - "]],
+        *[(line, False) for line in ["2 *", "# ", "- a", "1.5", "#tag", "+1", "-x"]],
+    ],
 )
 def test_a_line_is_undecided_while_it_is_only_block_markers(line: str, held: bool) -> None:
     assert undecided(line) is held
