@@ -109,8 +109,11 @@ def _inline_hold(tokens: list[Token], source: str, hold: int) -> int:
     while (start := open_inline_start(source[block_start:hold], len(source), since=since)) is not None:
         start += block_start
         line_start = source.rfind("\n", 0, start) + 1
-        # "- **Speed" without "**Speed" is "- ": an underline that would make the line above a heading.
-        if start - line_start <= HOLD_LIMIT and undecided(source[line_start:start]):
+        # "- **Speed" without "**Speed" is "- ": an underline that would make the line above a
+        # heading; "|---**x" without "**x" a delimiter row that would make it a table header.
+        before = source[line_start:start]
+        delimiter_row = _DELIMITER_ROW.fullmatch(before) and _header_above(tokens, source, line_start) is not None
+        if start - line_start <= HOLD_LIMIT and (undecided(before) or delimiter_row):
             start = line_start
         if start >= hold:
             break
@@ -129,13 +132,21 @@ _DELIMITER_ROW = re.compile(r"[ \t>]*[ \t|:\-]*")
 
 def _table_hold(tokens: list[Token], source: str, line_start: int, last_line: int) -> int:
     """A line that may be a table header, held with the delimiter row being written under it."""
-    if last_line and _DELIMITER_ROW.fullmatch(source, line_start):
-        header_start = source.rfind("\n", 0, line_start - 1) + 1
-        header = source[header_start : line_start - 1]
-        if len(source) - header_start <= TABLE_HOLD_LIMIT and _may_be_header(tokens, header, last_line - 1):
+    if _DELIMITER_ROW.fullmatch(source, line_start):
+        header_start = _header_above(tokens, source, line_start)
+        if header_start is not None and len(source) - header_start <= TABLE_HOLD_LIMIT:
             return header_start
     line = source[line_start:]
     return line_start if _may_be_header(tokens, line, last_line) else len(source)
+
+
+def _header_above(tokens: list[Token], source: str, line_start: int) -> int | None:
+    """Where the line above the one at ``line_start`` starts, if it may be a table header."""
+    if not line_start:
+        return None
+    header_start = source.rfind("\n", 0, line_start - 1) + 1
+    number = source.count("\n", 0, header_start)
+    return header_start if _may_be_header(tokens, source[header_start : line_start - 1], number) else None
 
 
 def _may_be_header(tokens: list[Token], line: str, number: int) -> bool:
