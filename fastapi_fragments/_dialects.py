@@ -11,6 +11,10 @@
 
 Append and markdown text modes (``_text``) also need ``append`` (add HTML after the response
 target's content) and ``tail`` (replace the markdown tail's target), see :class:`AppendingDialect`.
+A tail's growth goes into an empty marker element in it, found by selector when the frame is
+swapped; nothing inside swapped content listens for frames. On htmx 2 that is the job of a
+permanent ``tail-grow`` element (the ``sse.tail`` macro), because htmx-ext-sse subscribes an
+element swapped in only after htmx's settle delay, and would drop the growth sent meanwhile.
 
 The names ``error``, ``open`` and ``message`` are refused: EventSource dispatches them on
 itself (``onerror``/``onopen``) and htmx 4 bubbles them to ``window``.
