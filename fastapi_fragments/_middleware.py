@@ -27,7 +27,8 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._blocks import environment_of
-from ._dialects import DialectName, detect_dialect_in_scope
+from ._detection import detect_dialect_in_scope
+from ._dialects import DialectName
 from ._exceptions import ConfigurationError
 from ._types import Context, Templates
 

@@ -33,7 +33,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import NoMatchFound, Route
 
 from ._blocks import BlockRenderer
-from ._dialects import Dialect, DialectName, detect_dialect, resolve_dialect
+from ._detection import detect_dialect, resolve_dialect
+from ._dialects import Dialect, DialectName
 from ._exceptions import ConfigurationError
 from ._feeds import TokenStreamPlan, plan_token_stream
 from ._following import DEFAULT_NOTICES, follow_frames, last_event_id, owns

@@ -28,15 +28,8 @@ from sse_starlette import EventSourceResponse
 from starlette.types import Receive, Scope, Send
 
 from ._coalesce import Pace
-from ._dialects import (
-    HTMX2,
-    HTMX4,
-    AppendingDialect,
-    Datastar,
-    Dialect,
-    detect_dialect_in_scope,
-    resolve_dialect,
-)
+from ._detection import detect_dialect_in_scope, resolve_dialect
+from ._dialects import HTMX2, HTMX4, AppendingDialect, Datastar, Dialect
 from ._exceptions import ConfigurationError
 from ._feeds import Feed, FragmentFeed, plan_token_stream
 from ._fragment import Fragment

@@ -43,7 +43,9 @@ PAGE = """<!doctype html>{% import "fragments/htmx.html" as sse %}
 </div>
 {% else %}
 <script src="/static/vendor/htmx4/htmx.min.js"></script><script src="/static/vendor/htmx4/hx-sse.js"></script>
-<form {{ sse.post(url, "#body", "beforeend" if mode == "markdown" else "innerHTML") }}><button id="go">Go</button></form>
+<form {{ sse.post(url, "#body", "beforeend" if mode == "markdown" else "innerHTML") }}>
+  <button id="go">Go</button>
+</form>
 <div id="answer"><div id="body"></div><div id="tail"></div></div>
 {% endif %}
 <script>
