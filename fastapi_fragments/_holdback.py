@@ -49,15 +49,17 @@ def held_from(tokens: list[Token], source: str, parse: Callable[[str], list[Toke
     last_line = source.count("\n")
     around = [t for t in tokens if t.map is not None and t.nesting != -1 and t.map[0] <= last_line < t.map[1]]
     code = next((token for token in around if token.type in _CODE), None)
-    if code is not None:
-        hold = _code_hold(code, source, line_start, last_line)
-    else:
+    if code is None:
         hold = min(_line_hold(source, line_start), _table_hold(tokens, source, line_start, last_line))
-        if hold < len(source):
-            # The inline text that shows is that of the shorter text: "#" alone is a heading that
-            # ends the paragraph above, "#1" continues it, so its open "*" must stay held.
-            tokens = parse(source[:hold])
-        hold = _inline_hold(tokens, source, hold)
+    else:
+        hold = _code_hold(code, source, line_start, last_line)
+        if code.map and code.map[0] < last_line:
+            return None if hold >= len(source) else hold  # inside code nothing else is open
+    if hold < len(source):
+        # The inline text that shows is that of the shorter text: "#" alone is a heading that
+        # ends the paragraph above, "#1" continues it, so its open "*" must stay held.
+        tokens = parse(source[:hold])
+    hold = _inline_hold(tokens, source, hold)
     return None if hold >= len(source) else hold
 
 
