@@ -49,17 +49,20 @@ def held_from(tokens: list[Token], source: str, parse: Callable[[str], list[Toke
     last_line = source.count("\n")
     around = [t for t in tokens if t.map is not None and t.nesting != -1 and t.map[0] <= last_line < t.map[1]]
     code = next((token for token in around if token.type in _CODE), None)
+    continues = True  # whether the last line may yet continue the paragraph above it
     if code is None:
         hold = min(_line_hold(source, line_start), _table_hold(tokens, source, line_start, last_line))
     else:
         hold = _code_hold(code, source, line_start, last_line)
         if code.map and code.map[0] < last_line:
             return None if hold >= len(source) else hold  # inside code nothing else is open
+        # "```x`" is text after all (no backtick in a backtick fence's info); "> ```" stays a quote.
+        continues = code.level == 0 and code.markup.startswith("`")
     if hold < len(source):
         # The inline text that shows is that of the shorter text: "#" alone is a heading that
         # ends the paragraph above, "#1" continues it, so its open "*" must stay held.
         tokens = parse(source[:hold])
-    hold = _inline_hold(tokens, source, hold)
+    hold = _inline_hold(tokens, source, hold, continues)
     return None if hold >= len(source) else hold
 
 
@@ -87,10 +90,11 @@ _QUOTE = re.compile(r"[ \t]*>")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|[0-9]{1,9}[.)])[ \t]+")
 
 
-def _inline_hold(tokens: list[Token], source: str, hold: int) -> int:
+def _inline_hold(tokens: list[Token], source: str, hold: int, continues: bool) -> int:
     """``hold``, or where the earliest inline construct open before it in the last paragraph starts.
 
-    ``tokens`` is the parse of ``source[:hold]``. Text cut at ``hold`` may leave open an opener
+    ``tokens`` is the parse of ``source[:hold]``; ``continues`` is False when the cut line
+    cannot continue the paragraph above it. Text cut at ``hold`` may leave open an opener
     whose closer was in the cut part, so the scan repeats on the shorter text until nothing
     more opens. Only openers in the last ``HOLD_LIMIT`` characters of all of ``source`` count,
     so a cut never hides text shown before.
@@ -103,7 +107,7 @@ def _inline_hold(tokens: list[Token], source: str, hold: int) -> int:
     first, end = opener.map or (0, 0)
     last_line = source.count("\n", 0, hold)
     # Right after a newline a paragraph may still go on: what it holds stays held.
-    goes_on = opener.type == "paragraph_open" and end == last_line and source[:hold].endswith("\n")
+    goes_on = continues and opener.type == "paragraph_open" and end == last_line and source[:hold].endswith("\n")
     if not (first <= last_line < end or goes_on):
         return hold
     block_start = line_offset(source, first)
@@ -161,8 +165,9 @@ def _may_be_header(tokens: list[Token], line: str, number: int) -> bool:
     blocks = [t for t in tokens if t.map is not None and t.nesting == 1 and t.map[0] <= number < t.map[1]]
     if not blocks:
         return False
-    if blocks[-1].type == "paragraph_open":
-        return True
+    innermost = blocks[-1]
+    if innermost.type == "paragraph_open" or (innermost.type == "heading_open" and innermost.markup in ("-", "=")):
+        return True  # a paragraph, or one a "-" under it makes a heading: "---|---" may still follow
     table = next((t for t in reversed(blocks) if t.type == "table_open"), None)
     return table is not None and table.map is not None and table.map[0] == number
 

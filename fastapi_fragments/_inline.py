@@ -74,7 +74,10 @@ def open_inline_start(text: str, limit: int, *, since: int = 0) -> int | None:
                 can_open = can_close = False  # strikethrough needs two; a last "~" may get its second
             match = _opener_closed(opened, char, length, can_open) if can_close else None
             if match is not None:
+                rest = length - opened[match][2]
                 del opened[match:]  # openers between an opener and its closer stay literal
+                if rest and can_open:  # "**a***b": what the closer left over opens again
+                    opened.append((char, index, rest, True))  # held with its run: never cut in two
             elif can_open:
                 opened.append((char, index, length, can_close))
             index = run
