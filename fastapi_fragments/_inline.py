@@ -86,17 +86,16 @@ def open_inline_start(text: str, limit: int, *, since: int = 0) -> int | None:
             opened.append((char, start, 1, False))
             index += 1
         elif char == "]" and any(opener[0] == "[" for opener in opened):
-            while opened[-1][0] != "[":
-                opened.pop()
+            bracket = max(i for i, opener in enumerate(opened) if opener[0] == "[")
             if index + 1 == end:
                 index += 1  # "(" may still follow: the link stays open
             elif text[index + 1] != "(":
-                opened.pop()  # no link after all: literal brackets
+                del opened[bracket]  # no link after all: literal brackets, emphasis in them still counts
                 index += 1
             elif (close := text.find(")", index + 2)) == -1:
                 break  # the URL is still being written
             else:
-                opened.pop()
+                del opened[bracket:]  # what the link text left open stays literal in it
                 index = close + 1  # a URL is not markup: its `*` and `_` open nothing
         elif char == "&" and _ENTITY_SO_FAR.fullmatch(text, index):
             opened.append((char, index, 1, False))  # "&amp" shows raw until its ";" makes it "&"
