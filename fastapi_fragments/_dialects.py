@@ -12,6 +12,10 @@
 Append and markdown text modes (``_text``) also need ``append`` (add HTML after the response
 target's content), ``tail`` (replace the markdown tail's target) and ``replace`` (their final
 frame: the whole answer, whatever swap the page set), see :class:`AppendingDialect`.
+A tail's growth goes into an empty marker element in it, found by selector when the frame is
+swapped; nothing inside swapped content listens for frames. On htmx 2 that is the job of a
+permanent ``tail-grow`` element (the ``sse.tail`` macro), because htmx-ext-sse subscribes an
+element swapped in only after htmx's settle delay, and would drop the growth sent meanwhile.
 
 The names ``error``, ``open`` and ``message`` are refused: EventSource dispatches them on
 itself (``onerror``/``onopen``) and htmx 4 bubbles them to ``window``.
@@ -114,8 +118,9 @@ class AppendingDialect(Dialect, Protocol):
         ...
 
 
-#: What htmx 4 and Datastar find the tail's growth marker by (inside the tail target).
+#: What every dialect finds the tail's growth marker by (inside the tail target).
 GROW_ATTRIBUTE = "data-fragments-grow"
+_MARKER = f"<span {GROW_ATTRIBUTE}></span>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +163,10 @@ class HTMX2:
         return encode_event(html, event=self.tail_event)
 
     def tail_marker(self) -> str:
-        # htmx processes swapped-in content: the SSE extension subscribes this span to the event.
-        return f'<span sse-swap="{escape(self.tail_event)}-grow" hx-swap="beforeend"></span>'
+        # Nothing in it listens: a listener inside swapped content would start only after htmx's
+        # settle delay and miss the growth sent meanwhile. The page's permanent `<tail_event>-grow`
+        # element (the `sse.tail` macro) swaps into it, found by selector at each frame.
+        return _MARKER
 
     def tail_grow(self, html: str) -> bytes:
         return encode_event(html, event=f"{self.tail_event}-grow")
@@ -222,7 +229,7 @@ class HTMX4:
         return encode_event(_partial(self.tail_target, "innerHTML", html))
 
     def tail_marker(self) -> str:
-        return f"<span {GROW_ATTRIBUTE}></span>"
+        return _MARKER
 
     def tail_grow(self, html: str) -> bytes:
         return encode_event(_partial(f"{self.tail_target} [{GROW_ATTRIBUTE}]", "beforeend", html))
@@ -267,7 +274,7 @@ class Datastar:
         return _patch(self.tail_target, html, None)
 
     def tail_marker(self) -> str:
-        return f"<span {GROW_ATTRIBUTE}></span>"
+        return _MARKER
 
     def tail_grow(self, html: str) -> bytes:
         return _patch(f"{self.tail_target} [{GROW_ATTRIBUTE}]", f"<span>{html}</span>", None, mode="append")

@@ -27,7 +27,7 @@ from fastapi_fragments._feeds import DEFAULT_ERROR_HTML
 from fastapi_fragments._markdown import StreamingMarkdown, render_markdown
 from fastapi_fragments._text import AppendText, MarkdownText, TextModeName
 from fastapi_fragments.testing import LiveServer, SSEParser, SSEResult, read_events
-from tests.test_markdown import MARKDOWNISH, token_splits
+from tests.helpers import MARKDOWNISH, token_splits
 
 TEMPLATES = {
     "modes.html": (
@@ -218,7 +218,9 @@ def test_datastar_append_and_tail_frames() -> None:
 
 
 def test_tail_growth_frames_append_into_the_marker() -> None:
-    assert HTMX2().tail_marker() == '<span sse-swap="tail-grow" hx-swap="beforeend"></span>'
+    # Nothing in the marker listens (see test_markdown_streaming in tests/browser): each dialect finds it.
+    for dialect in (HTMX2(), HTMX4(), Datastar()):
+        assert dialect.tail_marker() == "<span data-fragments-grow></span>"
     assert HTMX2(tail_event="md").tail_grow("more") == b"event: md-grow\ndata: more\n\n"
     assert HTMX4(tail_target="#t").tail_grow(" more") == (
         b'data: <hx-partial hx-target="#t [data-fragments-grow]" hx-swap="beforeend"> more</hx-partial>\n\n'
@@ -230,7 +232,8 @@ def test_tail_growth_frames_append_into_the_marker() -> None:
 
 
 class Page:
-    """The tail element as htmx 2 changes it: ``tail`` replaces it, ``tail-grow`` appends into the marker."""
+    """The tail element as htmx 2 changes it: ``tail`` replaces it, ``tail-grow`` appends into the marker
+    (what the page's hidden ``tail-grow`` element does: its target is the marker inside the tail)."""
 
     MARKER = HTMX2().tail_marker()
     OPEN, CLOSE = MARKER.removesuffix("</span>"), "</span>"
@@ -283,7 +286,7 @@ def test_a_growing_paragraph_sends_only_its_new_words() -> None:
     mode, dialect = MarkdownText(), HTMX2()
     mode.feed("Hello")
     assert mode.frames(dialect, "", 1, final=False) == [
-        b'event: tail\ndata: <p>Hello<span sse-swap="tail-grow" hx-swap="beforeend"></span></p>\ndata: \n\n'
+        b"event: tail\ndata: <p>Hello<span data-fragments-grow></span></p>\ndata: \n\n"
     ]
     mode.feed(" big")
     mode.feed(" world")

@@ -31,6 +31,15 @@ def test_htmx2_swap_sets_its_own_target_and_swap(env: jinja2.Environment) -> Non
     )
 
 
+def test_htmx2_tail_has_a_permanent_growth_listener_aimed_at_the_marker(env: jinja2.Environment) -> None:
+    # The marker inside the tail listens to nothing (htmx 2 would start it only after settling):
+    # the hidden element, there before the stream starts, swaps each growth frame into it.
+    assert render(env, '{{ sse.tail("tail-7", class="answer-tail") }}') == (
+        '<div id="tail-7" class="answer-tail" sse-swap="tail" hx-target="this" hx-swap="innerHTML"></div>\n'
+        '<div hidden sse-swap="tail-grow" hx-target="#tail-7 [data-fragments-grow]" hx-swap="beforeend"></div>'
+    )
+
+
 def test_htmx4_post_targets_the_answer(env: jinja2.Environment) -> None:
     html = render(env, '<form {{ sse.post("/chat", "#answer") }}>')
     assert html == '<form hx-post="/chat" hx-target="#answer" hx-swap="innerHTML">'
