@@ -39,7 +39,8 @@ PAGE = """<!doctype html>{% import "fragments/htmx.html" as sse %}
 {% if frontend == "htmx2" %}
 <script src="/static/vendor/htmx2/htmx.min.js"></script><script src="/static/vendor/htmx2/sse.js"></script>
 <div id="answer" {{ sse.connect(url) }}>
-  {% if mode == "markdown" %}<div id="body" {{ sse.swap("fragment", "beforeend") }}></div>{{ sse.tail("tail") }}
+  {% if mode == "markdown" %}<div id="body" {{ sse.swap("append", "beforeend") }}></div>{{ sse.tail("tail") }}
+  <div hidden sse-swap="fragment" hx-target="#body" hx-swap="innerHTML"></div>
   {% else %}<div id="body" {{ sse.swap("fragment") }}></div>{% endif %}
 </div>
 {% else %}

@@ -74,7 +74,9 @@ def test_answer_htmx2_wiring_per_mode(env: jinja2.Environment) -> None:
     assert render_answer(env, '{{ answer.htmx2("answer", "markdown") }}') == (
         '<div id="answer" sse-swap="fragment" hx-target="this" hx-swap="innerHTML" hx-disinherit="*">'
         '<div id="answer-body" sse-swap="append" hx-swap="beforeend"></div>'
-        '<div id="answer-tail" sse-swap="tail" hx-swap="innerHTML"></div></div>'
+        '<div id="answer-tail" sse-swap="tail" hx-target="this" hx-swap="innerHTML"></div>\n'
+        '<div hidden sse-swap="tail-grow" hx-target="#answer-tail [data-fragments-grow]" hx-swap="beforeend"></div>'
+        "</div>"
     )
     append = render_answer(env, '{{ answer.htmx2("a", "append", append_event="more") }}')
     assert '<div id="a-body" sse-swap="more" hx-swap="beforeend"></div></div>' in append and "tail" not in append
