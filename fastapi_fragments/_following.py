@@ -13,6 +13,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
+from typing import Any
 
 from ._dialects import Dialect
 from .stores import Frame, Store
@@ -60,34 +61,44 @@ async def follow_frames(
     ``unknown`` notice; every path ends with the dialect's ``done`` frame.
     """
     send_sources, final, notice = after == 0, False, notices["unknown"]
+    shown: str | None = None  # the answer as the client shows it now, rendered as an end
     try:
         if await owns(store, stream_id, owner):
             async with aclosing(store.follow(stream_id)) as frames:
                 async for frame in frames:
-                    final = frame.final
+                    final, snapshot = frame.final, json.loads(frame.data) if frame.data else {}
+                    if frame.seq >= after:
+                        shown = snapshot.get("ended") or snapshot.get("response") or shown
                     if frame.seq > after:
-                        for chunk in _encode(frame, dialect, send_sources, notices):
+                        for chunk in _encode(frame, snapshot, dialect, send_sources, notices):
                             yield chunk
                         send_sources, after = False, frame.seq
     except Exception:
         # A store outage (Redis down): end politely with done, or EventSource retries forever.
         logger.exception("following stream %s failed", stream_id)
         notice = notices["interrupted"]
-    if not final:
-        yield dialect.response(notice, after + 1)
+        if shown is None and after:
+            # The client shows an answer we never read: a notice alone would replace it.
+            logger.warning("stream %s ends without a notice: its text was never read here", stream_id)
+            notice = ""
+    if not final and (notice or shown):
+        yield dialect.response((shown or "") + notice, after + 1)
     done = dialect.done()
     if done:
         yield done
 
 
-def _encode(frame: Frame, dialect: Dialect, send_sources: bool, notices: Mapping[str, str]) -> list[bytes]:
-    snapshot = json.loads(frame.data) if frame.data else {}
+def _encode(
+    frame: Frame, snapshot: dict[str, Any], dialect: Dialect, send_sources: bool, notices: Mapping[str, str]
+) -> list[bytes]:
     chunks = []
     if send_sources and snapshot.get("sources") is not None:
         chunks.append(dialect.sources(snapshot["sources"]))
     response = snapshot.get("response")
     if frame.final and frame.status in notices:
-        response = (response or "") + notices[frame.status]
+        # A store-made end (a dead producer) carries the last running snapshot: show its ``ended``
+        # render (streaming False), never the live one with its cursor.
+        response = (snapshot.get("ended") or response or "") + notices[frame.status]
     if response is not None:
         chunks.append(dialect.response(response, frame.seq))
     return chunks

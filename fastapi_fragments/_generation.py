@@ -2,8 +2,10 @@
 
 It runs the same pipeline as ``FragmentStreamResponse`` (a ``TokenFeed`` and a ``Coalescer``
 rendering at most every ``min_interval`` seconds), but renders into a snapshot
-(``{"sources": html, "response": html}`` as JSON) that the store keeps and followers encode
-for their own dialect, instead of into SSE bytes for one client.
+(``{"sources": html, "response": html, "ended": html}`` as JSON) that the store keeps and
+followers encode for their own dialect, instead of into SSE bytes for one client. ``ended`` is
+the same text rendered as an end (``streaming`` False): what followers show if this producer
+dies, so its end never brings back the cursor nor drops a word.
 
 A supervisor task heartbeats the store every ``lease / 3`` seconds and ends the generation on
 Stop, abandonment or a lost lease; a deadline bounds it. However it ends, the token source is
@@ -59,7 +61,9 @@ class Generation:
     ) -> None:
         self.stream_id = stream_id
         self._feed = feed
-        self._snapshot: dict[str, str | None] = {"sources": sources, "response": None}
+        # ``ended``: the same text rendered as an end (no cursor), which the store keeps for
+        # followers of a producer that dies: a dead worker renders nothing more.
+        self._snapshot: dict[str, str | None] = {"sources": sources, "response": None, "ended": None}
         self._on_complete, self._on_error = on_complete, on_error
         self._seq = 0
         self._status: Status | None = None
@@ -112,6 +116,7 @@ class Generation:
     async def _generate(self, store: Store, limits: Limits) -> None:
         async def emit() -> int:
             await self._feed.render(self, final=False)
+            self._snapshot["ended"] = await self._feed.render_ended()
             if not await self._publish(store, limits, "running"):
                 self._lost = True
                 self._scope.cancel()
@@ -157,6 +162,7 @@ class Generation:
     async def _finish(self, store: Store, limits: Limits, status: Status) -> None:
         """Render and publish the final frame, then call the hooks; log, never raise."""
         self._feed.interrupted = status not in ("done", "failed")
+        self._snapshot["ended"] = None  # the final render below is the end itself
         try:
             if status == "failed":
                 logger.error("stream %s failed; publishing the error block", self.stream_id, exc_info=self._failure)

@@ -104,8 +104,11 @@ async def test_a_dead_worker_leaves_followers_with_the_partial_answer_marked_int
             process.wait(timeout=10)
             events = await follower.read_all()
             late = await turn.read(survivor)
-    final = final_fragment(events)
+    final, seen = final_fragment(events), [event.data for event in events if event.event == "fragment"][-2]
     assert "interrupted" in final and "word0" in final and "word39" not in final
     assert final_fragment(late) == final
-    # Only a live producer renders its last frame with ``interrupted`` (the template's "(cut)").
-    assert ("(cut)" in final) is (how == signal.SIGTERM)
+    # Rendered final (no cursor, the template's "(cut)"), even by a worker that died without a word,
+    # and with every word the follower had seen.
+    assert "(cut)" in final and "cursor" not in final
+    words = seen.split("<p>", 1)[1].split("</p>", 1)[0]
+    assert words in final
