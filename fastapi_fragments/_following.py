@@ -24,7 +24,7 @@ logger = logging.getLogger("fastapi_fragments")
 
 
 def _notice(status: str, text: str) -> str:
-    role = "alert" if status in ("busy", "interrupted") else "status"
+    role = "alert" if status in ("busy", "interrupted", "unavailable") else "status"
     return f'<p class="fragments-notice" data-status="{status}" role="{role}">{text}</p>'
 
 
@@ -36,6 +36,7 @@ DEFAULT_NOTICES: Mapping[str, str] = {
     "interrupted": _notice("interrupted", "The answer was interrupted. Please ask again."),
     "unknown": _notice("unknown", "This answer is no longer available. Please ask again."),
     "busy": _notice("busy", "Too many answers are being written for you. Please wait for one to finish."),
+    "unavailable": _notice("unavailable", "The service is busy right now. Please try again in a few seconds."),
 }
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import anyio
 
 from ._coalesce import Coalescer, Pace
+from ._exceptions import ConfigurationError
 from ._feeds import TokenFeed
 from ._hooks import ErrorHook, call_hook
 from ._types import TextHook
@@ -45,6 +46,14 @@ class Limits:
     result_ttl: float
     min_interval: float
     keep_abandoned: bool
+    outage_window: float = 5.0
+
+    def __post_init__(self) -> None:
+        for name in ("deadline", "lease", "result_ttl", "outage_window"):
+            if not getattr(self, name) > 0:
+                raise ConfigurationError(f"{name} must be > 0 seconds, got {getattr(self, name)!r}")
+        if self.min_interval < 0:
+            raise ConfigurationError(f"min_interval must be >= 0 seconds, got {self.min_interval!r}")
 
 
 class Generation:
