@@ -133,6 +133,31 @@ async def test_a_lapsed_lease_before_any_frame_is_interrupted_with_empty_data(st
     assert await collect(store, stream_id) == [Frame(1, "", "interrupted")]
 
 
+async def test_running_publishes_keep_the_lease_without_heartbeats(store: Store) -> None:
+    stream_id = await started(store, lease=1.0)
+
+    async def produce() -> None:
+        for seq in range(1, 25):  # 2.4 s of progress, more than twice the lease
+            assert await store.publish(stream_id, Frame(seq, str(seq)), ttl=LONG)
+            await anyio.sleep(0.1)
+        await store.publish(stream_id, Frame(25, "25", "done"), ttl=LONG)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(produce)
+        frames = await collect(store, stream_id)
+    assert frames[-1] == Frame(25, "25", "done")
+
+
+async def test_a_renewal_never_shortens_a_longer_lease(store: Store) -> None:
+    stream_id = await started(store, lease=0.2)
+    assert await store.heartbeat(stream_id, lease=LONG) == "watched"
+    assert await store.heartbeat(stream_id, lease=0.2) == "watched"
+    assert await store.publish(stream_id, Frame(1, "1"), ttl=LONG)  # renews by the create lease, 0.2
+    await anyio.sleep(0.5)
+    record = await store.get(stream_id)
+    assert record is not None and record.frame == Frame(1, "1")
+
+
 async def test_heartbeats_keep_the_lease(store: Store) -> None:
     stream_id = await started(store, lease=1.0)
 
