@@ -7,7 +7,8 @@ followers encode for their own dialect, instead of into SSE bytes for one client
 the same text rendered as an end (``streaming`` False): what followers show if this producer
 dies, so its end never brings back the cursor nor drops a word.
 
-A supervisor task heartbeats the store every ``lease / 3`` seconds and ends the generation on
+A supervisor task heartbeats the store on a ``LeaseTimer`` (at once, then every ``lease / 4``
+seconds, lag-aware; each running publish renews the lease too) and ends the generation on
 Stop, abandonment or a lost lease; a deadline bounds it. However it ends, the token source is
 closed (the upstream LLM request with it) and, unless the stream was lost to a lapsed lease,
 a final frame is published: ``done``, ``failed`` (the error block), ``stopped``, ``timeout``,
@@ -26,6 +27,7 @@ from ._coalesce import Coalescer, Pace
 from ._exceptions import ConfigurationError
 from ._feeds import TokenFeed
 from ._hooks import ErrorHook, call_hook
+from ._lease import LeaseTimer
 from ._types import TextHook
 from .stores import Frame, Status, Store
 
@@ -144,10 +146,11 @@ class Generation:
     async def _supervise(self, store: Store, limits: Limits) -> None:
         async with anyio.create_task_group() as group:
             group.start_soon(self._stop_when_asked, store)
+            timer = LeaseTimer(limits.lease)
             while True:
-                await anyio.sleep(limits.lease / 3)
+                await anyio.sleep(timer.delay())
                 try:
-                    liveness = await store.heartbeat(self.stream_id, lease=limits.lease)
+                    liveness = await store.heartbeat(self.stream_id, lease=timer.renew())
                 except Exception:  # a store blip: the lease may lapse, then the next publish says so
                     logger.warning("heartbeat of stream %s failed", self.stream_id, exc_info=True)
                     continue
