@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import anyio
 
@@ -28,6 +31,7 @@ from ._exceptions import ConfigurationError
 from ._feeds import TokenFeed
 from ._hooks import ErrorHook, call_hook
 from ._lease import LeaseTimer
+from ._outages import RETRY_INTERVAL, Outage
 from ._types import TextHook
 from .stores import Frame, Status, Store
 
@@ -37,6 +41,8 @@ __all__ = ("FINISH_TIMEOUT", "ErrorHook", "Generation", "Limits")
 FINISH_TIMEOUT = 10.0
 
 logger = logging.getLogger("fastapi_fragments")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +87,9 @@ class Generation:
         self._failure: BaseException | None = None
         self._lost = False
         self._scope = anyio.CancelScope()
+        self._changed = anyio.Event()  # a snapshot newer than the store's is waiting to be published
+        self._publishing = anyio.Lock()  # one publish at a time, so seq order is store order
+        self._outage: Outage | None = None
 
     # A Dialect (duck-typed) that keeps the rendered HTML instead of encoding it.
     name = "snapshot"
@@ -103,34 +112,34 @@ class Generation:
 
     async def run(self, store: Store, limits: Limits) -> None:
         """Generate to the end (see the module docstring); never raises."""
+        self._outage = outage = Outage(limits.outage_window, f"stream {self.stream_id}")
         try:
             with self._scope:
-                await self._publish(store, limits, "running")  # the sources, before the first token
+                self._changed.set()  # the sources, before the first token
                 async with anyio.create_task_group() as group:
-                    group.start_soon(self._supervise, store, limits)
+                    group.start_soon(self._publish_latest, store, limits, outage)
+                    group.start_soon(self._supervise, store, limits, outage)
                     with anyio.move_on_after(limits.deadline) as deadline:
                         await self._generate(store, limits)
                     if deadline.cancelled_caught:
                         self._status = "timeout"
                     group.cancel_scope.cancel()
-        except Exception as exc:  # the store failed mid-stream
+        except Exception as exc:  # the store misbehaved beyond an outage
             self._failure = exc
             self._status = "failed"
         finally:
             # Shielded so cancellation cannot skip the final frame, bounded so a dead store
             # cannot hang the registry's (and the app's) shutdown.
-            with anyio.move_on_after(FINISH_TIMEOUT, shield=True):
+            with anyio.move_on_after(FINISH_TIMEOUT + limits.outage_window, shield=True):
                 await self._feed.aclose()
                 if not self._lost:
-                    await self._finish(store, limits, self._status or "interrupted")
+                    await self._finish(store, limits, self._status or "interrupted", outage)
 
     async def _generate(self, store: Store, limits: Limits) -> None:
         async def emit() -> int:
             await self._feed.render(self, final=False)
             self._snapshot["ended"] = await self._feed.render_ended()
-            if not await self._publish(store, limits, "running"):
-                self._lost = True
-                self._scope.cancel()
+            self._changed.set()  # published by _publish_latest: a slow or absent store never stalls tokens
             return 0  # the store keeps only the latest frame: there is no byte budget to keep
 
         coalescer = Coalescer(Pace(limits.min_interval), emit)
@@ -143,35 +152,63 @@ class Generation:
             coalescer.close()
         self._status = "failed" if self._failure is not None else "done"
 
-    async def _supervise(self, store: Store, limits: Limits) -> None:
+    async def _publish_latest(self, store: Store, limits: Limits, outage: Outage) -> None:
+        """Publish each new snapshot (latest wins); during an outage, retry until the window ends."""
+        while True:
+            with anyio.move_on_after(RETRY_INTERVAL if outage.since is not None else math.inf):
+                await self._changed.wait()
+            self._changed = anyio.Event()
+            if await self._publish(store, limits, "running", outage) is False:
+                self._lost = True
+                self._scope.cancel()
+
+    async def _supervise(self, store: Store, limits: Limits, outage: Outage) -> None:
         async with anyio.create_task_group() as group:
-            group.start_soon(self._stop_when_asked, store)
+            group.start_soon(self._stop_when_asked, store, outage)
             timer = LeaseTimer(limits.lease)
             while True:
                 await anyio.sleep(timer.delay())
-                try:
-                    liveness = await store.heartbeat(self.stream_id, lease=timer.renew())
-                except Exception:  # a store blip: the lease may lapse, then the next publish says so
-                    logger.warning("heartbeat of stream %s failed", self.stream_id, exc_info=True)
-                    continue
+                liveness = await self._call(outage, limits, store.heartbeat(self.stream_id, lease=timer.renew()))
                 if liveness == "lost":
                     self._lost = True
                     self._scope.cancel()
                 elif liveness == "unwatched" and not limits.keep_abandoned:
                     self._end("abandoned")
 
-    async def _stop_when_asked(self, store: Store) -> None:
-        await store.wait_stop(self.stream_id)
-        self._end("stopped")
+    async def _stop_when_asked(self, store: Store, outage: Outage) -> None:
+        while True:
+            try:
+                await store.wait_stop(self.stream_id)
+            except Exception as exc:  # the other tasks end the generation if the outage lasts
+                outage.failed(exc)
+                await anyio.sleep(RETRY_INTERVAL)
+            else:
+                self._end("stopped")
+                return
 
-    async def _publish(self, store: Store, limits: Limits, status: Status) -> bool:
-        self._seq += 1
-        # While running, the record must outlive the whole deadline even if no token comes.
-        ttl = limits.result_ttl + (limits.deadline if status == "running" else 0)
-        frame = Frame(self._seq, json.dumps(self._snapshot), status)
-        return await store.publish(self.stream_id, frame, ttl=ttl)
+    async def _call(self, outage: Outage, limits: Limits, call: Awaitable[T]) -> T | None:
+        """``call``'s result; None while the store is unreachable, ending the generation past the window."""
+        try:
+            with anyio.fail_after(limits.outage_window):  # a stopped Redis never answers
+                result = await call
+        except Exception as exc:
+            if not outage.failed(exc):
+                self._end("interrupted")
+            return None
+        outage.recovered()
+        return result
 
-    async def _finish(self, store: Store, limits: Limits, status: Status) -> None:
+    async def _publish(self, store: Store, limits: Limits, status: Status, outage: Outage) -> bool | None:
+        """Publish the snapshot: False when the stream is lost, None if the store did not answer."""
+        async with self._publishing:
+            self._seq += 1
+            # While running, the record must outlive the whole deadline even if no token comes.
+            ttl = limits.result_ttl + (limits.deadline if status == "running" else 0)
+            frame = Frame(self._seq, json.dumps(self._snapshot), status)
+            published = await self._call(outage, limits, store.publish(self.stream_id, frame, ttl=ttl))
+        return published  # None: _publish_latest retries every RETRY_INTERVAL while the outage lasts
+
+    async def _finish(self, store: Store, limits: Limits, status: Status, outage: Outage) -> None:
         """Render and publish the final frame, then call the hooks; log, never raise."""
         self._feed.interrupted = status not in ("done", "failed")
         self._snapshot["ended"] = None  # the final render below is the end itself
@@ -185,10 +222,11 @@ class Generation:
             logger.exception("rendering the final frame of stream %s failed", self.stream_id)
             status = "failed"
             await self._feed.render_error(self, builtin=True)
-        try:
-            await self._publish(store, limits, status)
-        except Exception:
-            logger.exception("publishing the final frame of stream %s failed", self.stream_id)
+        while await self._publish(store, limits, status, outage) is None and outage.since is not None:
+            if not outage.failed(TimeoutError("no answer")):  # the window is over: followers end by themselves
+                logger.error("stream %s ends unpublished: the store stayed unreachable", self.stream_id)
+                break
+            await anyio.sleep(RETRY_INTERVAL)
         if status == "done":
             await call_hook(self._on_complete, self._feed.final_text())
         elif status == "failed" and self._failure is not None:

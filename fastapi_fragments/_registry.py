@@ -255,6 +255,7 @@ class StreamRegistry:
             chosen,
             after=last_event_id(request.headers),
             notices=self._notices,
+            window=self._limits.outage_window,
         )
         return EventSourceResponse(frames, sep="\n", ping=self._ping, headers={"Cache-Control": "no-store"})
 

@@ -142,7 +142,8 @@ class RedisStore:
     """Streams in Redis: any worker serves any stream's followers, Stop and resumes.
 
     ``redis`` is a URL or an existing ``redis.asyncio.Redis`` client; the store closes only a
-    client it created. ``poll_interval`` bounds how long a follower takes to notice a dead
+    client it created, which gets 1 s socket timeouts unless the URL sets them
+    (``?socket_timeout=``). ``poll_interval`` bounds how long a follower takes to notice a dead
     producer (on top of the lease) and a lost pub/sub message.
 
     Example::
@@ -156,7 +157,13 @@ class RedisStore:
         if poll_interval <= 0:
             raise ValueError(f"poll_interval must be > 0, got {poll_interval!r}")
         self._owns_client = isinstance(redis, str)
-        self._redis = aioredis.Redis.from_url(redis) if isinstance(redis, str) else redis
+        # Timeouts, so a stopped Redis fails calls (and the registry rides the outage out) instead
+        # of hanging them; options in the URL's query string take precedence.
+        self._redis = (
+            aioredis.Redis.from_url(redis, socket_timeout=1.0, socket_connect_timeout=1.0)
+            if isinstance(redis, str)
+            else redis
+        )
         self._prefix = prefix
         self._poll_interval = poll_interval
         self._create = self._redis.register_script(_CREATE)

@@ -33,7 +33,7 @@ class FailingStore(MemoryStore):
 
 async def follow(store: MemoryStore, after: int = 0) -> list[SSEMessage]:
     with anyio.fail_after(10):
-        frames = follow_frames(store, "s1", "me", HTMX2(), after=after, notices=DEFAULT_NOTICES)
+        frames = follow_frames(store, "s1", "me", HTMX2(), after=after, notices=DEFAULT_NOTICES, window=0.3)
         chunks = [chunk async for chunk in frames]
     return parse_sse(b"".join(chunks))
 

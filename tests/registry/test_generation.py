@@ -42,7 +42,7 @@ async def test_a_producer_stalled_for_most_of_its_lease_between_tokens_is_not_de
     with anyio.fail_after(30):
         async with anyio.create_task_group() as group:
             group.start_soon(generation.run, store, Limits(60, LEASE, 60, 0, False))
-            async for chunk in follow_frames(store, "s1", "me", HTMX2(), after=0, notices=DEFAULT_NOTICES):
+            async for chunk in follow_frames(store, "s1", "me", HTMX2(), after=0, notices=DEFAULT_NOTICES, window=5):
                 chunks.append(chunk)
     final = [event.data for event in parse_sse(b"".join(chunks)) if event.event == "fragment"][-1]
     assert "word3" in final and "interrupted" not in final
