@@ -54,7 +54,7 @@ class Limits:
     result_ttl: float
     min_interval: float
     keep_abandoned: bool
-    outage_window: float = 5.0
+    outage_window: float = 3.0
 
     def __post_init__(self) -> None:
         for name in ("deadline", "lease", "result_ttl", "outage_window"):

@@ -90,7 +90,7 @@ class StreamRegistry:
         abandon_after: float = 30.0,
         keep_abandoned: bool = False,
         lease: float = 5.0,
-        outage_window: float = 5.0,
+        outage_window: float = 3.0,
         result_ttl: float = 600.0,
         min_interval: float = DEFAULT_MIN_INTERVAL,
         notices: Mapping[str, str] | None = None,

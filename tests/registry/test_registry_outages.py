@@ -59,7 +59,7 @@ async def test_stop_during_an_outage_answers_503_with_retry_after(serve: Serve) 
     with anyio.fail_after(30):
         async with httpx.AsyncClient(base_url=url) as client:
             response = await client.post("/fragments/streams/some-id/stop")
-    assert response.status_code == 503 and response.headers["retry-after"] == "5"
+    assert response.status_code == 503 and response.headers["retry-after"] == "3"
 
 
 async def test_a_question_while_redis_refuses_connections_gets_the_notice(serve: Serve) -> None:
