@@ -112,13 +112,18 @@ async def _ride_out(store: Store, stream_id: str, owner: str | None, window: flo
                 owned = await owns(store, stream_id, owner)
             if not owned:
                 return
+            final = False
             async with aclosing(store.follow(stream_id)) as frames:
                 async for frame in frames:
                     if frame.seq > seq:  # only news ends an outage: a flapping store still runs out the window
                         outage.recovered()
                         seq = frame.seq
+                    final = frame.final
                     yield frame  # after a failure, the store's latest again (the caller skips what it sent)
-            return
+            if final or not seq:
+                return
+            # Gone while running: a Redis restarted empty, until the producer creates it again.
+            raise LookupError(f"stream {stream_id} is gone from the store")
         except Exception as exc:
             if not outage.failed(exc):
                 raise

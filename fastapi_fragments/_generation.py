@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -75,8 +75,10 @@ class Generation:
         sources: str | None,
         on_complete: TextHook | None,
         on_error: ErrorHook | None,
+        recreate: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self.stream_id = stream_id
+        self._recreate = recreate  # store.create with this stream's options
         self._feed = feed
         # ``ended``: the same text rendered as an end (no cursor), which the store keeps for
         # followers of a producer that dies: a dead worker renders nothing more.
@@ -159,8 +161,7 @@ class Generation:
                 await self._changed.wait()
             self._changed = anyio.Event()
             if await self._publish(store, limits, "running", outage) is False:
-                self._lost = True
-                self._scope.cancel()
+                await self._lose(store, limits, outage)
 
     async def _supervise(self, store: Store, limits: Limits, outage: Outage) -> None:
         async with anyio.create_task_group() as group:
@@ -170,10 +171,28 @@ class Generation:
                 await anyio.sleep(timer.delay())
                 liveness = await self._call(outage, limits, store.heartbeat(self.stream_id, lease=timer.renew()))
                 if liveness == "lost":
-                    self._lost = True
-                    self._scope.cancel()
+                    await self._lose(store, limits, outage)
                 elif liveness == "unwatched" and not limits.keep_abandoned:
                     self._end("abandoned")
+
+    async def _lose(self, store: Store, limits: Limits, outage: Outage) -> None:
+        """The store refused us: stop, unless it merely forgot the stream (a Redis restarted empty).
+
+        A stream that is gone, rather than ended by someone else, is created again (if the
+        registry said how) and the latest snapshot republished, so its followers, who wait for
+        it through the outage window, see the answer go on.
+        """
+        record = await self._call(outage, limits, store.get(self.stream_id))
+        if record is None and outage.since is not None:
+            return  # the store went away again: the outage rules apply
+        if record is None and self._recreate is not None and await self._call(outage, limits, self._recreate()):
+            logger.warning(
+                "stream %s was gone from the store (restarted without its data?): created again", self.stream_id
+            )
+            self._changed.set()
+            return
+        self._lost = True
+        self._scope.cancel()
 
     async def _stop_when_asked(self, store: Store, outage: Outage) -> None:
         while True:

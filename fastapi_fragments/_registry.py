@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
+from functools import partial
 from types import TracebackType
 from typing import Any, Literal
 
@@ -223,7 +224,12 @@ class StreamRegistry:
         if not created:
             await feed.aclose()
             return self._owners.html(self._notices["busy"], request, new_owner)
-        generation = Generation(stream_id, feed, sources=sources_html, on_complete=on_complete, on_error=on_error)
+        # The per-owner cap was checked above: a stream created again after a Redis restart is not a new one.
+        recreate = partial(self.store.create, stream_id, owner=owner, max_active=None, lease=limits.lease,
+                           watch=self._abandon_after, ttl=limits.deadline + limits.result_ttl)  # fmt: skip
+        generation = Generation(
+            stream_id, feed, sources=sources_html, on_complete=on_complete, on_error=on_error, recreate=recreate
+        )
         group.start_soon(generation.run, self.store, self._limits)
         return self._owners.html(scaffold, request, new_owner)
 

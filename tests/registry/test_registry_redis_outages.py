@@ -1,10 +1,10 @@
 """Two uvicorn workers on one real redis-server that stops (SIGSTOP) or restarts mid-answer.
 
-Redis keeps its data across the restart (append-only file, fsync always), as a production
-restart does; what the test varies is how long Redis is gone against the registry's
-``outage_window`` (1.5 s here, lease 2 s), and when. Followers on both workers must never lose
-a word they showed: a short outage is a pause and the answer completes; a long one ends with
-the partial answer, rendered final, and the notice.
+Redis keeps its data across a restart (append-only file, fsync always), as a production restart
+does, or comes back empty (the producer then creates its stream again). The test varies how
+long Redis is gone against the registry's ``outage_window`` (1.5 s here, lease 2 s), and when.
+Followers on both workers must never lose a word they showed: a short outage is a pause and the
+answer completes; a long one ends with the partial answer, rendered final, and the notice.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -54,6 +55,10 @@ class Redis:
             self.process.wait(timeout=10)
             time.sleep(seconds)
             self.process = start_redis(self.command, self.port)
+            if how == "restarted empty":  # as a Redis without persistence comes back
+                with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
+                    sock.sendall(b"FLUSHALL\r\n")
+                    assert sock.recv(16).startswith(b"+OK")
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +112,7 @@ async def ask_through_outage(
     return [await follower.read_all() for follower in followers]
 
 
-@pytest.mark.parametrize("how", ["paused", "restarted"])
+@pytest.mark.parametrize("how", ["paused", "restarted", "restarted empty"])
 @pytest.mark.parametrize("after_fragments", [2, 15], ids=["early", "midway"])
 async def test_a_short_outage_is_a_pause_and_the_answer_completes(
     redis: Redis, workers: tuple[str, str], how: str, after_fragments: int
