@@ -91,7 +91,6 @@ class Generation:
         self._scope = anyio.CancelScope()
         self._changed = anyio.Event()  # a snapshot newer than the store's is waiting to be published
         self._publishing = anyio.Lock()  # one publish at a time, so seq order is store order
-        self._outage: Outage | None = None
 
     # A Dialect (duck-typed) that keeps the rendered HTML instead of encoding it.
     name = "snapshot"
@@ -114,7 +113,7 @@ class Generation:
 
     async def run(self, store: Store, limits: Limits) -> None:
         """Generate to the end (see the module docstring); never raises."""
-        self._outage = outage = Outage(limits.outage_window, f"stream {self.stream_id}")
+        outage = Outage(limits.outage_window, f"stream {self.stream_id}")
         try:
             with self._scope:
                 self._changed.set()  # the sources, before the first token
@@ -241,9 +240,9 @@ class Generation:
             logger.exception("rendering the final frame of stream %s failed", self.stream_id)
             status = "failed"
             await self._feed.render_error(self, builtin=True)
-        while await self._publish(store, limits, status, outage) is None and outage.since is not None:
-            if not outage.failed(TimeoutError("no answer")):  # the window is over: followers end by themselves
-                logger.error("stream %s ends unpublished: the store stayed unreachable", self.stream_id)
+        while await self._publish(store, limits, status, outage) is None:
+            if outage.over:  # followers end by themselves, with the text they have
+                logger.error("the final frame of stream %s was not published: the store stayed away", self.stream_id)
                 break
             await anyio.sleep(RETRY_INTERVAL)
         if status == "done":

@@ -58,6 +58,11 @@ class Outage:
         self._what = what
         self._clock = clock
 
+    @property
+    def over(self) -> bool:
+        """True once an outage has outlasted the window."""
+        return self.since is not None and self._clock() - self.since > self.window
+
     def failed(self, error: BaseException) -> bool:
         """Note a failed store call; True while the outage is still within the window (keep going)."""
         now = self._clock()

@@ -12,6 +12,7 @@ from registry_helpers import Serve
 from stores.redis_server import free_port
 
 from fastapi_fragments import StreamRegistry
+from fastapi_fragments._outages import Outage
 from fastapi_fragments.stores import MemoryStore
 from fastapi_fragments.stores.redis import RedisStore
 from fastapi_fragments.testing import FakeLLM
@@ -69,3 +70,24 @@ async def test_a_question_while_redis_refuses_connections_gets_the_notice(serve:
         async with httpx.AsyncClient(base_url=url) as client:
             response = await client.post("/chat", data={"q": "hello"}, headers=HTMX2)
     assert response.status_code == 200 and 'data-status="unavailable"' in response.text
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 50.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_outage_window_counts_from_the_first_failure_and_resets_when_the_store_answers() -> None:
+    clock = FakeClock()
+    outage = Outage(2.0, "test", clock)
+    assert outage.failed(ConnectionError()) and not outage.over
+    clock.now += 1.5
+    assert outage.failed(ConnectionError())  # still the same outage, 1.5 s old
+    outage.recovered()
+    clock.now += 1.5
+    assert outage.failed(ConnectionError())  # a new outage, just begun
+    clock.now += 2.5
+    assert not outage.failed(ConnectionError()) and outage.over
