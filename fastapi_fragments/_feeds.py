@@ -129,10 +129,7 @@ class TokenFeed:
         return {self._context_key: self._shown, "streaming": not final, "interrupted": self.interrupted}
 
     async def render_ended(self) -> str:
-        """The text of the last ``render()`` as an end (``streaming`` False, ``interrupted`` True), as HTML.
-
-        The text does not advance, so a page swapping this in keeps every word it showed.
-        """
+        """The last ``render()``'s text, unadvanced, as an end (``streaming`` False, ``interrupted`` True)."""
         values = {self._context_key: self._shown, "streaming": False, "interrupted": True}
         return await self._renderer.render_async(values) if self._text.renders_block else ""
 

@@ -213,20 +213,19 @@ class StreamRegistry:
         )
         owner, new_owner = self._owners.owner_for(request, owner)
         limits = self._limits
+        create = partial(self.store.create, stream_id, owner=owner, lease=limits.lease, watch=self._abandon_after,
+                         ttl=limits.deadline + limits.result_ttl)  # fmt: skip
         try:
-            created = await self.store.create(
-                stream_id, owner=owner, max_active=self._max_active, lease=limits.lease, watch=self._abandon_after,
-                ttl=limits.deadline + limits.result_ttl,
-            )  # fmt: skip
+            with anyio.fail_after(limits.outage_window):  # a stopped Redis would keep the user waiting
+                created = await create(max_active=self._max_active)
         except Exception as exc:
             await feed.aclose()
             return unavailable(request, self._notices["unavailable"], retry_after=limits.outage_window, error=exc)
         if not created:
             await feed.aclose()
             return self._owners.html(self._notices["busy"], request, new_owner)
-        # The per-owner cap was checked above: a stream created again after a Redis restart is not a new one.
-        recreate = partial(self.store.create, stream_id, owner=owner, max_active=None, lease=limits.lease,
-                           watch=self._abandon_after, ttl=limits.deadline + limits.result_ttl)  # fmt: skip
+        # Created again after a Redis restart lost it: not a new answer, so the owner's cap does not apply.
+        recreate = partial(create, max_active=None)
         generation = Generation(
             stream_id, feed, sources=sources_html, on_complete=on_complete, on_error=on_error, recreate=recreate
         )
