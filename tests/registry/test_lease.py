@@ -5,16 +5,9 @@ from __future__ import annotations
 import logging
 
 import pytest
+from registry_helpers import FakeClock
 
 from fastapi_fragments._lease import LeaseTimer
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_the_first_renewal_is_due_at_once_then_every_quarter_lease() -> None:

@@ -8,7 +8,7 @@ import anyio
 import httpx
 import pytest
 from registry_app import WORDS
-from registry_helpers import Serve
+from registry_helpers import FakeClock, Serve
 from stores.redis_server import free_port
 
 from fastapi_fragments import StreamRegistry
@@ -70,14 +70,6 @@ async def test_a_question_while_redis_refuses_connections_gets_the_notice(serve:
         async with httpx.AsyncClient(base_url=url) as client:
             response = await client.post("/chat", data={"q": "hello"}, headers=HTMX2)
     assert response.status_code == 200 and 'data-status="unavailable"' in response.text
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_the_outage_window_counts_from_the_first_failure_and_resets_when_the_store_answers() -> None:
