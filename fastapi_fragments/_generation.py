@@ -164,7 +164,7 @@ class Generation:
 
     async def _supervise(self, store: Store, limits: Limits, outage: Outage) -> None:
         async with anyio.create_task_group() as group:
-            group.start_soon(self._stop_when_asked, store, outage)
+            group.start_soon(self._stop_when_asked, store, limits, outage)
             timer = LeaseTimer(limits.lease)
             while True:
                 await anyio.sleep(timer.delay())
@@ -193,16 +193,20 @@ class Generation:
         self._lost = True
         self._scope.cancel()
 
-    async def _stop_when_asked(self, store: Store, outage: Outage) -> None:
+    async def _stop_when_asked(self, store: Store, limits: Limits, outage: Outage) -> None:
         while True:
             try:
                 await store.wait_stop(self.stream_id)
             except Exception as exc:  # the other tasks end the generation if the outage lasts
                 outage.failed(exc)
-                await anyio.sleep(RETRY_INTERVAL)
             else:
-                self._end("stopped")
-                return
+                # wait_stop also returns when the stream is gone: a Redis restarted empty is no Stop.
+                if await self._call(outage, limits, store.get(self.stream_id)) is not None:
+                    self._end("stopped")
+                    return
+                if outage.since is None:
+                    await self._lose(store, limits, outage)
+            await anyio.sleep(RETRY_INTERVAL)
 
     async def _call(self, outage: Outage, limits: Limits, call: Awaitable[T]) -> T | None:
         """``call``'s result; None while the store is unreachable, ending the generation past the window."""
