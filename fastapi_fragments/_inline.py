@@ -46,11 +46,13 @@ def open_inline_start(text: str, limit: int, *, since: int = 0) -> int | None:
     opened: list[tuple[str, int, int, bool]] = []
     end = len(text)
     index = 0
+    escaped = -1  # where the last backslash-escaped character is (an escaped "!" starts no image)
     while index < end:
         char = text[index]
         if char == "\\":
             if text[index + 1 :] in ("", "\n"):
                 opened.append((char, index, 1, False))  # escapes the next character, or a line break after it
+            escaped = index + 1
             index += 2
         elif char == "`":
             run = _run_end(text, index)
@@ -82,7 +84,7 @@ def open_inline_start(text: str, limit: int, *, since: int = 0) -> int | None:
                 opened.append((char, index, length, can_close))
             index = run
         elif char == "[":
-            start = index - 1 if index and text[index - 1] == "!" else index
+            start = index - 1 if index and text[index - 1] == "!" and escaped != index - 1 else index
             opened.append((char, start, 1, False))
             index += 1
         elif char == "]" and any(opener[0] == "[" for opener in opened):

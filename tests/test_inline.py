@@ -116,3 +116,9 @@ def test_what_cannot_be_open_is_shown_at_once(text: str, shown: str) -> None:
     tail, held = snapshot_of(text)
     assert held == ""
     assert shown in tail
+
+
+def test_an_escaped_exclamation_mark_starts_no_image() -> None:
+    # Found by the never-unshow property: "\!" showed "!", then "[" hid it as an image's start.
+    assert open_inline_start("\\![", 80) == 2  # only the bracket waits: the "!" is literal and stays
+    assert open_inline_start("a ![", 80) == 2  # an unescaped "!" waits with its bracket
