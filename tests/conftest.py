@@ -44,7 +44,7 @@ def serve(app: object) -> Iterator[httpx.Client]:
 def needs_redis(item: pytest.Item) -> bool:
     """Whether the test starts a real redis-server (directly, or through the store fixture's redis case)."""
     callspec = getattr(item, "callspec", None)
-    return "redis_url" in getattr(item, "fixturenames", ()) or (
+    return not {"redis_url", "redis"}.isdisjoint(getattr(item, "fixturenames", ())) or (
         callspec is not None and callspec.params.get("store") == "redis"
     )
 
