@@ -8,7 +8,8 @@
   turn a chunk's fragment into a whole call with half-parsed arguments.
 * ``usage_metadata``: each chunk carries a delta (LangChain adds them up when chunks are added), so the
   counts are summed.
-* ``response_metadata``: ``finish_reason`` (OpenAI) or ``stop_reason`` (Anthropic).
+* ``response_metadata``: ``finish_reason`` (OpenAI chat), ``stop_reason`` (Anthropic) or
+  ``incomplete_details`` (OpenAI Responses).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fastapi_fragments.parts._anthropic import AnthropicNormaliser
 from fastapi_fragments.parts._events import Citation, FinishReason, PartKind
 from fastapi_fragments.parts._normaliser import Normaliser, field, number, string
 from fastapi_fragments.parts._openai_chat import OpenAIChatNormaliser
+from fastapi_fragments.parts._openai_responses import OpenAIResponsesNormaliser
 
 __all__ = ("LangChainNormaliser",)
 
@@ -37,7 +39,11 @@ class LangChainNormaliser(Normaliser):
         events = normaliser.finish()
     """
 
-    REASONS: Mapping[str, FinishReason] = {**OpenAIChatNormaliser.REASONS, **AnthropicNormaliser.REASONS}
+    REASONS: Mapping[str, FinishReason] = {
+        **OpenAIChatNormaliser.REASONS,
+        **AnthropicNormaliser.REASONS,
+        **OpenAIResponsesNormaliser.REASONS,
+    }
 
     def __init__(self, *, reasoning_tags: bool = True) -> None:
         super().__init__(reasoning_tags=reasoning_tags)
@@ -53,7 +59,8 @@ class LangChainNormaliser(Normaliser):
         self._add_usage(getattr(item, "usage_metadata", None))
         metadata = getattr(item, "response_metadata", None)
         if isinstance(metadata, Mapping):
-            self._set_reason(metadata.get("finish_reason") or metadata.get("stop_reason"))
+            incomplete = field(metadata.get("incomplete_details"), "reason")  # the OpenAI Responses API
+            self._set_reason(metadata.get("finish_reason") or metadata.get("stop_reason") or incomplete)
 
     def _block(self, block: object) -> None:
         kind = field(block, "type")

@@ -104,7 +104,8 @@ class PydanticAINormaliser(Normaliser):
 
     def _run_result(self, result: object) -> None:
         usage = getattr(result, "usage", None)
-        usage = usage() if callable(usage) else usage
+        if callable(usage) and not hasattr(usage, "input_tokens"):  # a method before V2, a property since
+            usage = usage()
         details = field(usage, "details")
         self._set_usage(
             input_tokens=field(usage, "input_tokens"),
