@@ -69,7 +69,7 @@ class Normaliser:
             return []
         self._finished = True
         if self._tags is not None:
-            self._tag_pieces(self._tags.finish())
+            self._tag_pieces(self._tags.flush())
         self._close()
         if failed:
             for call_id in self._waiting:
@@ -92,6 +92,8 @@ class Normaliser:
     def _open(self, kind: PartKind, part_id: str, name: str | None = None, provider_executed: bool = False) -> None:
         if self._open_id == part_id:
             return
+        if kind is PartKind.TOOL_CALL and self._tags is not None:
+            self._tag_pieces(self._tags.flush())  # text held back for a possible tag goes before the call
         self._close()
         self._events.append(PartStart(kind, part_id, name, provider_executed))
         self._open_id, self._open_kind = part_id, kind

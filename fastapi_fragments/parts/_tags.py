@@ -28,16 +28,16 @@ Piece = tuple[Literal["text", "reasoning", "open"], str]
 
 
 class TagSplitter:
-    """Split streamed text into answer text and tagged reasoning: ``feed(text)`` / ``finish()`` pieces.
+    """Split streamed text into answer text and tagged reasoning, as ``feed(text)`` pieces.
 
-    A piece is ``("text", s)``, ``("reasoning", s)``, or ``("open", tag)`` when a reasoning segment
-    starts (so two segments in a row stay two). Whitespace right after a closing tag is dropped, as
-    models put a blank line between their thinking and the answer.
+    ``flush()`` gives up what is held back. A piece is ``("text", s)``, ``("reasoning", s)``, or
+    ``("open", tag)`` when a reasoning segment starts (so two segments in a row stay two). Whitespace
+    right after a closing tag is dropped, as models put a blank line between thinking and answer.
 
     Example::
 
         splitter = TagSplitter()
-        splitter.feed("<thi") + splitter.feed("nk>hmm</think>\\n\\nHi")
+        splitter.feed("<thi") + splitter.feed("nk>hmm</think>\\n\\nHi") + splitter.flush()
         # [("open", "<think>"), ("reasoning", "hmm"), ("text", "Hi")]
     """
 
@@ -70,8 +70,8 @@ class TagSplitter:
         self._buffer = buffer
         return pieces
 
-    def finish(self) -> list[Piece]:
-        """What is held back, as it is: the stream ended inside a tag or an unclosed segment."""
+    def flush(self) -> list[Piece]:
+        """What is held back, as it is: the stream ended, or a tool call came, in the middle of a tag."""
         pieces: list[Piece] = []
         self._emit(pieces, "reasoning" if self._closer else "text", self._buffer)
         self._buffer = ""

@@ -22,6 +22,7 @@ from ._fake_llm import FakeOpenStream as FakeOpenStream
 from ._fake_provider import FakeProvider as FakeProvider
 from ._fake_provider import RecordedRequest as RecordedRequest
 from ._fake_script import FakeCitation as FakeCitation
+from ._fake_script import FakePart as FakePart
 from ._fake_script import FakeReasoning as FakeReasoning
 from ._fake_script import FakeReply as FakeReply
 from ._fake_script import FakeSearch as FakeSearch
@@ -39,6 +40,7 @@ __all__ = [
     "FakeLLMCall",
     "FakeLLMError",
     "FakeOpenStream",
+    "FakePart",
     "FakeProvider",
     "FakeReasoning",
     "FakeReply",

@@ -90,7 +90,8 @@ class OpenAIResponsesWire:
 
     def _response(self, status: str, output: list[dict[str, Any]], **fields: object) -> dict[str, Any]:
         return {"id": "resp_fake", "object": "response", "created_at": 0, "model": "fake-model", "status": status,
-                "output": output, **fields}  # fmt: skip
+                "output": output, "parallel_tool_calls": True, "tool_choice": "auto", "tools": [],
+                **fields}  # fmt: skip
 
     def _event(self, kind: str, **fields: object) -> bytes:
         return sse({"type": kind, "sequence_number": 0, **fields}, kind)
@@ -179,7 +180,7 @@ class OpenAIResponsesWire:
         usage = reply.usage
         counts = {
             "input_tokens": usage.input_tokens,
-            "input_tokens_details": {"cached_tokens": usage.cached_tokens},
+            "input_tokens_details": {"cached_tokens": usage.cached_tokens, "cache_write_tokens": 0},
             "output_tokens": usage.output_tokens,
             "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
             "total_tokens": usage.input_tokens + usage.output_tokens,

@@ -12,7 +12,7 @@ from fastapi_fragments.parts._tags import Piece
 
 def run(chunks: list[str]) -> list[Piece]:
     splitter = TagSplitter()
-    pieces = [piece for chunk in chunks for piece in splitter.feed(chunk)] + splitter.finish()
+    pieces = [piece for chunk in chunks for piece in splitter.feed(chunk)] + splitter.flush()
     return merged(pieces)
 
 
