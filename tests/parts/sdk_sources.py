@@ -5,7 +5,7 @@ One entry per way a user reads a stream: ``create(stream=True)`` and the SDK's h
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import anthropic
@@ -20,6 +20,7 @@ TOOLS: Any = [{"type": "function", "function": {"name": "search_docs", "paramete
 USAGE: Any = {"include_usage": True}
 
 Collect = Callable[[str], list[object]]
+Stream = Callable[[str], Iterator[object]]
 ACollect = Callable[[str], Awaitable[list[object]]]
 
 
@@ -117,4 +118,32 @@ ASYNC: dict[str, ACollect] = {
     "anthropic-helper-async": _aanthropic_helper,
     "ollama-chat-async": _aollama,
     "langchain-astream": _alangchain,
+}
+
+
+def _stream_of(open_stream: Callable[[str], Any]) -> Stream:
+    def stream(base: str) -> Iterator[object]:
+        yield from open_stream(base)
+
+    return stream
+
+
+#: Sync streams not collected: a test sees the items that came before an error.
+SYNC_STREAMS: dict[str, Stream] = {
+    "chat-create": _stream_of(
+        lambda base: openai.OpenAI(**openai_kwargs(base)).chat.completions.create(
+            model="m", messages=MESSAGES, stream=True
+        )
+    ),
+    "responses-create": _stream_of(
+        lambda base: openai.OpenAI(**openai_kwargs(base)).responses.create(model="m", input="Hi", stream=True)
+    ),
+    "anthropic-create": _stream_of(
+        lambda base: anthropic.Anthropic(**anthropic_kwargs(base)).messages.create(
+            model="m", max_tokens=64, messages=MESSAGES, stream=True
+        )
+    ),
+    "ollama-chat": _stream_of(
+        lambda base: ollama.Client(host=base).chat(model="m", messages=MESSAGES, stream=True, think=True)
+    ),
 }

@@ -15,10 +15,12 @@ import pytest
 
 from fastapi_fragments.parts import (
     FinishReason,
+    Normaliser,
     PartEvent,
     PartKind,
     PartsState,
     PartStart,
+    ToolStatus,
     Usage,
     fold,
     normaliser_for,
@@ -33,7 +35,7 @@ from fastapi_fragments.testing import (
     FakeToolCall,
     FakeUsage,
 )
-from tests.parts.sdk_sources import ASYNC, SYNC
+from tests.parts.sdk_sources import ASYNC, SYNC, SYNC_STREAMS
 
 pytestmark = pytest.mark.anyio
 
@@ -146,3 +148,26 @@ def test_hidden_reasoning_is_an_empty_part(source: str, provider: FakeProvider) 
         (PartKind.REASONING, "", True),
         (PartKind.TEXT, "Hi", True),
     ]
+
+
+# Mid-reasoning everywhere, mid-tool-call where arguments stream (Ollama sends a call whole).
+FAILURES = [(source, 1) for source in SYNC_STREAMS] + [(source, 4) for source in SYNC_STREAMS if "ollama" not in source]
+
+
+@pytest.mark.parametrize(("source", "fail_after"), FAILURES)
+def test_a_failure_mid_stream_still_ends_every_part(source: str, fail_after: int, provider: FakeProvider) -> None:
+    provider.reply = FakeReply(parts=[REASONING, SEARCH_DOCS], fail_after=fail_after, error_message="boom")
+    normaliser: Normaliser | None = None
+    events: list[PartEvent] = []
+    # The SDK raises its own error type, or yields an error event that the normaliser raises on.
+    with pytest.raises(Exception, match="boom"):
+        for item in SYNC_STREAMS[source](provider.base_url):
+            normaliser = normaliser or normaliser_for(item)
+            events += normaliser.feed(item)
+    assert normaliser is not None
+    state = fold(events + normaliser.finish(failed=True))
+    assert all(part.done for part in state.parts)
+    assert state.parts[0].kind is PartKind.REASONING
+    assert [call.status for call in state.tool_calls] == ([ToolStatus.ERROR] if fail_after == 4 else [])
+    assert state.finish is not None
+    assert state.finish.reason is FinishReason.ERROR
