@@ -86,8 +86,7 @@ class AnthropicNormaliser(Normaliser):
         elif kind in ("thinking", "redacted_thinking"):
             self._open(PartKind.REASONING, part_id)
             self._delta(PartKind.REASONING, part_id, string(field(block, "thinking")) or "")
-        elif kind == "text":
-            self._open(PartKind.TEXT, part_id)
+        elif kind == "text":  # opened by its first text, as every source's answer is
             self._text(string(field(block, "text")) or "", part_id)
         elif isinstance(kind, str) and kind.endswith("_tool_result"):
             content = field(block, "content")

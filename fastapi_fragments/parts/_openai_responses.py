@@ -2,8 +2,8 @@
 
 * ``response.output_item.added``: a ``reasoning`` item opens a reasoning part at once (the page can say
   "thinking" before any summary arrives, and a model that sends no summary still shows an empty one); a
-  ``function_call``, ``custom_tool_call`` or ``mcp_call`` opens a tool call named by the item, with its
-  ``call_id``; a ``web_search_call`` or ``file_search_call`` opens a provider-run tool call.
+  ``function_call`` or ``custom_tool_call`` opens a tool call named by the item, with its ``call_id``; an
+  ``mcp_call``, ``web_search_call`` or ``file_search_call`` opens a provider-run tool call.
 * ``response.reasoning_summary_text.delta`` / ``response.reasoning_text.delta``: reasoning text; a
   second summary paragraph (``reasoning_summary_part.added``) is separated by a blank line.
 * ``response.output_text.delta`` and ``response.refusal.delta``: the answer, one part per message item.
@@ -11,7 +11,8 @@
 * ``response.function_call_arguments.delta`` (and the MCP / custom-tool input deltas): arguments, keyed
   by ``item_id``, which is the item's ``id``, not its ``call_id``.
 * ``response.output_item.done``: ends the item's part; a search call's query becomes its arguments and
-  its sources or results its result.
+  its sources or results its result; an MCP call's output (or error) is its result. Code interpreter,
+  image generation and shell calls are not read yet.
 * ``response.completed`` / ``response.incomplete``: usage, and ``incomplete_details.reason``.
 * ``error`` and ``response.failed`` raise :class:`ProviderError`.
 """
@@ -92,7 +93,8 @@ class OpenAIResponsesNormaliser(Normaliser):
         elif kind in _TOOL_ITEMS:
             part_id = string(field(item, "call_id")) or item_id
             self._part_ids[item_id] = part_id
-            self._open(PartKind.TOOL_CALL, part_id, string(field(item, "name")))
+            # OpenAI calls the MCP server itself; function and custom tools are the caller's to run.
+            self._open(PartKind.TOOL_CALL, part_id, string(field(item, "name")), kind == "mcp_call")
         elif isinstance(kind, str) and kind in _SEARCH_ITEMS:
             self._open(PartKind.TOOL_CALL, item_id, _SEARCH_ITEMS[kind], provider_executed=True)
 
@@ -103,7 +105,11 @@ class OpenAIResponsesNormaliser(Normaliser):
             # A server that sends no argument deltas (or an `added` that missed them) still has them here.
             whole = field(item, "arguments") if kind != "custom_tool_call" else field(item, "input")
             self._delta(PartKind.TOOL_CALL, part_id, string(whole) or "")
-        elif isinstance(kind, str) and kind in _SEARCH_ITEMS:
+        if kind == "mcp_call":
+            self._close(part_id)
+            self._result(part_id, field(item, "output") or field(item, "error"), failed=bool(field(item, "error")))
+            return
+        if isinstance(kind, str) and kind in _SEARCH_ITEMS:
             self._search_done(kind, item, part_id)
             return
         self._close(part_id)

@@ -253,3 +253,26 @@ def test_finish_is_emitted_once_and_closes_the_open_part() -> None:
     state = fold(fed + normaliser.finish())
     assert state.parts[0].done
     assert normaliser.finish() == []
+
+
+def test_responses_mcp_call_is_provider_run_with_its_output() -> None:
+    item = {"id": "mcp_1", "type": "mcp_call", "name": "docs", "server_label": "kb", "arguments": ""}
+    where = {"item_id": "mcp_1", "output_index": 0}
+    state = run(
+        responses(
+            {"type": "response.output_item.added", "output_index": 0, "item": item},
+            {"type": "response.mcp_call_arguments.delta", **where, "delta": '{"q": "sse"}'},
+            {"type": "response.output_item.done", "output_index": 0,
+             "item": {**item, "arguments": '{"q": "sse"}', "output": "2 pages"}},
+        )
+    )  # fmt: skip
+    (call,) = state.tool_calls
+    assert (call.name, call.provider_executed, call.arguments, call.status, call.result) == (
+        "docs",
+        True,
+        {"q": "sse"},
+        ToolStatus.DONE,
+        "2 pages",
+    )
+    assert state.finish is not None
+    assert state.finish.reason is FinishReason.STOP
