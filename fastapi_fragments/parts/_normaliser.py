@@ -26,7 +26,7 @@ from fastapi_fragments.parts._events import (
 )
 from fastapi_fragments.parts._tags import Piece, TagSplitter
 
-__all__ = ("Normaliser", "field", "number", "plain", "raise_error", "string")
+__all__ = ("Normaliser", "field", "listed", "number", "plain", "raise_error", "string")
 
 
 class Normaliser:
@@ -171,8 +171,45 @@ class Normaliser:
 
 
 def field(obj: object, name: str) -> object:
-    """An attribute of an SDK object or a key of a dict: SDKs mix both (LiteLLM, LangChain blocks)."""
-    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+    """An attribute of an SDK object or a key of a dict (SDKs mix both: LiteLLM, LangChain blocks);
+    ``None`` when absent.
+
+    Most lookups of a chunk miss (a text chunk has no ``reasoning_content``), and a miss on a pydantic
+    model goes through its ``__getattr__`` and an exception, ten times the cost of a hit; a field or an
+    extra is found in the instance's dicts instead.
+    """
+    if isinstance(obj, dict):  # a concrete check: an ABC check costs more than the whole lookup
+        return obj.get(name)
+    values = getattr(obj, "__dict__", None)
+    if values is not None and name in values:
+        return values[name]
+    extra = getattr(obj, "__pydantic_extra__", _NOT_PYDANTIC)
+    if extra is not _NOT_PYDANTIC:
+        if isinstance(extra, dict) and name in extra:
+            return extra[name]
+        if not _class_has(type(obj), name):  # not a property either: a plain miss
+            return None
+    return getattr(obj, name, None)
+
+
+# (class, name) -> whether the class has it: the names are the few the normalisers read.
+_CLASS_HAS: dict[tuple[type, str], bool] = {}
+
+
+def _class_has(cls: type, name: str) -> bool:
+    has = _CLASS_HAS.get((cls, name))
+    if has is None:
+        has = _CLASS_HAS[cls, name] = hasattr(cls, name)
+    return has
+
+
+_NOT_PYDANTIC = object()
+
+
+def listed(obj: object, name: str) -> list[object] | tuple[object, ...]:
+    """A list field of an SDK object or dict; empty when absent or ``None``."""
+    value = field(obj, name)
+    return value if isinstance(value, list | tuple) else ()
 
 
 def string(value: object) -> str | None:

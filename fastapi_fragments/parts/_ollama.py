@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 
 from fastapi_fragments.parts._events import FinishReason, PartKind
-from fastapi_fragments.parts._normaliser import Normaliser, field, raise_error, string
+from fastapi_fragments.parts._normaliser import Normaliser, field, listed, raise_error, string
 
 __all__ = ("OllamaNormaliser",)
 
@@ -42,7 +42,7 @@ class OllamaNormaliser(Normaliser):
         source = message if message is not None else item
         self._reasoning(string(field(source, "thinking")) or "")
         self._text(string(field(source, "content" if message is not None else "response")) or "")
-        for call in field(source, "tool_calls") or ():  # type: ignore[attr-defined]
+        for call in listed(source, "tool_calls"):
             function = field(call, "function")
             call_id = self._new_id(PartKind.TOOL_CALL)
             self._open(PartKind.TOOL_CALL, call_id, string(field(function, "name")))

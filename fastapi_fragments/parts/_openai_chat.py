@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fastapi_fragments.parts._events import Citation, FinishReason, PartKind
-from fastapi_fragments.parts._normaliser import Normaliser, field, string
+from fastapi_fragments.parts._normaliser import Normaliser, field, listed, string
 
 __all__ = ("OpenAIChatNormaliser",)
 
@@ -45,43 +45,43 @@ class OpenAIChatNormaliser(Normaliser):
         self._tool_ids: dict[object, str] = {}
 
     def _handle(self, item: object) -> None:
-        kind = getattr(item, "type", None)
+        kind = field(item, "type")
         if kind == "chunk":  # the helper's wrapper; its other events repeat what the chunk says
-            item = getattr(item, "chunk", None)
+            item = field(item, "chunk")
         elif isinstance(kind, str):
             return
-        choices = getattr(item, "choices", None) or ()
+        choices = listed(item, "choices")
         if choices:
             choice = choices[0]
-            self._delta_of(getattr(choice, "delta", None))
-            self._set_reason(getattr(choice, "finish_reason", None))
-        usage = getattr(item, "usage", None)
+            self._delta_of(field(choice, "delta"))
+            self._set_reason(field(choice, "finish_reason"))
+        usage = field(item, "usage")
         if usage is not None:
             self._set_usage(
-                input_tokens=getattr(usage, "prompt_tokens", None),
-                output_tokens=getattr(usage, "completion_tokens", None),
-                reasoning_tokens=getattr(getattr(usage, "completion_tokens_details", None), "reasoning_tokens", None),
-                cached_tokens=getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", None),
+                input_tokens=field(usage, "prompt_tokens"),
+                output_tokens=field(usage, "completion_tokens"),
+                reasoning_tokens=field(field(usage, "completion_tokens_details"), "reasoning_tokens"),
+                cached_tokens=field(field(usage, "prompt_tokens_details"), "cached_tokens"),
             )
 
     def _delta_of(self, delta: object) -> None:
         if delta is None:
             return
-        reasoning = getattr(delta, "reasoning_content", None)
+        reasoning = field(delta, "reasoning_content")
         if reasoning is None:
-            reasoning = getattr(delta, "reasoning", None)
+            reasoning = field(delta, "reasoning")
         if isinstance(reasoning, str):
             self._reasoning(reasoning)
         else:
-            self._thinking_blocks(getattr(delta, "thinking_blocks", None))
-        for text in (getattr(delta, "content", None), getattr(delta, "refusal", None)):
+            self._thinking_blocks(field(delta, "thinking_blocks"))
+        for text in (field(delta, "content"), field(delta, "refusal")):
             if isinstance(text, str):
                 self._text(text)
-        for call in getattr(delta, "tool_calls", None) or ():
+        for call in listed(delta, "tool_calls"):
             self._tool_call(call)
-        for annotation in getattr(delta, "annotations", None) or ():
+        for annotation in listed(delta, "annotations"):
             self._annotation(annotation)
-        fields = getattr(delta, "provider_specific_fields", None)
+        fields = field(delta, "provider_specific_fields")
         if isinstance(fields, Mapping) and isinstance(fields.get("citation"), Mapping):
             self._annotation(fields["citation"])
 

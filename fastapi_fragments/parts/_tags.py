@@ -43,6 +43,9 @@ class TagSplitter:
 
     def __init__(self, tags: tuple[tuple[str, str], ...] = REASONING_TAGS) -> None:
         self._closers = dict(tags)
+        # Most tokens hold no tag at all: one scan for the characters tags start with rules them out.
+        self._starts = frozenset(tag[0] for pair in tags for tag in pair)
+        self._longest = max(len(tag) for pair in tags for tag in pair)
         self._buffer = ""
         self._closer: str | None = None  # set while inside a reasoning segment
         self._strip = False  # drop whitespace after a closing tag, until the answer resumes
@@ -79,15 +82,21 @@ class TagSplitter:
 
     def _find_opener(self, buffer: str) -> tuple[int, str]:
         found, first = -1, ""
+        if not self._could_hold_tag(buffer):
+            return found, first
         for tag in self._closers:
             at = buffer.find(tag)
             if at >= 0 and (found < 0 or at < found):
                 found, first = at, tag
         return found, first
 
-    @staticmethod
-    def _held(buffer: str, tags: tuple[str, ...]) -> int:
+    def _could_hold_tag(self, text: str) -> bool:
+        return any(char in text for char in self._starts)
+
+    def _held(self, buffer: str, tags: tuple[str, ...]) -> int:
         """How many trailing characters of ``buffer`` could begin one of ``tags``."""
+        if not self._could_hold_tag(buffer[-self._longest :]):
+            return 0
         longest = 0
         for tag in tags:
             for n in range(min(len(tag) - 1, len(buffer)), longest, -1):
