@@ -100,9 +100,11 @@ class Normaliser:
         if kind is PartKind.TOOL_CALL:
             self._waiting.setdefault(part_id, provider_executed)
 
-    def _delta(self, kind: PartKind, part_id: str, text: str, name: str | None = None) -> None:
+    def _delta(self, kind: PartKind, part_id: str, text: str) -> None:
+        """More of part ``part_id``, which opens if it is not the open one (a tool call's name comes
+        with its ``_open``)."""
         if text:
-            self._open(kind, part_id, name)
+            self._open(kind, part_id)
             self._events.append(PartDelta(part_id, text))
 
     def _reasoning(self, text: str) -> None:
