@@ -40,20 +40,20 @@ ANSWER = FakeReply(parts=[FakeText(["htmx ", "is small."])], usage=FakeUsage(20,
 
 async def test_agent_run_with_a_tool(provider: FakeProvider) -> None:
     provider.reply = THINK_AND_CALL
-    client = openai.AsyncOpenAI(**openai_kwargs(provider.base_url))
-    agent = Agent(OpenAIChatModel("m", provider=OpenAIProvider(openai_client=client)))
+    async with openai.AsyncOpenAI(**openai_kwargs(provider.base_url)) as client:
+        agent = Agent(OpenAIChatModel("m", provider=OpenAIProvider(openai_client=client)))
 
-    @agent.tool_plain
-    def search_docs(query: str) -> str:
-        provider.reply = ANSWER  # the model's second request gets the answer
-        return f"3 documents about {query}"
+        @agent.tool_plain
+        def search_docs(query: str) -> str:
+            provider.reply = ANSWER  # the model's second request gets the answer
+            return f"3 documents about {query}"
 
-    normaliser = None
-    events = []
-    async with agent.run_stream_events("What is htmx?") as stream:
-        async for item in stream:
-            normaliser = normaliser or normaliser_for(item)
-            events += normaliser.feed(item)
+        normaliser = None
+        events = []
+        async with agent.run_stream_events("What is htmx?") as stream:
+            async for item in stream:
+                normaliser = normaliser or normaliser_for(item)
+                events += normaliser.feed(item)
     assert isinstance(normaliser, PydanticAINormaliser)
     events += normaliser.finish()
     reasoning_id = events[0].id  # type: ignore[union-attr]
