@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from fastapi_fragments.testing import (
+    FakePart,
     FakeProvider,
     FakeReasoning,
     FakeReply,
@@ -173,7 +174,7 @@ def test_can_be_restarted() -> None:
 
 
 def test_parts_replace_the_tokens_and_fail_after_counts_deltas(provider: FakeProvider) -> None:
-    parts = [FakeReasoning(["Hm", "."]), FakeToolCall("search", ['{"q": ', '"x"}'])]
+    parts: list[FakePart] = [FakeReasoning(["Hm", "."]), FakeToolCall("search", ['{"q": ', '"x"}'])]
     provider.reply = FakeReply(parts=parts, usage=FakeUsage(5, 7))
     lines = [json.loads(line) for line in post(provider, "/api/chat").text.splitlines()]
     # Ollama sends the whole call, parsed, in one line.
