@@ -5,6 +5,7 @@
   string or a dict), ``builtin-tool-call`` provider-run tool calls whose ``builtin-tool-return`` part is
   their result. Part indexes restart with each model response, so ids come from the tool call id or a
   counter, not the index.
+* ``TextPartDelta.citations_delta``: citations, one per web or document source.
 * ``FunctionToolResultEvent`` / ``OutputToolResultEvent``: the result of a call (``outcome`` says
   whether it failed).
 * ``AgentRunResultEvent``: the run's usage and its last response's ``finish_reason``.
@@ -16,7 +17,7 @@ import json
 from collections.abc import Mapping
 
 from fastapi_fragments.parts._events import Citation, FinishReason, PartKind
-from fastapi_fragments.parts._normaliser import Normaliser, field, string
+from fastapi_fragments.parts._normaliser import Normaliser, field, listed, string
 
 __all__ = ("PydanticAINormaliser",)
 
@@ -92,10 +93,19 @@ class PydanticAINormaliser(Normaliser):
         kind = PartKind.TOOL_CALL if delta_kind == "tool_call" else self._kind_of(delta_kind)
         value = field(delta, _DELTA_FIELDS[delta_kind])
         self._delta(kind, part_id, _arguments(value) if kind is PartKind.TOOL_CALL else string(value) or "")
-        citations = field(delta, "citations_delta")
-        for citation in citations if isinstance(citations, list) else ():
-            url, title = string(field(citation, "url")), string(field(citation, "title"))
-            self._citation(Citation(url=url, title=title, part_id=part_id))
+        # Citations come in a text-less delta of their own, possibly after the part's end.
+        for citation in listed(delta, "citations_delta"):
+            for source in listed(citation, "sources"):
+                excerpts = listed(source, "excerpts")
+                self._citation(
+                    Citation(
+                        url=string(field(source, "url")),
+                        title=string(field(source, "title")),
+                        document=string(field(source, "document_id")),
+                        cited_text=string(excerpts[0]) if excerpts else None,
+                        part_id=part_id,
+                    )
+                )
 
     def _tool_return(self, part: object) -> None:
         outcome = field(part, "outcome")

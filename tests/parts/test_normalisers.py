@@ -276,3 +276,21 @@ def test_responses_mcp_call_is_provider_run_with_its_output() -> None:
     )
     assert state.finish is not None
     assert state.finish.reason is FinishReason.STOP
+
+
+def test_pydantic_ai_citations_after_the_text_part_ends() -> None:
+    sources: list[pai.WebCitationSource | pai.DocumentCitationSource] = [
+        pai.WebCitationSource("https://htmx.org", title="htmx", excerpts=["swaps HTML"]),
+        pai.DocumentCitationSource(document_id="doc-7", title="Guide"),
+    ]
+    state = run([
+        pai.PartStartEvent(index=0, part=pai.TextPart("htmx swaps HTML.")),
+        pai.PartEndEvent(index=0, part=pai.TextPart("htmx swaps HTML.")),
+        pai.PartDeltaEvent(index=0, delta=pai.TextPartDelta("", citations_delta=[pai.Citation(sources)])),
+    ])  # fmt: skip
+    part_id = state.parts[0].id
+    assert [p.text for p in state.parts] == ["htmx swaps HTML."]
+    assert state.citations == [
+        Citation(url="https://htmx.org", title="htmx", cited_text="swaps HTML", part_id=part_id),
+        Citation(title="Guide", document="doc-7", part_id=part_id),
+    ]
