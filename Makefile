@@ -124,10 +124,12 @@ upgrade: $(UV)
 	$(UV) pip compile --quiet --upgrade pyproject.toml $(LOWEST_EXTRAS) --resolution lowest-direct \
 		--python-version 3.11 -o requirements/lowest-direct.txt
 
-# make bench BENCH_ARGS=--quick for the short run
+# The burst suite, then the open-loop scenario (benchmarks/README.md). make bench BENCH_ARGS=--quick
+# for the short burst run; OPENLOOP_ARGS="--loop asyncio" for the other event loop.
 bench: $(UV)
 	UV_PROJECT_ENVIRONMENT=.venv-bench $(UV) sync --quiet --locked --extra bench --python $(PYTHON)
 	.venv-bench/bin/python -m benchmarks $(BENCH_ARGS)
+	.venv-bench/bin/python -m benchmarks.openloop $(OPENLOOP_ARGS)
 
 clean:
 	rm -rf .venv .venv-* .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage .coverage.* \

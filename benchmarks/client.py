@@ -9,6 +9,7 @@ the first frame, the gaps between frames, the completion time and whether ``done
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from dataclasses import dataclass, field
 
@@ -86,10 +87,12 @@ async def run_streams(
     *,
     timeout: float,  # noqa: ASYNC109 - bounds the whole run; streams still open then count as failed
     ramp: float = 0.0,
+    arrivals: list[float] | None = None,
     connect_parallel: int = 200,
 ) -> list[Stream]:
     """Open ``count`` concurrent streams of ``path``, spread evenly over ``ramp`` seconds (users
-    do not all click in the same millisecond); wait for all to end (or ``timeout``)."""
+    do not all click in the same millisecond), or each at its offset in ``arrivals`` (seconds from
+    the start: an open-loop schedule); wait for all to end (or ``timeout``)."""
     loop = asyncio.get_running_loop()
     request = f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".encode()
     streams = [Stream() for _ in range(count)]
@@ -99,8 +102,10 @@ async def run_streams(
 
     start = loop.time()
 
+    offsets = arrivals if arrivals is not None else [ramp * index / count for index in range(count)]
+
     async def open_one(index: int) -> None:
-        await asyncio.sleep(max(0.0, start + ramp * index / count - loop.time()))
+        await asyncio.sleep(max(0.0, start + offsets[index] - loop.time()))
         async with gate:
             try:
                 transport, _ = await loop.create_connection(
@@ -119,6 +124,17 @@ async def run_streams(
         if future in pending:
             streams[index].error = streams[index].error or "timeout"
     return streams
+
+
+def poisson_arrivals(rate: float, duration: float, seed: int = 0) -> list[float]:
+    """Arrival offsets (seconds) of a Poisson process of ``rate`` per second over ``duration``:
+    independent users, not a burst. Seeded, so every variant gets the same schedule."""
+    rng = random.Random(seed)
+    offsets, at = [], rng.expovariate(rate)
+    while at < duration:
+        offsets.append(at)
+        at += rng.expovariate(rate)
+    return offsets
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -32,7 +32,8 @@ def main() -> None:
         text.feed(token)
         final = index == len(tokens)
         if final or index % args.tokens_per_frame == 0:
-            for frame in text.frames(dialect, "", index, final=final):
+            html = str(text.markup(final=True)) if final else ""  # the final frame: a `{{ text }}` block, whole
+            for frame in text.frames(dialect, html, index, final=final):
                 kind = frame.split(b"\n", 1)[0].decode()
                 count[kind] += 1
                 size[kind] += len(frame) + CHUNK_FRAMING

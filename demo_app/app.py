@@ -220,10 +220,11 @@ async def ask_htmx4(
     conversations, _ = _state(request)
     current = Turn(turn, question, retriever.search(question), conversations.history(session))
     tokens = llm.stream(question, history=current.history, documents=current.documents)
-    options = _answer_options(request, session, current, registry=False)
+    options = {**_answer_options(request, session, current, registry=False), "error_block": "markdown_failed"}
     stream = FragmentStreamResponse(
         tokens,
         "answer.html",
+        "markdown_body",
         dialect="htmx4",
         mode="markdown",
         target=f"#body-{turn}",

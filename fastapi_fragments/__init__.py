@@ -11,11 +11,11 @@ Example::
 
 from __future__ import annotations
 
+from ._detection import detect_dialect as detect_dialect
 from ._dialects import HTMX2 as HTMX2
 from ._dialects import HTMX4 as HTMX4
 from ._dialects import Datastar as Datastar
 from ._dialects import Dialect as Dialect
-from ._dialects import detect_dialect as detect_dialect
 from ._env import llm_from_env as llm_from_env
 from ._exceptions import BlockNotFoundError as BlockNotFoundError
 from ._exceptions import ConfigurationError as ConfigurationError

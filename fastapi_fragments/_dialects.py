@@ -10,7 +10,12 @@
 - ``datastar``: ``datastar-patch-elements`` events with a CSS selector and ``mode inner``.
 
 Append and markdown text modes (``_text``) also need ``append`` (add HTML after the response
-target's content) and ``tail`` (replace the markdown tail's target), see :class:`AppendingDialect`.
+target's content), ``tail`` (replace the markdown tail's target) and ``replace`` (their final
+frame: the whole answer, whatever swap the page set), see :class:`AppendingDialect`.
+A tail's growth goes into an empty marker element in it, found by selector when the frame is
+swapped; nothing inside swapped content listens for frames. On htmx 2 that is the job of a
+permanent ``tail-grow`` element (the ``sse.tail`` macro), because htmx-ext-sse subscribes an
+element swapped in only after htmx's settle delay, and would drop the growth sent meanwhile.
 
 The names ``error``, ``open`` and ``message`` are refused: EventSource dispatches them on
 itself (``onerror``/``onopen``) and htmx 4 bubbles them to ``window``.
@@ -18,12 +23,10 @@ itself (``onerror``/``onopen``) and htmx 4 bubbles them to ``window``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeAlias, runtime_checkable
 
 from markupsafe import escape
-from starlette.types import Scope
 
 from ._exceptions import ConfigurationError
 from ._sse import check_field, encode_event
@@ -36,9 +39,6 @@ __all__ = (
     "Datastar",
     "Dialect",
     "DialectName",
-    "detect_dialect",
-    "detect_dialect_in_scope",
-    "resolve_dialect",
 )
 
 DialectName: TypeAlias = Literal["htmx2", "htmx4", "datastar"]
@@ -93,6 +93,15 @@ class AppendingDialect(Dialect, Protocol):
         """A frame adding ``html`` after the response target's content (``beforeend``)."""
         ...
 
+    def replace(self, html: str, event_id: int) -> bytes:
+        """A frame replacing the whole content of the response target with ``html``.
+
+        Unlike :meth:`response`, it does not depend on the swap style the page gave the streamed
+        frames: the append and markdown modes end with it, so a page wired for another mode still
+        ends with the complete answer.
+        """
+        ...
+
     def tail(self, html: str) -> bytes:
         """A frame replacing the content of the markdown tail's target with ``html``."""
         ...
@@ -109,13 +118,19 @@ class AppendingDialect(Dialect, Protocol):
         ...
 
 
-#: What htmx 4 and Datastar find the tail's growth marker by (inside the tail target).
+#: What every dialect finds the tail's growth marker by (inside the tail target).
 GROW_ATTRIBUTE = "data-fragments-grow"
+_MARKER = f"<span {GROW_ATTRIBUTE}></span>"
 
 
 @dataclass(frozen=True, slots=True)
 class HTMX2:
     """htmx 2 + htmx-ext-sse: ``event: fragment`` / ``event: sources`` / ``event: done``.
+
+    ``fragment`` always replaces the answer element's content (its ``hx-swap="innerHTML"``); the
+    append and markdown modes stream into an ``append`` element inside it (``hx-swap="beforeend"``)
+    and a ``tail`` element, then end with a ``fragment`` of the whole answer. An event has one
+    swap style, because htmx 2 takes the style from the element, not from the frame.
 
     Example::
 
@@ -127,25 +142,31 @@ class HTMX2:
     done_event: str = "done"
     tail_event: str = "tail"
     name: str = "htmx2"
+    append_event: str = "append"
 
     def __post_init__(self) -> None:
         _event_name(self.fragment_event, "fragment_event")
         _event_name(self.sources_event, "sources_event")
         _event_name(self.done_event, "done_event")
         _event_name(self.tail_event, "tail_event")
+        _event_name(self.append_event, "append_event")
 
     def response(self, html: str, event_id: int) -> bytes:
         return encode_event(html, event=self.fragment_event, id=str(event_id))
 
-    # htmx 2 takes the swap style from the element: append mode's page sets hx-swap="beforeend" on it.
-    append = response
+    replace = response
+
+    def append(self, html: str, event_id: int) -> bytes:
+        return encode_event(html, event=self.append_event, id=str(event_id))
 
     def tail(self, html: str) -> bytes:
         return encode_event(html, event=self.tail_event)
 
     def tail_marker(self) -> str:
-        # htmx processes swapped-in content: the SSE extension subscribes this span to the event.
-        return f'<span sse-swap="{escape(self.tail_event)}-grow" hx-swap="beforeend"></span>'
+        # Nothing in it listens: a listener inside swapped content would start only after htmx's
+        # settle delay and miss the growth sent meanwhile. The page's permanent `<tail_event>-grow`
+        # element (the `sse.tail` macro) swaps into it, found by selector at each frame.
+        return _MARKER
 
     def tail_grow(self, html: str) -> bytes:
         return encode_event(html, event=f"{self.tail_event}-grow")
@@ -162,7 +183,9 @@ class HTMX4:
     """htmx 4 ``hx-sse``: unnamed messages into the request's target; sources as ``<hx-partial>``.
 
     ``target`` (a CSS selector), when set, wraps each response render in an ``<hx-partial>``
-    aimed at it, so the stream does not depend on the form's ``hx-target``.
+    aimed at it, so the stream does not depend on the form's ``hx-target``. Without it, the
+    final frame of the append and markdown modes is aimed at ``replace_target`` (the response
+    sets ``#<block name>``), since the form's ``hx-swap`` is then ``beforeend``.
 
     Example::
 
@@ -175,9 +198,16 @@ class HTMX4:
     done_event: str = "done"
     tail_target: str = "#response-tail"
     name: str = "htmx4"
+    replace_target: str | None = None
 
     def __post_init__(self) -> None:
         _event_name(self.done_event, "done_event")
+
+    def replace(self, html: str, event_id: int) -> bytes:
+        target = self.target or self.replace_target
+        if target is None:
+            return self.response(html, event_id)
+        return encode_event(_partial(target, self.swap, html), id=str(event_id))
 
     def response(self, html: str, event_id: int) -> bytes:
         if self.target is not None:
@@ -199,7 +229,7 @@ class HTMX4:
         return encode_event(_partial(self.tail_target, "innerHTML", html))
 
     def tail_marker(self) -> str:
-        return f"<span {GROW_ATTRIBUTE}></span>"
+        return _MARKER
 
     def tail_grow(self, html: str) -> bytes:
         return encode_event(_partial(f"{self.tail_target} [{GROW_ATTRIBUTE}]", "beforeend", html))
@@ -227,6 +257,8 @@ class Datastar:
     def response(self, html: str, event_id: int) -> bytes:
         return _patch(self.target, html, event_id)
 
+    replace = response
+
     def sources(self, html: str) -> bytes:
         return _patch(self.sources_target, html, None)
 
@@ -242,7 +274,7 @@ class Datastar:
         return _patch(self.tail_target, html, None)
 
     def tail_marker(self) -> str:
-        return f"<span {GROW_ATTRIBUTE}></span>"
+        return _MARKER
 
     def tail_grow(self, html: str) -> bytes:
         return _patch(f"{self.tail_target} [{GROW_ATTRIBUTE}]", f"<span>{html}</span>", None, mode="append")
@@ -256,54 +288,3 @@ def _patch(selector: str, html: str, event_id: int | None, *, mode: str = "inner
     html = html.replace("\r\n", "\n").replace("\r", "\n")
     lines = f"selector {selector}\nmode {mode}\nelements " + html.replace("\n", "\nelements ")
     return encode_event(lines, event="datastar-patch-elements", id=None if event_id is None else str(event_id))
-
-
-_BY_NAME: Mapping[str, type[HTMX2] | type[HTMX4] | type[Datastar]] = {
-    "htmx2": HTMX2,
-    "htmx4": HTMX4,
-    "datastar": Datastar,
-}
-
-
-def detect_dialect(headers: Mapping[str, str]) -> DialectName:
-    """Pick the dialect a request's headers ask for (lower-case header names).
-
-    Datastar sends ``Datastar-Request``; htmx 4 adds ``text/event-stream`` to the ``Accept`` of
-    every htmx request; an EventSource (htmx 2) sends no ``HX-Request`` at all.
-
-    Example::
-
-        detect_dialect({"hx-request": "true", "accept": "text/html, text/event-stream"})  # "htmx4"
-    """
-    if headers.get("datastar-request"):
-        return "datastar"
-    if headers.get("hx-request") and "text/event-stream" in headers.get("accept", ""):
-        return "htmx4"
-    return "htmx2"
-
-
-#: The request headers ``detect_dialect`` reads, as ASGI spells them (lower-case bytes).
-_DIALECT_HEADERS = frozenset((b"datastar-request", b"hx-request", b"accept"))
-
-
-def detect_dialect_in_scope(scope: Scope) -> DialectName:
-    """:func:`detect_dialect` for an ASGI scope: reads its raw headers once, without a ``Headers`` object.
-
-    Example::
-
-        dialect = detect_dialect_in_scope(scope)  # in an ASGI app or middleware
-    """
-    return detect_dialect(
-        {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"] if key in _DIALECT_HEADERS}
-    )
-
-
-def resolve_dialect(dialect: Dialect | str) -> Dialect:
-    """Return ``dialect`` itself, or a default instance for a dialect name."""
-    if isinstance(dialect, str):
-        try:
-            return _BY_NAME[dialect]()
-        except KeyError:
-            known = ", ".join(repr(name) for name in _BY_NAME)
-            raise ConfigurationError(f"unknown dialect {dialect!r}; use one of {known} or a Dialect") from None
-    return dialect

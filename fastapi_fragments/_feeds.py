@@ -86,6 +86,7 @@ class TokenFeed:
         self._context_key = context_key
         self._text = text
         self._ids = _EventIds()
+        self._shown = Markup("")
         self.interrupted = False
 
     @classmethod
@@ -113,13 +114,7 @@ class TokenFeed:
         priming = {**base_context, context_key: "", "streaming": True, "interrupted": False}
         renderer = BlockRenderer(templates, template_name, block_name, priming)
         error_renderer = renderer.sibling(error_block) if error_block else None
-        return cls(
-            iter_text(tokens),
-            renderer,
-            context_key=context_key,
-            error_renderer=error_renderer,
-            text=text,
-        )
+        return cls(iter_text(tokens), renderer, context_key=context_key, error_renderer=error_renderer, text=text)
 
     async def run(self, coalescer: Coalescer) -> None:
         text, changed = self._text, coalescer.changed
@@ -130,18 +125,20 @@ class TokenFeed:
 
     def _values(self, final: bool) -> dict[str, Any]:
         # The base context is already in the renderer's primed context: only these change.
-        return {
-            self._context_key: self._text.markup(final=final),
-            "streaming": not final,
-            "interrupted": self.interrupted,
-        }
+        self._shown = self._text.markup(final=final)
+        return {self._context_key: self._shown, "streaming": not final, "interrupted": self.interrupted}
+
+    async def render_ended(self) -> str:
+        """The last ``render()``'s text, unadvanced, as an end (``streaming`` False, ``interrupted`` True)."""
+        values = {self._context_key: self._shown, "streaming": False, "interrupted": True}
+        return await self._renderer.render_async(values) if self._text.renders_block else ""
 
     def render_now(self, dialect: Dialect, *, final: bool) -> list[bytes] | None:
         if self._renderer.is_async:
             return None
         text = self._text
         html = ""
-        if text.renders_block:
+        if text.renders_block or final:
             renderer = self._renderer
             # Before the final render only the text changes: no mapping per frame.
             html = (
@@ -153,7 +150,7 @@ class TokenFeed:
 
     async def render(self, dialect: Dialect, *, final: bool) -> list[bytes]:
         text = self._text
-        html = await self._renderer.render_async(self._values(final)) if text.renders_block else ""
+        html = await self._renderer.render_async(self._values(final)) if text.renders_block or final else ""
         return text.frames(dialect, html, self._ids.next(), final=final)
 
     async def render_error(self, dialect: Dialect, *, builtin: bool = False) -> list[bytes]:
@@ -206,15 +203,9 @@ def plan_token_stream(
         templates, base = request_defaults(templates, extra_context)
         base["sources"] = list(sources or ())
         feed = TokenFeed.for_block(
-            tokens,
-            templates,
-            template_name,
-            block_name,
-            context_key=context_key,
-            base_context=base,
-            error_block=error_block,
-            mode=mode,
-        )
+            tokens, templates, template_name, block_name, context_key=context_key, base_context=base,
+            error_block=error_block, mode=mode,
+        )  # fmt: skip
         sources_renderer = feed._renderer.sibling(sources_block) if sources_block else None  # one priming
     except BaseException:
         discard_now(tokens)

@@ -11,10 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import aclosing
+from typing import Any
+
+import anyio
 
 from ._dialects import Dialect
+from ._outages import RETRY_INTERVAL, Outage
 from .stores import Frame, Store
 
 __all__ = ("DEFAULT_NOTICES", "follow_frames", "last_event_id", "owns")
@@ -23,7 +27,7 @@ logger = logging.getLogger("fastapi_fragments")
 
 
 def _notice(status: str, text: str) -> str:
-    role = "alert" if status in ("busy", "interrupted") else "status"
+    role = "alert" if status in ("busy", "interrupted", "unavailable") else "status"
     return f'<p class="fragments-notice" data-status="{status}" role="{role}">{text}</p>'
 
 
@@ -35,6 +39,7 @@ DEFAULT_NOTICES: Mapping[str, str] = {
     "interrupted": _notice("interrupted", "The answer was interrupted. Please ask again."),
     "unknown": _notice("unknown", "This answer is no longer available. Please ask again."),
     "busy": _notice("busy", "Too many answers are being written for you. Please wait for one to finish."),
+    "unavailable": _notice("unavailable", "The service is busy right now. Please try again in a few seconds."),
 }
 
 
@@ -51,43 +56,91 @@ async def owns(store: Store, stream_id: str, owner: str | None) -> bool:
 
 
 async def follow_frames(
-    store: Store, stream_id: str, owner: str | None, dialect: Dialect, *, after: int, notices: Mapping[str, str]
+    store: Store,
+    stream_id: str,
+    owner: str | None,
+    dialect: Dialect,
+    *,
+    after: int,
+    notices: Mapping[str, str],
+    window: float,
 ) -> AsyncIterator[bytes]:
     """The latest frame newer than ``after`` (the ``Last-Event-ID``), the live ones, then ``done``.
 
     The sources go out once, and only to a client that has seen nothing (``after == 0``). A
     stream that is unknown, ``owner``'s neighbour's, or expires while followed ends with the
-    ``unknown`` notice; every path ends with the dialect's ``done`` frame.
+    ``unknown`` notice; every path ends with the dialect's ``done`` frame. A store outage is a
+    pause for up to ``window`` seconds; past it the follower ends with its text and a notice.
     """
     send_sources, final, notice = after == 0, False, notices["unknown"]
+    shown: str | None = None  # the answer as the client shows it now, rendered as an end
     try:
-        if await owns(store, stream_id, owner):
-            async with aclosing(store.follow(stream_id)) as frames:
-                async for frame in frames:
-                    final = frame.final
-                    if frame.seq > after:
-                        for chunk in _encode(frame, dialect, send_sources, notices):
-                            yield chunk
-                        send_sources, after = False, frame.seq
+        async with aclosing(_ride_out(store, stream_id, owner, window)) as frames:
+            async for frame in frames:
+                final, snapshot = frame.final, json.loads(frame.data) if frame.data else {}
+                if frame.seq >= after:
+                    shown = snapshot.get("ended") or snapshot.get("response") or shown
+                if frame.seq > after:
+                    for chunk in _encode(frame, snapshot, dialect, send_sources, notices):
+                        yield chunk
+                    send_sources, after = False, frame.seq
     except Exception:
-        # A store outage (Redis down): end politely with done, or EventSource retries forever.
-        logger.exception("following stream %s failed", stream_id)
+        # A store outage past the window: end politely with done, or EventSource retries forever.
         notice = notices["interrupted"]
-    if not final:
-        yield dialect.response(notice, after + 1)
+        if shown is None and after:
+            # The client shows an answer we never read: a notice alone would replace it.
+            logger.warning("stream %s ends without a notice: its text was never read here", stream_id)
+            notice = ""
+    if not final and (notice or shown):
+        yield dialect.response((shown or "") + notice, after + 1)
     done = dialect.done()
     if done:
         yield done
 
 
-def _encode(frame: Frame, dialect: Dialect, send_sources: bool, notices: Mapping[str, str]) -> list[bytes]:
-    snapshot = json.loads(frame.data) if frame.data else {}
+async def _ride_out(store: Store, stream_id: str, owner: str | None, window: float) -> AsyncGenerator[Frame, None]:
+    """``owner``'s stream's frames, following again after a store failure until ``window`` runs out.
+
+    Yields nothing when the stream is unknown or not ``owner``'s; raises the store's error past the window.
+    """
+    outage = Outage(window, f"a follower of stream {stream_id}")
+    owned: bool | None = None
+    seq = 0
+    while True:
+        try:
+            if owned is None:
+                owned = await owns(store, stream_id, owner)
+            if not owned:
+                return
+            final = False
+            async with aclosing(store.follow(stream_id)) as frames:
+                async for frame in frames:
+                    if frame.seq > seq:  # only news ends an outage: a flapping store still runs out the window
+                        outage.recovered()
+                        seq = frame.seq
+                    final = frame.final
+                    yield frame  # after a failure, the store's latest again (the caller skips what it sent)
+            if final or not seq:
+                return
+            # Gone while running: a Redis restarted empty, until the producer creates it again.
+            raise LookupError(f"stream {stream_id} is gone from the store")
+        except Exception as exc:
+            if not outage.failed(exc):
+                raise
+        await anyio.sleep(RETRY_INTERVAL)
+
+
+def _encode(
+    frame: Frame, snapshot: dict[str, Any], dialect: Dialect, send_sources: bool, notices: Mapping[str, str]
+) -> list[bytes]:
     chunks = []
     if send_sources and snapshot.get("sources") is not None:
         chunks.append(dialect.sources(snapshot["sources"]))
     response = snapshot.get("response")
     if frame.final and frame.status in notices:
-        response = (response or "") + notices[frame.status]
+        # A store-made end (a dead producer) carries the last running snapshot: show its ``ended``
+        # render (streaming False), never the live one with its cursor.
+        response = (snapshot.get("ended") or response or "") + notices[frame.status]
     if response is not None:
         chunks.append(dialect.response(response, frame.seq))
     return chunks

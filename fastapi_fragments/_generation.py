@@ -2,10 +2,13 @@
 
 It runs the same pipeline as ``FragmentStreamResponse`` (a ``TokenFeed`` and a ``Coalescer``
 rendering at most every ``min_interval`` seconds), but renders into a snapshot
-(``{"sources": html, "response": html}`` as JSON) that the store keeps and followers encode
-for their own dialect, instead of into SSE bytes for one client.
+(``{"sources": html, "response": html, "ended": html}`` as JSON) that the store keeps and
+followers encode for their own dialect, instead of into SSE bytes for one client. ``ended`` is
+the same text rendered as an end (``streaming`` False): what followers show if this producer
+dies, so its end never brings back the cursor nor drops a word.
 
-A supervisor task heartbeats the store every ``lease / 3`` seconds and ends the generation on
+A supervisor task heartbeats the store on a ``LeaseTimer`` (at once, then every ``lease / 4``
+seconds, lag-aware; each running publish renews the lease too) and ends the generation on
 Stop, abandonment or a lost lease; a deadline bounds it. However it ends, the token source is
 closed (the upstream LLM request with it) and, unless the stream was lost to a lapsed lease,
 a final frame is published: ``done``, ``failed`` (the error block), ``stopped``, ``timeout``,
@@ -16,13 +19,19 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import anyio
 
 from ._coalesce import Coalescer, Pace
+from ._exceptions import ConfigurationError
 from ._feeds import TokenFeed
 from ._hooks import ErrorHook, call_hook
+from ._lease import LeaseTimer
+from ._outages import RETRY_INTERVAL, Outage
 from ._types import TextHook
 from .stores import Frame, Status, Store
 
@@ -32,6 +41,8 @@ __all__ = ("FINISH_TIMEOUT", "ErrorHook", "Generation", "Limits")
 FINISH_TIMEOUT = 10.0
 
 logger = logging.getLogger("fastapi_fragments")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +54,14 @@ class Limits:
     result_ttl: float
     min_interval: float
     keep_abandoned: bool
+    outage_window: float = 3.0
+
+    def __post_init__(self) -> None:
+        for name in ("deadline", "lease", "result_ttl", "outage_window"):
+            if not getattr(self, name) > 0:
+                raise ConfigurationError(f"{name} must be > 0 seconds, got {getattr(self, name)!r}")
+        if self.min_interval < 0:
+            raise ConfigurationError(f"min_interval must be >= 0 seconds, got {self.min_interval!r}")
 
 
 class Generation:
@@ -56,16 +75,22 @@ class Generation:
         sources: str | None,
         on_complete: TextHook | None,
         on_error: ErrorHook | None,
+        recreate: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self.stream_id = stream_id
+        self._recreate = recreate  # store.create with this stream's options
         self._feed = feed
-        self._snapshot: dict[str, str | None] = {"sources": sources, "response": None}
+        # ``ended``: the same text rendered as an end (no cursor), which the store keeps for
+        # followers of a producer that dies: a dead worker renders nothing more.
+        self._snapshot: dict[str, str | None] = {"sources": sources, "response": None, "ended": None}
         self._on_complete, self._on_error = on_complete, on_error
         self._seq = 0
         self._status: Status | None = None
         self._failure: BaseException | None = None
         self._lost = False
         self._scope = anyio.CancelScope()
+        self._changed = anyio.Event()  # a snapshot newer than the store's is waiting to be published
+        self._publishing = anyio.Lock()  # one publish at a time, so seq order is store order
 
     # A Dialect (duck-typed) that keeps the rendered HTML instead of encoding it.
     name = "snapshot"
@@ -88,33 +113,34 @@ class Generation:
 
     async def run(self, store: Store, limits: Limits) -> None:
         """Generate to the end (see the module docstring); never raises."""
+        outage = Outage(limits.outage_window, f"stream {self.stream_id}")
         try:
             with self._scope:
-                await self._publish(store, limits, "running")  # the sources, before the first token
+                self._changed.set()  # the sources, before the first token
                 async with anyio.create_task_group() as group:
-                    group.start_soon(self._supervise, store, limits)
+                    group.start_soon(self._publish_latest, store, limits, outage)
+                    group.start_soon(self._supervise, store, limits, outage)
                     with anyio.move_on_after(limits.deadline) as deadline:
                         await self._generate(store, limits)
                     if deadline.cancelled_caught:
                         self._status = "timeout"
                     group.cancel_scope.cancel()
-        except Exception as exc:  # the store failed mid-stream
+        except Exception as exc:  # the store misbehaved beyond an outage
             self._failure = exc
             self._status = "failed"
         finally:
             # Shielded so cancellation cannot skip the final frame, bounded so a dead store
             # cannot hang the registry's (and the app's) shutdown.
-            with anyio.move_on_after(FINISH_TIMEOUT, shield=True):
+            with anyio.move_on_after(FINISH_TIMEOUT + limits.outage_window, shield=True):
                 await self._feed.aclose()
                 if not self._lost:
-                    await self._finish(store, limits, self._status or "interrupted")
+                    await self._finish(store, limits, self._status or "interrupted", outage)
 
     async def _generate(self, store: Store, limits: Limits) -> None:
         async def emit() -> int:
             await self._feed.render(self, final=False)
-            if not await self._publish(store, limits, "running"):
-                self._lost = True
-                self._scope.cancel()
+            self._snapshot["ended"] = await self._feed.render_ended()
+            self._changed.set()  # published by _publish_latest: a slow or absent store never stalls tokens
             return 0  # the store keeps only the latest frame: there is no byte budget to keep
 
         coalescer = Coalescer(Pace(limits.min_interval), emit)
@@ -127,36 +153,87 @@ class Generation:
             coalescer.close()
         self._status = "failed" if self._failure is not None else "done"
 
-    async def _supervise(self, store: Store, limits: Limits) -> None:
+    async def _publish_latest(self, store: Store, limits: Limits, outage: Outage) -> None:
+        """Publish each new snapshot (latest wins); during an outage, retry until the window ends."""
+        while True:
+            with anyio.move_on_after(RETRY_INTERVAL if outage.since is not None else math.inf):
+                await self._changed.wait()
+            self._changed = anyio.Event()
+            if await self._publish(store, limits, "running", outage) is False:
+                await self._lose(store, limits, outage)
+
+    async def _supervise(self, store: Store, limits: Limits, outage: Outage) -> None:
         async with anyio.create_task_group() as group:
-            group.start_soon(self._stop_when_asked, store)
+            group.start_soon(self._stop_when_asked, store, limits, outage)
+            timer = LeaseTimer(limits.lease)
             while True:
-                await anyio.sleep(limits.lease / 3)
-                try:
-                    liveness = await store.heartbeat(self.stream_id, lease=limits.lease)
-                except Exception:  # a store blip: the lease may lapse, then the next publish says so
-                    logger.warning("heartbeat of stream %s failed", self.stream_id, exc_info=True)
-                    continue
+                await anyio.sleep(timer.delay())
+                liveness = await self._call(outage, limits, store.heartbeat(self.stream_id, lease=timer.renew()))
                 if liveness == "lost":
-                    self._lost = True
-                    self._scope.cancel()
+                    await self._lose(store, limits, outage)
                 elif liveness == "unwatched" and not limits.keep_abandoned:
                     self._end("abandoned")
 
-    async def _stop_when_asked(self, store: Store) -> None:
-        await store.wait_stop(self.stream_id)
-        self._end("stopped")
+    async def _lose(self, store: Store, limits: Limits, outage: Outage) -> None:
+        """The store refused us: stop, unless it merely forgot the stream (a Redis restarted empty).
 
-    async def _publish(self, store: Store, limits: Limits, status: Status) -> bool:
-        self._seq += 1
-        # While running, the record must outlive the whole deadline even if no token comes.
-        ttl = limits.result_ttl + (limits.deadline if status == "running" else 0)
-        frame = Frame(self._seq, json.dumps(self._snapshot), status)
-        return await store.publish(self.stream_id, frame, ttl=ttl)
+        A stream that is gone, rather than ended by someone else, is created again (if the
+        registry said how) and the latest snapshot republished, so its followers, who wait for
+        it through the outage window, see the answer go on.
+        """
+        record = await self._call(outage, limits, store.get(self.stream_id))
+        if record is None and outage.since is not None:
+            return  # the store went away again: the outage rules apply
+        if record is None and self._recreate is not None and await self._call(outage, limits, self._recreate()):
+            logger.warning(
+                "stream %s was gone from the store (restarted without its data?): created again", self.stream_id
+            )
+            self._changed.set()
+            return
+        self._lost = True
+        self._scope.cancel()
 
-    async def _finish(self, store: Store, limits: Limits, status: Status) -> None:
+    async def _stop_when_asked(self, store: Store, limits: Limits, outage: Outage) -> None:
+        while True:
+            try:
+                await store.wait_stop(self.stream_id)
+            except Exception as exc:  # the other tasks end the generation if the outage lasts
+                outage.failed(exc)
+            else:
+                # wait_stop also returns when the stream is gone: a Redis restarted empty is no Stop.
+                if await self._call(outage, limits, store.get(self.stream_id)) is not None:
+                    self._end("stopped")
+                    return
+                if outage.since is None:
+                    await self._lose(store, limits, outage)
+            await anyio.sleep(RETRY_INTERVAL)
+
+    async def _call(self, outage: Outage, limits: Limits, call: Awaitable[T]) -> T | None:
+        """``call``'s result; None while the store is unreachable, ending the generation past the window."""
+        try:
+            with anyio.fail_after(limits.outage_window):  # a stopped Redis never answers
+                result = await call
+        except Exception as exc:
+            if not outage.failed(exc):
+                self._end("interrupted")
+            return None
+        outage.recovered()
+        return result
+
+    async def _publish(self, store: Store, limits: Limits, status: Status, outage: Outage) -> bool | None:
+        """Publish the snapshot: False when the stream is lost, None if the store did not answer."""
+        async with self._publishing:
+            self._seq += 1
+            # While running, the record must outlive the whole deadline even if no token comes.
+            ttl = limits.result_ttl + (limits.deadline if status == "running" else 0)
+            frame = Frame(self._seq, json.dumps(self._snapshot), status)
+            published = await self._call(outage, limits, store.publish(self.stream_id, frame, ttl=ttl))
+        return published  # None: _publish_latest retries every RETRY_INTERVAL while the outage lasts
+
+    async def _finish(self, store: Store, limits: Limits, status: Status, outage: Outage) -> None:
         """Render and publish the final frame, then call the hooks; log, never raise."""
         self._feed.interrupted = status not in ("done", "failed")
+        self._snapshot["ended"] = None  # the final render below is the end itself
         try:
             if status == "failed":
                 logger.error("stream %s failed; publishing the error block", self.stream_id, exc_info=self._failure)
@@ -167,10 +244,11 @@ class Generation:
             logger.exception("rendering the final frame of stream %s failed", self.stream_id)
             status = "failed"
             await self._feed.render_error(self, builtin=True)
-        try:
-            await self._publish(store, limits, status)
-        except Exception:
-            logger.exception("publishing the final frame of stream %s failed", self.stream_id)
+        while await self._publish(store, limits, status, outage) is None:
+            if outage.over:  # followers end by themselves, with the text they have
+                logger.error("the final frame of stream %s was not published: the store stayed away", self.stream_id)
+                break
+            await anyio.sleep(RETRY_INTERVAL)
         if status == "done":
             await call_hook(self._on_complete, self._feed.final_text())
         elif status == "failed" and self._failure is not None:

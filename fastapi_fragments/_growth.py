@@ -4,7 +4,8 @@ Markdown mode (``_text.MarkdownText``) replaces the page's tail element with eac
 of the unfinished block. Most renders only add text at the end of the innermost block (a
 paragraph, list item, table cell or code block getting more words, a bold word or a link
 once it closes): such a tail is sent as its growth, appended into a marker element that the
-last full tail carried at that spot. The page then shows exactly what the full tail would.
+last full tail carried at that spot (a permanent element or selector swaps it there, see
+``_dialects``). The page then shows exactly what the full tail would.
 """
 
 from __future__ import annotations

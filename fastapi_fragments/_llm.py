@@ -7,11 +7,11 @@ never on an SDK, so swapping the provider never touches a route.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypedDict, runtime_checkable
 
-__all__ = ("Document", "LLMClient", "Message")
+__all__ = ("Document", "LLMClient", "Message", "check_documents")
 
 
 class Message(TypedDict):
@@ -41,6 +41,27 @@ class Document:
     id: str | None = None
 
 
+def check_documents(documents: object) -> tuple[Document, ...]:
+    """``documents`` as a tuple, checked where the caller passes them, not deep in a model.
+
+    Only :class:`Document` items are accepted, not mappings: a mistyped key would silently drop a
+    field, and the type checker sees a ``Document`` too. Convert rows with ``Document(**row)``.
+
+    :raises TypeError: naming ``Document`` and the offending item, for anything else (a dict, a
+        string, a single Document not in a list).
+    """
+    if isinstance(documents, str | bytes | Document | Mapping) or not isinstance(documents, Sequence):
+        raise TypeError(f"documents must be a sequence of fastapi_fragments.Document, got {type(documents).__name__}")
+    for index, item in enumerate(documents):
+        if not isinstance(item, Document):
+            hint = " (convert it with Document(**item))" if isinstance(item, Mapping) else ""
+            raise TypeError(
+                f"documents[{index}] is a {type(item).__name__}, not a fastapi_fragments.Document{hint}: "
+                "build each with Document(title=..., text=..., url=...)"
+            )
+    return tuple(documents)
+
+
 @runtime_checkable
 class LLMClient(Protocol):
     """An LLM client: ``stream()`` yields text deltas; ``aclose()`` releases its connections.
@@ -67,7 +88,11 @@ class LLMClient(Protocol):
         system: str | None = None,
         documents: Sequence[Document] = (),
     ) -> AsyncIterator[str]:
-        """Stream the answer to ``prompt`` as text deltas."""
+        """Stream the answer to ``prompt`` as text deltas.
+
+        :raises TypeError: when ``documents`` is not a sequence of :class:`Document` (see
+            :func:`check_documents`), at this call rather than when the stream is read.
+        """
         ...
 
     async def aclose(self) -> None:

@@ -21,13 +21,12 @@ They render as the literal text they are. With that, the concatenated parts alwa
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import escape
 
-from ._inline import open_inline_start
+from ._holdback import HOLD_LIMIT, held_from, line_offset
 
 try:
     import nh3
@@ -38,7 +37,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the installe
         f"markdown rendering needs {exc.name!r}: pip install 'fastapi-fragments[markdown]'"
     ) from exc
 
-__all__ = ("MarkdownRenderer", "MarkdownStep", "StreamingMarkdown", "render_markdown")
+__all__ = ("HOLD_LIMIT", "MarkdownRenderer", "MarkdownStep", "StreamingMarkdown", "render_markdown")
 
 #: Everything markdown-it emits with raw HTML off, and nothing else.
 _TAGS = {
@@ -119,18 +118,14 @@ def render_markdown(text: str) -> str:
 class MarkdownStep:
     """What changed since the previous step: ``blocks`` to append once, ``tail`` to replace the old tail.
 
-    ``held`` is the end of the text the tail leaves out for now: an inline construct still open
-    (``**bo``, a link whose URL is being written), shown once it closes or its block ends.
+    ``held`` is the end of the text the tail leaves out for now because what follows still
+    decides what it is (``**bo``, a table header without its delimiter row, see ``_holdback``);
+    it shows once decided, or when its block ends.
     """
 
     blocks: str
     tail: str
     held: str = ""
-
-
-#: How far back an open inline construct still holds the text after it from the tail: an opener
-#: with no closer after this many characters was most likely meant literally (``a*b``).
-HOLD_LIMIT = 80
 
 
 class StreamingMarkdown:
@@ -167,7 +162,7 @@ class StreamingMarkdown:
     def snapshot(self) -> MarkdownStep:
         """Render what changed: newly finished blocks (once) and the current tail."""
         tokens = self._renderer.parse(self._source)
-        hold = _held_from(tokens, self._source)
+        hold = held_from(tokens, self._source, self._renderer.parse)
         cut = _finished_prefix(tokens, self._source)
         blocks = ""
         if cut is not None:
@@ -175,7 +170,7 @@ class StreamingMarkdown:
             blocks = self._renderer.render_tokens(tokens[:index])
             self._source = self._source[offset:]
             tokens = tokens[index:]
-            hold = None if hold is None else hold - offset  # the hold is on the last line: after the cut
+            hold = None if hold is None else hold - offset  # the hold is in the last block: after the cut
         held = ""
         if hold is not None:
             held = self._source[hold:]
@@ -207,49 +202,17 @@ def _finished_prefix(tokens: list[Token], source: str) -> tuple[int, int] | None
         if token.level == 0 and token.nesting != -1 and token.map is not None
     ]
     for (index, line, _), (_, _, before) in zip(reversed(starts), reversed(starts[:-1]), strict=False):
-        offset = _line_offset(source, line)
+        offset = line_offset(source, line)
         complete = line < complete_lines and (
             line + 1 < complete_lines or "|" not in source[offset : source.index("\n", offset)]
         )
-        after_blank = line > 0 and not source[_line_offset(source, line - 1) : offset].strip(" \t\n")
+        after_blank = line > 0 and not source[line_offset(source, line - 1) : offset].strip(" \t\n")
         if complete or (after_blank and (before not in _LISTS or _cannot_continue_a_list(source, offset))):
             return index, offset
     return None
 
 
 _LISTS = frozenset({"bullet_list_open", "ordered_list_open"})
-
-
-def _held_from(tokens: list[Token], source: str) -> int | None:
-    """The offset from which the tail leaves ``source`` out, on its last line, or None.
-
-    Only where that line is inline text (a paragraph, heading or list item): in code every
-    character is literal and shows at once. Two things are held back:
-
-    - an inline construct still open (``_inline``), scanned over the whole block, so that a
-      closer on the last line finds its opener on an earlier one;
-    - a last line that is only block markers so far (``-``, ``1.``, ``>``, also left in front
-      of a held construct): under a paragraph, ``-`` is a setext underline that makes it a
-      heading, ``1.`` is literal text, and the next character decides which it is.
-    """
-    index = next((i for i in range(len(tokens) - 1, -1, -1) if tokens[i].type == "inline"), None)
-    # The block the inline text belongs to: its map also covers a setext underline.
-    block = next((token.map for token in reversed(tokens[:index]) if token.map is not None), None) if index else None
-    last_line = source.count("\n")
-    if block is None or not block[0] <= last_line < block[1]:
-        return None
-    line_start = source.rfind("\n") + 1
-    block_start = _line_offset(source, block[0])
-    start = open_inline_start(source[block_start:], HOLD_LIMIT, since=line_start - block_start)
-    end = len(source) if start is None else block_start + start
-    if len(source) - line_start <= HOLD_LIMIT and _BLOCK_MARKERS.fullmatch(source, line_start, end):
-        end = line_start
-    return None if end == len(source) else end
-
-
-#: What a line can hold before its text begins: indentation, list, quote, heading and table
-#: markers, setext underlines and thematic breaks.
-_BLOCK_MARKERS = re.compile(r"[\s>*+\-#|:=_.)0-9]*")
 
 
 def _cannot_continue_a_list(source: str, offset: int) -> bool:
@@ -260,14 +223,6 @@ def _cannot_continue_a_list(source: str, offset: int) -> bool:
     ``#``, ``>``, a backtick...) ends it, whatever comes after on that line.
     """
     return offset < len(source) and source[offset] not in " \t-*+0123456789\n"
-
-
-def _line_offset(source: str, line: int) -> int:
-    """The offset of the start of ``line`` (0-based) in ``source``."""
-    offset = 0
-    for _ in range(line):
-        offset = source.index("\n", offset) + 1
-    return offset
 
 
 def _normalize_newlines(text: str) -> str:

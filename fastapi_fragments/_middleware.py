@@ -11,6 +11,10 @@ request it publishes, in a context variable read by the response's constructor:
   ``request.state.fragments_dialect`` so a route can answer htmx 4 with a stream and htmx 2
   with a scaffold.
 
+An event-stream request whose app raises before the response starts is answered with 200, a
+visible error and ``done`` instead of a 500 that the client would retry forever (``_early``);
+other requests keep the exception.
+
 It also makes the library's macros importable from the app's templates
 (``{% import "fragments/htmx.html" as sse %}``) by appending the package's template folder
 to the environment's loader, once, when the middleware is built.
@@ -24,10 +28,11 @@ from typing import Any
 
 import jinja2
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._blocks import environment_of
-from ._dialects import detect_dialect_in_scope
+from ._detection import detect_dialect_in_scope
+from ._early import answer_early_error, wants_event_stream
 from ._exceptions import ConfigurationError
 from ._types import Context, Templates
 
@@ -65,6 +70,12 @@ def request_defaults(templates: Templates | None, extra_context: Context | None)
 class FragmentsMiddleware:
     """Make ``templates`` the default of every fragment response of the app, and detect the dialect.
 
+    On a request that accepts ``text/event-stream``, an exception raised before the response
+    starts (a wrong block name, a missing template, a bad option) is logged with its traceback
+    and answered with status 200, an error message in the request's dialect and ``done``, so the
+    client shows it and does not reconnect. The message has the exception's details only when
+    the app runs with ``debug=True``. Other requests keep the exception.
+
     Example::
 
         templates = Jinja2Templates(directory="templates")
@@ -89,9 +100,28 @@ class FragmentsMiddleware:
         scope.setdefault("state", {})["fragments_dialect"] = dialect
         token = current_defaults.set(RequestDefaults(self.templates, Request(scope, receive)))
         try:
-            await self.app(scope, receive, send)
+            if wants_event_stream(scope):
+                await self._stream(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
         finally:
             current_defaults.reset(token)
+
+    async def _stream(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run an event-stream request; an exception before the response started becomes an error event."""
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            if started:
+                raise
+            await answer_early_error(scope, send, exc)
 
 
 class _MacroLoader(jinja2.PackageLoader):

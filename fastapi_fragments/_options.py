@@ -56,9 +56,11 @@ class StreamOptions(SSEOptions, total=False):
     ``on_error(exc)`` and ``on_disconnect(text)`` are hooks (sync or async); ``dialect`` forces a
     dialect instead of detecting it per request; the event names configure htmx 2; ``target``,
     ``sources_target`` and ``tail_target`` (markdown mode) are CSS selectors for htmx 4 partials
-    and Datastar patches. ``max_bytes_per_second`` (default 32 000; ``None`` turns it off, and
-    ``min_interval=0`` ignores it) stretches the interval between renders as the block grows,
-    so a long answer does not cost O(n²) bytes.
+    and Datastar patches (a target not given is derived from the block name: ``#answer`` and
+    ``#answer-tail`` for the block ``answer``; htmx 4 without ``target`` uses the form's).
+    ``max_bytes_per_second`` (default 32 000; ``None`` turns it off, and ``min_interval=0``
+    ignores it) stretches the interval between renders as the block grows, so a long answer
+    does not cost O(n²) bytes.
 
     Example::
 
@@ -74,6 +76,7 @@ class StreamOptions(SSEOptions, total=False):
     sources_event: str
     done_event: str
     tail_event: str
+    append_event: str
     target: str
     sources_target: str
     tail_target: str

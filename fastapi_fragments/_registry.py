@@ -23,22 +23,26 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
+from functools import partial
 from types import TracebackType
 from typing import Any, Literal
 
 import anyio
 from sse_starlette import EventSourceResponse
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import NoMatchFound, Route
 
 from ._blocks import BlockRenderer
-from ._dialects import Dialect, DialectName, detect_dialect, resolve_dialect
+from ._detection import detect_dialect, resolve_dialect
+from ._dialects import Dialect, DialectName
 from ._exceptions import ConfigurationError
 from ._feeds import TokenStreamPlan, plan_token_stream
 from ._following import DEFAULT_NOTICES, follow_frames, last_event_id, owns
 from ._generation import ErrorHook, Generation, Limits
 from ._options import DEFAULT_MIN_INTERVAL
+from ._outages import unavailable
+from ._owners import OwnerCookie
 from ._types import Context, Templates, TextHook, Tokens
 from .stores import MemoryStore, Store
 
@@ -58,6 +62,8 @@ class StreamRegistry:
     :param abandon_after: seconds without any follower after which a generation is cancelled,
         or, with ``keep_abandoned=True``, left to finish (``on_complete`` is still called).
     :param lease: seconds a dead worker's streams stay ``running`` before followers see ``interrupted``.
+    :param outage_window: seconds a store outage may last before running answers end; a new
+        question asked meanwhile gets the ``unavailable`` notice and ``Retry-After``.
     :param result_ttl: seconds a finished stream still answers late reconnects.
 
     Example::
@@ -86,6 +92,7 @@ class StreamRegistry:
         abandon_after: float = 30.0,
         keep_abandoned: bool = False,
         lease: float = 5.0,
+        outage_window: float = 3.0,
         result_ttl: float = 600.0,
         min_interval: float = DEFAULT_MIN_INTERVAL,
         notices: Mapping[str, str] | None = None,
@@ -94,16 +101,15 @@ class StreamRegistry:
         stop_route: str = "fragments_stop",
         ping: float = 15.0,
     ) -> None:
-        for name, value in (("deadline", deadline), ("abandon_after", abandon_after), ("lease", lease)):
-            if not value > 0:
-                raise ConfigurationError(f"{name} must be > 0 seconds, got {value!r}")
-        if not result_ttl > 0 or min_interval < 0 or (max_active is not None and max_active < 1):
-            raise ConfigurationError("result_ttl must be > 0, min_interval >= 0 and max_active >= 1 (or None)")
+        self._limits = Limits(deadline, lease, result_ttl, min_interval, keep_abandoned, outage_window)
+        if not abandon_after > 0:
+            raise ConfigurationError(f"abandon_after must be > 0 seconds, got {abandon_after!r}")
+        if max_active is not None and max_active < 1:
+            raise ConfigurationError(f"max_active must be >= 1 (or None), got {max_active!r}")
         self.store: Store = _open_store(store)
-        self._limits = Limits(deadline, lease, result_ttl, min_interval, keep_abandoned)
         self._max_active, self._abandon_after, self._ping = max_active, abandon_after, ping
         self._notices = {**DEFAULT_NOTICES, **(notices or {})}
-        self._owner_cookie, self._stream_route, self._stop_route = owner_cookie, stream_route, stop_route
+        self._owners, self._stream_route, self._stop_route = OwnerCookie(owner_cookie), stream_route, stop_route
         self._group: anyio.abc.TaskGroup | None = None
 
     async def __aenter__(self) -> StreamRegistry:
@@ -206,21 +212,26 @@ class StreamRegistry:
         scaffold = await BlockRenderer(templates, plan.template_name, scaffold_block, base).render_async(
             scaffold_context
         )
-        owner, new_owner = self._owner_for(request, owner)
-        created = await self.store.create(
-            stream_id,
-            owner=owner,
-            max_active=self._max_active,
-            lease=self._limits.lease,
-            watch=self._abandon_after,
-            ttl=self._limits.deadline + self._limits.result_ttl,
-        )
+        owner, new_owner = self._owners.owner_for(request, owner)
+        limits = self._limits
+        create = partial(self.store.create, stream_id, owner=owner, lease=limits.lease, watch=self._abandon_after,
+                         ttl=limits.deadline + limits.result_ttl)  # fmt: skip
+        try:
+            with anyio.fail_after(limits.outage_window):  # a stopped Redis would keep the user waiting
+                created = await create(max_active=self._max_active)
+        except Exception as exc:
+            await feed.aclose()
+            return unavailable(request, self._notices["unavailable"], retry_after=limits.outage_window, error=exc)
         if not created:
             await feed.aclose()
-            return self._html(self._notices["busy"], request, new_owner)
-        generation = Generation(stream_id, feed, sources=sources_html, on_complete=on_complete, on_error=on_error)
+            return self._owners.html(self._notices["busy"], request, new_owner)
+        # Created again after a Redis restart lost it: not a new answer, so the owner's cap does not apply.
+        recreate = partial(create, max_active=None)
+        generation = Generation(
+            stream_id, feed, sources=sources_html, on_complete=on_complete, on_error=on_error, recreate=recreate
+        )
         group.start_soon(generation.run, self.store, self._limits)
-        return self._html(scaffold, request, new_owner)
+        return self._owners.html(scaffold, request, new_owner)
 
     def follow(
         self,
@@ -246,10 +257,11 @@ class StreamRegistry:
         frames = follow_frames(
             self.store,
             stream_id,
-            self._owner(request, owner),
+            self._owners.owner(request, owner),
             chosen,
             after=last_event_id(request.headers),
             notices=self._notices,
+            window=self._limits.outage_window,
         )
         return EventSourceResponse(frames, sep="\n", ping=self._ping, headers={"Cache-Control": "no-store"})
 
@@ -259,8 +271,11 @@ class StreamRegistry:
         Only the owner can stop a stream; followers then get the partial answer, the ``stopped``
         notice and ``done``. Pair it with ``{{ sse.stop_button(stop_url) }}`` in the scaffold.
         """
-        if await owns(self.store, stream_id, self._owner(request, owner)):
-            await self.store.stop(stream_id)
+        try:
+            if await owns(self.store, stream_id, self._owners.owner(request, owner)):
+                await self.store.stop(stream_id)
+        except Exception as exc:
+            return unavailable(request, "", retry_after=self._limits.outage_window, error=exc)
         return Response(status_code=204)
 
     def routes(self, path: str = "/fragments/streams") -> list[Route]:
@@ -281,26 +296,6 @@ class StreamRegistry:
             Route(f"{path}/{{stream_id}}", follow, methods=["GET"], name=self._stream_route),
             Route(f"{path}/{{stream_id}}/stop", stop, methods=["POST"], name=self._stop_route),
         ]
-
-    # -- owners ----------------------------------------------------------------------------------
-
-    def _owner(self, request: Request, owner: str | None) -> str | None:
-        return owner if owner is not None else request.cookies.get(self._owner_cookie)
-
-    def _owner_for(self, request: Request, owner: str | None) -> tuple[str, str | None]:
-        """The owner of a new stream, and the cookie value to set when it is new."""
-        known = self._owner(request, owner)
-        if known:
-            return known, None
-        new = secrets.token_urlsafe(18)
-        return new, new
-
-    def _html(self, html: str, request: Request, new_owner: str | None) -> Response:
-        response = HTMLResponse(html)
-        if new_owner is not None:
-            secure = request.url.scheme == "https"
-            response.set_cookie(self._owner_cookie, new_owner, httponly=True, samesite="lax", secure=secure)
-        return response
 
     def _running(self) -> anyio.abc.TaskGroup:
         if self._group is None:

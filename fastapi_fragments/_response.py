@@ -28,15 +28,8 @@ from sse_starlette import EventSourceResponse
 from starlette.types import Receive, Scope, Send
 
 from ._coalesce import Pace
-from ._dialects import (
-    HTMX2,
-    HTMX4,
-    AppendingDialect,
-    Datastar,
-    Dialect,
-    detect_dialect_in_scope,
-    resolve_dialect,
-)
+from ._detection import detect_dialect_in_scope, resolve_dialect
+from ._dialects import HTMX2, HTMX4, AppendingDialect, Datastar, Dialect
 from ._exceptions import ConfigurationError
 from ._feeds import Feed, FragmentFeed, plan_token_stream
 from ._fragment import Fragment
@@ -87,7 +80,8 @@ class FragmentStreamResponse(EventSourceResponse):
         only the new escaped text, for an ``hx-swap="beforeend"`` target) or ``"markdown"`` (finished
         markdown blocks appended once, the unfinished tail replacing ``tail_event`` / ``tail_target``,
         or, when only its last element grew, just the new text; needs the ``markdown`` extra).
-        Append and markdown modes render the block only for errors.
+        Append and markdown modes end with the block rendered with the whole text, replacing the
+        response target, so the page ends as in replace mode however it was wired.
     :param options: see :class:`StreamOptions`: ``on_error(exc)`` when the token source failed,
         ``on_disconnect(text)`` when the stream ended early (the client left, or server shutdown
         interrupted it), ``dialect`` (``"htmx2"``, ``"htmx4"``, ``"datastar"`` or a Dialect; by
@@ -135,7 +129,7 @@ class FragmentStreamResponse(EventSourceResponse):
         try:
             if min_interval is None:
                 min_interval = _DEFAULT_INTERVALS.get(mode, DEFAULT_MIN_INTERVAL)
-            self._setup(plan.feed, min_interval, on_complete, options)
+            self._setup(plan.feed, min_interval, on_complete, options, block_name)
             if mode != "replace" and self._dialect is not None and not isinstance(self._dialect, AppendingDialect):
                 raise ConfigurationError(f"mode={mode!r} needs a dialect with append() and tail(): {self._dialect!r}")
         except BaseException:
@@ -177,7 +171,14 @@ class FragmentStreamResponse(EventSourceResponse):
         self._setup(feed, min_interval, on_complete, options)
         return self
 
-    def _setup(self, feed: Feed, min_interval: float, on_complete: TextHook | None, options: StreamOptions) -> None:
+    def _setup(
+        self,
+        feed: Feed,
+        min_interval: float,
+        on_complete: TextHook | None,
+        options: StreamOptions,
+        block_name: str = "response",
+    ) -> None:
         if isinstance(min_interval, bool) or not isinstance(min_interval, int | float) or not min_interval >= 0:
             raise ConfigurationError(f"min_interval must be a number of seconds >= 0, got {min_interval!r}")
         rest: dict[str, Any] = dict(options)
@@ -191,9 +192,9 @@ class FragmentStreamResponse(EventSourceResponse):
             )
         names = [rest.pop(option, default) for option, default in _DIALECT_OPTIONS]
         try:
-            self._dialects = _dialects(*names)
+            self._dialects = _dialects(block_name, *names)
         except TypeError:  # an unhashable option: build uncached, for the error naming it
-            self._dialects = _dialects.__wrapped__(*names)
+            self._dialects = _dialects.__wrapped__(block_name, *names)
         forced = rest.pop("dialect", None)
         self._dialect: Dialect | None = None
         if forced is not None:
@@ -246,32 +247,43 @@ class FragmentStreamResponse(EventSourceResponse):
 
 
 #: The options that configure the dialects, with their defaults, in ``_dialects``' parameter order.
+#: A target left as None is derived from the block name (``#answer``, ``#answer-tail``).
 _DIALECT_OPTIONS = (
     ("fragment_event", "fragment"),
     ("sources_event", "sources"),
     ("done_event", "done"),
     ("tail_event", "tail"),
+    ("append_event", "append"),
     ("target", None),
     ("sources_target", "#sources"),
-    ("tail_target", "#response-tail"),
+    ("tail_target", None),
 )
 
 
 @lru_cache(maxsize=64)
 def _dialects(
+    block_name: str,
     fragment_event: str,
     sources_event: str,
     done_event: str,
     tail_event: str,
+    append_event: str,
     target: str | None,
     sources_target: str,
-    tail_target: str,
+    tail_target: str | None,
 ) -> Mapping[str, Dialect]:
     """The dialects a response can speak, by name; built (and their names checked) once per set of options."""
+    tail_target = tail_target or f"#{block_name}-tail"
     return MappingProxyType(
         {
-            "htmx2": HTMX2(fragment_event, sources_event, done_event, tail_event),
-            "htmx4": HTMX4(target, sources_target=sources_target, done_event=done_event, tail_target=tail_target),
-            "datastar": Datastar(target or "#response", sources_target, tail_target),
+            "htmx2": HTMX2(fragment_event, sources_event, done_event, tail_event, append_event=append_event),
+            "htmx4": HTMX4(
+                target,
+                sources_target=sources_target,
+                done_event=done_event,
+                tail_target=tail_target,
+                replace_target=f"#{block_name}",
+            ),
+            "datastar": Datastar(target or f"#{block_name}", sources_target, tail_target),
         }
     )

@@ -18,8 +18,9 @@ it arrives gives the same result as escaping the whole text, at a cost proportio
   Every frame is a full snapshot, so it also works where frames must be resumable (the
   ``StreamRegistry``) and with any dialect.
 
-In append and markdown modes the page holds the text, so the block is rendered only for an
-error, with an empty ``text``, and what it renders is appended after the partial answer.
+In append and markdown modes the page holds the text while it streams, and the last frame is
+the block rendered with the whole text, replacing the response target (``AppendingDialect.replace``):
+however the page is wired, it ends as replace mode ends (after an error too).
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ class EscapedText(_RawText):
 class TextMode(Protocol):
     """One way of turning the accumulated text into frames (replace, append, markdown)."""
 
-    #: Whether each frame carries the block rendered with :meth:`markup` (else only errors render it).
+    #: Whether each frame carries the block rendered with :meth:`markup` (else only the final one does).
     renders_block: ClassVar[bool]
 
     @property
@@ -110,7 +111,7 @@ class TextMode(Protocol):
         ...
 
     def frames(self, dialect: Dialect, html: str, event_id: int, *, final: bool) -> list[bytes]:
-        """The frames for the current state; ``html`` is the rendered block if ``renders_block``."""
+        """The frames for the current state; ``html`` is the rendered block if ``renders_block`` or ``final``."""
         ...
 
     def error_frame(self, dialect: Dialect, html: str, event_id: int) -> bytes:
@@ -132,17 +133,30 @@ class ReplaceText(EscapedText):
 
 
 class _PageHoldsText(_RawText):
-    """Append and markdown modes: the page accumulates the text, so the block's ``text`` is empty
-    and an error is appended after the partial answer."""
+    """Append and markdown modes: the page accumulates the text; the final frame replaces it."""
 
     __slots__ = ()
     renders_block: ClassVar[bool] = False
 
     def markup(self, *, final: bool = False) -> Markup:
-        return Markup("")
+        return self.whole() if final else Markup("")
+
+    def whole(self) -> Markup:
+        """The whole text as replace mode's final render shows it."""
+        return escape(self.raw)
+
+    def frames(self, dialect: Dialect, html: str, event_id: int, *, final: bool) -> list[bytes]:
+        frames = self.steps(dialect, event_id, final=final)
+        if final:
+            frames.append(_appending(dialect).replace(html, event_id))
+        return frames
+
+    def steps(self, dialect: Dialect, event_id: int, *, final: bool) -> list[bytes]:
+        """The frames that bring the page's accumulated text up to date."""
+        raise NotImplementedError
 
     def error_frame(self, dialect: Dialect, html: str, event_id: int) -> bytes:
-        return _appending(dialect).append(html, event_id)
+        return b"".join(self.frames(dialect, html, event_id, final=True))
 
 
 class AppendText(_PageHoldsText):
@@ -181,7 +195,7 @@ class AppendText(_PageHoldsText):
             self._started = bool(text)
         return text
 
-    def frames(self, dialect: Dialect, html: str, event_id: int, *, final: bool) -> list[bytes]:
+    def steps(self, dialect: Dialect, event_id: int, *, final: bool) -> list[bytes]:
         piece = self.take(final=final)
         return [_appending(dialect).append(piece, event_id)] if piece else []
 
@@ -210,7 +224,12 @@ class MarkdownText(_PageHoldsText):
         self._raw.append(delta)
         self._markdown.feed(delta)
 
-    def frames(self, dialect: Dialect, html: str, event_id: int, *, final: bool) -> list[bytes]:
+    def whole(self) -> Markup:
+        from ._markdown import render_markdown
+
+        return Markup(render_markdown(self.raw))
+
+    def steps(self, dialect: Dialect, event_id: int, *, final: bool) -> list[bytes]:
         step = self._markdown.finish() if final else self._markdown.snapshot()
         appending, page = _appending(dialect), self._page
         frames = [appending.append(step.blocks, event_id)] if step.blocks else []
@@ -222,13 +241,6 @@ class MarkdownText(_PageHoldsText):
                 frames.append(appending.tail_grow(growth))
                 page.grow(step.tail)
         return frames
-
-    def error_frame(self, dialect: Dialect, html: str, event_id: int) -> bytes:
-        # The error goes after the partial answer: the unfinished tail is finished first.
-        step = self._markdown.finish()
-        appending = _appending(dialect)
-        rest = appending.append(step.blocks, event_id) if step.blocks else b""
-        return rest + appending.tail("") + appending.append(html, event_id)
 
 
 class MarkdownReplaceText(ReplaceText):

@@ -34,8 +34,9 @@ __all__ = ("TICK", "Watched", "loop_lag", "watching")
 #: How often the watcher wakes up (seconds): the lag's resolution and the shutdown's delay.
 TICK = 0.02
 
-#: How many ticks between two ``Watched.tick`` calls (one second).
-_TICKS_PER_SECOND = round(1 / TICK)
+#: Seconds between two ``Watched.tick`` calls, by the clock: counting 20 ms sleeps would stretch
+#: "once a second" by the loop's lag exactly when a busy worker most needs its pings on time.
+_TICK_EVERY = 1.0
 
 #: Weight of the newest lag sample in the smoothed lag (one tick's worth).
 _SMOOTHING = 0.25
@@ -95,18 +96,18 @@ def watching(stream: Watched) -> Iterator[None]:
 
 
 async def _run() -> None:
-    ticks = 0
+    next_tick = monotonic() + _TICK_EVERY
     try:
         while _watch.streams:  # a stream registers before the task first runs
             expected = monotonic() + TICK
             await asyncio.sleep(TICK)
             now = monotonic()
             _watch.lag += (max(0.0, now - expected) - _watch.lag) * _SMOOTHING
-            ticks += 1
             if _shutting_down():
                 for stream in list(_watch.streams):
                     stream.shut_down()
-            elif ticks % _TICKS_PER_SECOND == 0:
+            elif now >= next_tick:
+                next_tick = now + _TICK_EVERY
                 for stream in list(_watch.streams):
                     stream.tick(now)
     finally:

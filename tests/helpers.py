@@ -1,11 +1,15 @@
-"""Helpers the test modules share (fixtures live in the conftest files)."""
+"""Helpers the test modules share (fixtures live in the conftest files): token sources, polling, SDK
+client arguments for the fake provider, and Hypothesis strategies for markdown-ish text."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
+
+from hypothesis import strategies as st
 
 
 class Source:
@@ -42,3 +46,60 @@ def openai_kwargs(base_url: str) -> dict[str, Any]:
 def anthropic_kwargs(base_url: str) -> dict[str, Any]:
     """An Anthropic SDK client's arguments for the fake provider at ``base_url``."""
     return {"base_url": base_url, "api_key": "test-key", "max_retries": 0}
+
+
+_LINES = [
+    "",
+    "",
+    "Plain paragraph text.",
+    "more *emphasis* and `code` and ~~gone~~",
+    "# Heading",
+    "#no-heading",
+    "## Sub heading ##",
+    "- item",
+    "- ",
+    "* star item",
+    "1. first",
+    "2) second",
+    "  indented continuation",
+    "    indented code",
+    "```",
+    "```python",
+    "~~~",
+    "> quote",
+    ">",
+    "| a | b |",
+    "|---|:-:|",
+    "a|b",
+    "-|-",
+    "---",
+    "===",
+    "***",
+    "- - -",
+    "\tx",
+    "[ref]: /url",
+    "[link](http://example.com/a?b=1&c=2)",
+    "<script>alert(1)</script>",
+    "<a href='javascript:alert(1)'>x</a>",
+    "[evil](javascript:alert(1))",
+    "![img](javascript:alert(1))",
+    "<div onclick=alert(1)>raw</div>",
+    "&amp; &lt; &#0; \x00 \u2028",
+]
+
+MARKDOWNISH = st.lists(
+    st.one_of(st.sampled_from(_LINES), st.text(alphabet="ab |-*#>`1.=\t:[]()!\\_~<", max_size=12)),
+    max_size=14,
+).flatmap(
+    lambda lines: st.lists(st.sampled_from(["\n", "\n", "\r\n", "\r"]), min_size=len(lines), max_size=len(lines)).map(
+        lambda ends: "".join(line + end for line, end in zip(lines, ends, strict=True))
+    )
+) | st.text(max_size=60)
+
+
+@st.composite
+def token_splits(draw: st.DrawFn, text: str) -> list[str]:
+    """Split ``text`` into consecutive deltas at arbitrary points (a CRLF may be split too)."""
+    cuts = sorted(draw(st.sets(st.integers(min_value=1, max_value=max(len(text) - 1, 1)), max_size=len(text))))
+    bounds = [0, *[cut for cut in cuts if cut < len(text)], len(text)]
+    return [text[start:end] for start, end in itertools.pairwise(bounds)]

@@ -1,9 +1,10 @@
 """Append and markdown modes over a real server: applied as htmx applies them, they end as replace mode ends.
 
 How htmx applies each mode's frames to the page (htmx 2 dialect, ``sse-swap`` elements):
-replace: the last ``fragment`` wins; append: every ``fragment`` is added at the end of the
-target (``hx-swap="beforeend"``); markdown: every ``fragment`` (finished blocks) is added at
-the end, and the last ``tail`` fills the tail element, which comes right after it.
+replace: the last ``fragment`` wins; append: every ``append`` is added at the end of the
+body element (``hx-swap="beforeend"``); markdown: every ``append`` (finished blocks) is added
+at the end, and the last ``tail`` fills the tail element, which comes right after it. Both end
+with a ``fragment`` of the whole answer, which replaces the answer element holding the two.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from starlette.responses import Response
 
 from fastapi_fragments import ConfigurationError, FragmentStreamResponse
 from fastapi_fragments._dialects import HTMX2, HTMX4, Datastar
+from fastapi_fragments._feeds import DEFAULT_ERROR_HTML
 from fastapi_fragments._markdown import StreamingMarkdown, render_markdown
 from fastapi_fragments._text import AppendText, MarkdownText, TextModeName
 from fastapi_fragments.testing import LiveServer, SSEParser, SSEResult, read_events
-from tests.test_markdown import MARKDOWNISH, token_splits
+from tests.helpers import MARKDOWNISH, token_splits
 
 TEMPLATES = {
     "modes.html": (
@@ -46,7 +48,9 @@ def make_app() -> FastAPI:
     app = FastAPI()
 
     @app.post("/stream")
-    async def stream(request: Request, mode: TextModeName, block: str = "plain", interval: float = 0) -> Response:
+    async def stream(
+        request: Request, mode: TextModeName, block: str = "plain", interval: float = 0, error: str = "oops"
+    ) -> Response:
         tokens = json.loads(await request.body())
 
         async def fail_after_tokens() -> AsyncIterator[str]:
@@ -57,7 +61,7 @@ def make_app() -> FastAPI:
 
         source = fail_after_tokens()
         return FragmentStreamResponse(
-            source, "modes.html", block, templates=env, mode=mode, min_interval=interval, error_block="oops"
+            source, "modes.html", block, templates=env, mode=mode, min_interval=interval, error_block=error or None
         )
 
     return app
@@ -76,11 +80,17 @@ def _stream(client: httpx.Client, tokens: list[str], mode: str, **params: object
 
 
 def _applied(result: SSEResult, mode: str) -> str:
+    """The answer element after every frame: the last ``fragment`` replaced it in every mode."""
     fragments = result.data_of("fragment")
-    if mode in ("replace", "markdown-replace"):
-        return fragments[-1]
+    if mode not in ("replace", "markdown-replace"):
+        assert result.names[-2:] == ["fragment", "done"], "the final frame must replace the answer"
+    return fragments[-1]
+
+
+def _streamed(result: SSEResult) -> str:
+    """What the append and markdown frames built before the final replace: body, then the last tail."""
     tails = result.data_of("tail")
-    return "".join(fragments) + (tails[-1] if tails else "")
+    return "".join(result.data_of("append")) + (tails[-1] if tails else "")
 
 
 _texts_and_splits = (MARKDOWNISH | st.text(max_size=40)).flatmap(
@@ -99,15 +109,14 @@ def test_mode_ends_with_replace_modes_html(
     _, tokens = text_and_tokens
     replaced = _applied(_stream(client, tokens, "replace", block=replace_block), "replace")
     streamed = _stream(client, tokens, mode, interval=interval)
+    assert _applied(streamed, mode) == replaced  # the final frame: exactly replace mode's last render
     if mode == "append":
-        assert _applied(streamed, mode) == replaced
+        assert _streamed(streamed) == replaced
         # htmx 4 drops whitespace-only messages: no append frame may be one.
-        assert all(piece.strip() for piece in streamed.data_of("fragment"))
-    elif mode == "markdown-replace":
-        assert _applied(streamed, mode) == replaced  # every frame a full, sanitized snapshot
-    else:
+        assert all(piece.strip() for piece in streamed.data_of("append"))
+    elif mode == "markdown":
         # The replace render is stripped of surrounding whitespace; the blocks end with a newline.
-        assert _applied(streamed, mode).strip() == replaced
+        assert _streamed(streamed).strip() == replaced
         tails = streamed.data_of("tail")
         assert not tails or tails[-1] == ""  # the tail element is emptied at the end (or never filled)
 
@@ -115,27 +124,30 @@ def test_mode_ends_with_replace_modes_html(
 def test_append_mode_sends_only_what_is_new(client: httpx.Client) -> None:
     tokens = [" Hello", " ", "<b>", "\n", "world", "  "]
     result = _stream(client, tokens, "append")
-    assert result.data_of("fragment") == ["Hello", " &lt;b&gt;", "\nworld"]
-    assert sum(len(piece) for piece in result.data_of("fragment")) == len("Hello &lt;b&gt;\nworld")
+    assert result.data_of("append") == ["Hello", " &lt;b&gt;", "\nworld"]
+    assert sum(len(piece) for piece in result.data_of("append")) == len("Hello &lt;b&gt;\nworld")
+    assert result.data_of("fragment") == ["Hello &lt;b&gt;\nworld"]  # then once whole, as the final frame
 
 
 def test_markdown_mode_appends_finished_blocks_once_and_replaces_the_tail(client: httpx.Client) -> None:
     tokens = ["# Title\n", "\n", "Some *text*", " here.\n", "\n", "- a\n", "- b\n", "\nEnd <script>x</script>"]
     result = _stream(client, tokens, "markdown")
-    blocks = result.data_of("fragment")
+    blocks = result.data_of("append")
     assert "".join(blocks) == render_markdown("".join(tokens))
     assert blocks[0] == "<h1>Title</h1>\n"
     assert len(blocks) == len(set(blocks))  # each finished block is sent once
     assert "<script>" not in result.raw.decode()
 
 
-def test_an_error_is_appended_after_the_partial_answer(client: httpx.Client) -> None:
-    for mode in ("append", "markdown"):
-        result = _stream(client, ["partial ", "answer"], mode, fail="1")
-        applied = _applied(result, mode)
-        assert applied.startswith("partial answer") or applied.startswith("<p>partial answer</p>")
-        assert applied.endswith('<p role="alert">oops</p>')
-        assert "upstream broke" not in result.raw.decode()
+@pytest.mark.parametrize("mode", ["append", "markdown"])
+def test_an_error_ends_the_answer_as_in_replace_mode(client: httpx.Client, mode: str) -> None:
+    # The error block replaces the answer, as in replace mode (it gets the partial text to show).
+    assert _applied(_stream(client, ["partial ", "answer"], mode, fail="1"), mode) == '<p role="alert">oops</p>'
+    # Without an error block: the block with the partial text, then the built-in message.
+    result = _stream(client, ["partial ", "answer"], mode, fail="1", block="plain", error="")
+    partial = "partial answer" if mode == "append" else "<p>partial answer</p>"
+    assert _applied(result, mode) == partial + DEFAULT_ERROR_HTML
+    assert "upstream broke" not in result.raw.decode()
 
 
 def test_unknown_mode_fails_before_any_byte(client: httpx.Client) -> None:
@@ -167,8 +179,22 @@ def test_a_dialect_that_cannot_append_fails_before_any_byte() -> None:
 
 def test_htmx2_append_and_tail_frames() -> None:
     dialect = HTMX2()
-    assert dialect.append("Hi &lt;", 3) == b"event: fragment\nid: 3\ndata: Hi &lt;\n\n"
+    assert dialect.append("Hi &lt;", 3) == b"event: append\nid: 3\ndata: Hi &lt;\n\n"
     assert dialect.tail("<p>a\nb</p>") == b"event: tail\ndata: <p>a\ndata: b</p>\n\n"
+    assert HTMX2(append_event="more").append("x", 1) == b"event: more\nid: 1\ndata: x\n\n"
+
+
+def test_the_final_replace_frame_of_each_dialect() -> None:
+    assert HTMX2().replace("<p>all</p>", 9) == b"event: fragment\nid: 9\ndata: <p>all</p>\n\n"
+    # htmx 4: the form's hx-swap is beforeend in these modes, so the replace names its target.
+    assert HTMX4(replace_target="#answer").replace("all", 9) == (
+        b'id: 9\ndata: <hx-partial hx-target="#answer" hx-swap="innerHTML">all</hx-partial>\n\n'
+    )
+    assert HTMX4(target="#a", swap="innerMorph", replace_target="#b").replace("all", 9) == (
+        b'id: 9\ndata: <hx-partial hx-target="#a" hx-swap="innerMorph">all</hx-partial>\n\n'
+    )
+    assert HTMX4().replace("all", 9) == b"id: 9\ndata: all\n\n"  # no target known: the form's
+    assert Datastar(target="#answer").replace("all", 9) == Datastar(target="#answer").response("all", 9)
 
 
 def test_htmx4_append_and_tail_frames() -> None:
@@ -192,7 +218,9 @@ def test_datastar_append_and_tail_frames() -> None:
 
 
 def test_tail_growth_frames_append_into_the_marker() -> None:
-    assert HTMX2().tail_marker() == '<span sse-swap="tail-grow" hx-swap="beforeend"></span>'
+    # Nothing in the marker listens (see test_markdown_streaming in tests/browser): each dialect finds it.
+    for dialect in (HTMX2(), HTMX4(), Datastar()):
+        assert dialect.tail_marker() == "<span data-fragments-grow></span>"
     assert HTMX2(tail_event="md").tail_grow("more") == b"event: md-grow\ndata: more\n\n"
     assert HTMX4(tail_target="#t").tail_grow(" more") == (
         b'data: <hx-partial hx-target="#t [data-fragments-grow]" hx-swap="beforeend"> more</hx-partial>\n\n'
@@ -204,7 +232,8 @@ def test_tail_growth_frames_append_into_the_marker() -> None:
 
 
 class Page:
-    """The tail element as htmx 2 changes it: ``tail`` replaces it, ``tail-grow`` appends into the marker."""
+    """The tail element as htmx 2 changes it: ``tail`` replaces it, ``tail-grow`` appends into the marker
+    (what the page's hidden ``tail-grow`` element does: its target is the marker inside the tail)."""
 
     MARKER = HTMX2().tail_marker()
     OPEN, CLOSE = MARKER.removesuffix("</span>"), "</span>"
@@ -215,7 +244,7 @@ class Page:
 
     def apply(self, frame: bytes) -> None:
         (event,) = SSEParser().feed(frame)
-        if event.event == "fragment":
+        if event.event == "append":
             self.body += event.data
         elif event.event == "tail":
             self.tail = event.data
@@ -247,7 +276,7 @@ def test_a_grown_tail_always_shows_what_a_full_tail_would(text_and_tokens: tuple
         step = reference.snapshot()
         # Growth that is only whitespace waits for the text after it: the rest matches at once.
         assert "".join(page.shown_tail().split()) == "".join(step.tail.split())
-    for frame in mode.frames(dialect, "", 1, final=True):
+    for frame in mode.steps(dialect, 1, final=True):  # the frames before the final replace
         page.apply(frame)
     assert page.tail == ""
     assert page.body == render_markdown(text)
@@ -257,7 +286,7 @@ def test_a_growing_paragraph_sends_only_its_new_words() -> None:
     mode, dialect = MarkdownText(), HTMX2()
     mode.feed("Hello")
     assert mode.frames(dialect, "", 1, final=False) == [
-        b'event: tail\ndata: <p>Hello<span sse-swap="tail-grow" hx-swap="beforeend"></span></p>\ndata: \n\n'
+        b"event: tail\ndata: <p>Hello<span data-fragments-grow></span></p>\ndata: \n\n"
     ]
     mode.feed(" big")
     mode.feed(" world")

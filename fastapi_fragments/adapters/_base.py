@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 import anyio.to_thread
 
 from fastapi_fragments._exceptions import ConfigurationError
-from fastapi_fragments._llm import Document, Message
+from fastapi_fragments._llm import Document, Message, check_documents
 from fastapi_fragments._sources import iter_text
 
 __all__ = ("Adapter", "ClientAdapter", "DeferredCall", "import_sdk")
@@ -83,8 +83,10 @@ class Adapter:
 
         ``history`` is the conversation so far, ``system`` the system prompt, ``documents`` the retrieved
         context (sent as numbered documents in the system message). No request is made until iteration.
+
+        :raises TypeError: at this call, when ``documents`` holds anything but :class:`~fastapi_fragments.Document`.
         """
-        return iter_text(self._source(prompt, history, system, documents))
+        return iter_text(self._source(prompt, history, system, check_documents(documents)))
 
     def _source(
         self, prompt: str, history: Sequence[Message], system: str | None, documents: Sequence[Document]

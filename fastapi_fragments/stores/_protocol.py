@@ -6,8 +6,9 @@ character-offset replay as in Vercel's resumable-stream.
 
 Three timers, all in seconds, set by the registry:
 
-- ``lease``: the producer proves it is alive by calling :meth:`Store.heartbeat` more often than
-  this. A running stream whose lease lapsed ends as ``"interrupted"`` (the worker died), and the
+- ``lease``: the producer proves it is alive by publishing a running frame (the ``lease`` given
+  at create) or calling :meth:`Store.heartbeat` more often than this; neither ever shortens a
+  lease already longer. A running stream whose lease lapsed ends as ``"interrupted"`` (the worker died), and the
   producer's later publishes are refused (fencing), so a slow producer never overwrites that end.
 - ``watch``: a stream counts as watched while a follower is attached or was within this time;
   the producer reads it from :meth:`Store.heartbeat` to cancel abandoned answers.
@@ -120,14 +121,15 @@ class Store(Protocol):
     async def publish(self, stream_id: str, frame: Frame, *, ttl: float) -> bool:
         """Make ``frame`` the latest, wake followers and keep the record ``ttl`` more seconds.
 
-        A final frame ends the lease and frees the owner's slot. Returns False, storing nothing,
+        A running frame renews the lease (progress proves the producer alive); a final frame ends
+        the lease and frees the owner's slot. Returns False, storing nothing,
         when the stream is unknown or already final (for instance marked interrupted): the caller
         has lost the stream and must stop producing.
         """
         ...
 
     async def heartbeat(self, stream_id: str, *, lease: float) -> Liveness:
-        """Extend the producer's lease by ``lease`` seconds and report whether anyone listens."""
+        """Extend the lease to ``lease`` seconds from now (never shorter); report whether anyone listens."""
         ...
 
     async def stop(self, stream_id: str) -> bool:

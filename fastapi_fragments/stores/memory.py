@@ -23,6 +23,7 @@ __all__ = ("MemoryStore",)
 class _Entry:
     owner: str
     watch: float
+    lease: float
     lease_until: float
     watched_until: float
     expires_at: float
@@ -91,7 +92,7 @@ class MemoryStore:
             active = sum(1 for e in self._entries.values() if e.owner == owner and e.running and e.lease_until > now)
             if active >= max_active:
                 return False
-        self._entries[stream_id] = _Entry(owner, watch, now + lease, now + watch, now + ttl)
+        self._entries[stream_id] = _Entry(owner, watch, lease, now + lease, now + watch, now + ttl)
         return True
 
     async def get(self, stream_id: str) -> StreamRecord | None:
@@ -105,7 +106,10 @@ class MemoryStore:
         entry = self._entry(stream_id)
         if entry is None or not entry.running:
             return False
-        entry.replace(frame, time.monotonic() + ttl)
+        now = time.monotonic()
+        if not frame.final:  # progress renews the lease, never shortening a longer heartbeat
+            entry.lease_until = max(entry.lease_until, now + entry.lease)
+        entry.replace(frame, now + ttl)
         return True
 
     async def heartbeat(self, stream_id: str, *, lease: float) -> Liveness:
@@ -113,7 +117,7 @@ class MemoryStore:
         if entry is None or not entry.running:
             return "lost"
         now = time.monotonic()
-        entry.lease_until = now + lease
+        entry.lease_until = max(entry.lease_until, now + lease)
         return "watched" if entry.followers or entry.watched_until > now else "unwatched"
 
     async def stop(self, stream_id: str) -> bool:

@@ -5,11 +5,12 @@ Install with ``pip install 'fastapi-fragments[redis]'`` (redis-py's asyncio clie
 Design. Frames are full snapshots, so Redis holds only the latest one per stream; no Streams
 log, no backlog to replay. For stream ``ID`` under ``prefix`` (default ``fragments``):
 
-- ``{prefix}:{ID}`` hash ``owner, watch, seq, status, data, stop``, expiring ``ttl`` seconds
-  after the last publish. A late reconnect reads the final frame from here.
-- ``{prefix}:{ID}:lease`` key, ``PX lease``, refreshed by the producer's heartbeat and deleted by
-  its final publish. A running stream without it belongs to a dead worker: the first follower
-  (or reader) to notice marks it ``interrupted`` with the last data, in one script.
+- ``{prefix}:{ID}`` hash ``owner, watch, lease, seq, status, data, stop``, expiring ``ttl``
+  seconds after the last publish. A late reconnect reads the final frame from here.
+- ``{prefix}:{ID}:lease`` key, ``PX lease``, refreshed by the producer's heartbeat and by each
+  running publish (never shortened), deleted by its final publish. A running stream without it
+  belongs to a dead worker: the first follower (or reader) to notice marks it ``interrupted``
+  with the last data, in one script.
 - ``{prefix}:{ID}:watch`` key, ``PX watch``, set at create and refreshed by attached followers;
   the heartbeat reports ``"unwatched"`` once it is gone (abandonment).
 - ``{prefix}:owner:{OWNER}`` sorted set of the owner's running streams scored by lease expiry
@@ -50,7 +51,8 @@ _CREATE = (
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
 if tonumber(ARGV[2]) >= 0 and redis.call('ZCARD', KEYS[4]) >= tonumber(ARGV[2]) then return 0 end
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
-redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'watch', ARGV[4], 'seq', 0, 'status', 'running', 'data', '')
+redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'watch', ARGV[4], 'lease', ARGV[3])
+redis.call('HSET', KEYS[1], 'seq', 0, 'status', 'running', 'data', '')
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('SET', KEYS[2], 1, 'PX', ARGV[3])
 redis.call('SET', KEYS[3], 1, 'PX', ARGV[4])
@@ -60,28 +62,37 @@ return 1
 """
 )
 
-# KEYS: hash, lease; ARGV: prefix, stream id. Drops the stream from its owner's running set.
-_RELEASE = """
+# KEYS: hash, lease; ARGV: prefix, stream id. Drops the stream from its owner's running set;
+# renew(ms) extends the lease to ms from now, never shortening it (a heartbeat may ask for more).
+_LEASE = """
+local function owner_key() return ARGV[1] .. ':owner:' .. redis.call('HGET', KEYS[1], 'owner') end
 local function release()
   redis.call('DEL', KEYS[2])
-  redis.call('ZREM', ARGV[1] .. ':owner:' .. redis.call('HGET', KEYS[1], 'owner'), ARGV[2])
+  redis.call('ZREM', owner_key(), ARGV[2])
+end
+local function renew(ms)
+  -- nil: a record created before the hash kept its lease
+  if not ms or ms <= 0 or redis.call('PTTL', KEYS[2]) >= ms then return end
+  local t = redis.call('TIME')
+  redis.call('SET', KEYS[2], 1, 'PX', ms)
+  redis.call('ZADD', owner_key(), 'XX', t[1] * 1000 + math.floor(t[2] / 1000) + ms, ARGV[2])
 end
 """
 
 _PUBLISH = (
-    _RELEASE
+    _LEASE
     + """
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'seq', ARGV[3], 'status', ARGV[4], 'data', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
-if ARGV[4] ~= 'running' then release() end
+if ARGV[4] ~= 'running' then release() else renew(tonumber(redis.call('HGET', KEYS[1], 'lease'))) end
 redis.call('PUBLISH', KEYS[1], ARGV[7])
 return 1
 """
 )
 
 _INTERRUPT_IF_LAPSED = (
-    _RELEASE
+    _LEASE
     + """
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 local seq = tonumber(redis.call('HGET', KEYS[1], 'seq')) + 1
@@ -94,12 +105,10 @@ return 1
 )
 
 _HEARTBEAT = (
-    _NOW_MS
+    _LEASE
     + """
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return -1 end
-redis.call('SET', KEYS[2], 1, 'PX', ARGV[1])
-local owner = ARGV[2] .. ':owner:' .. redis.call('HGET', KEYS[1], 'owner')
-redis.call('ZADD', owner, 'XX', now + tonumber(ARGV[1]), ARGV[3])
+renew(tonumber(ARGV[3]))
 return redis.call('EXISTS', KEYS[3])
 """
 )
@@ -133,7 +142,8 @@ class RedisStore:
     """Streams in Redis: any worker serves any stream's followers, Stop and resumes.
 
     ``redis`` is a URL or an existing ``redis.asyncio.Redis`` client; the store closes only a
-    client it created. ``poll_interval`` bounds how long a follower takes to notice a dead
+    client it created, which gets 1 s socket timeouts unless the URL sets them
+    (``?socket_timeout=``). ``poll_interval`` bounds how long a follower takes to notice a dead
     producer (on top of the lease) and a lost pub/sub message.
 
     Example::
@@ -147,7 +157,13 @@ class RedisStore:
         if poll_interval <= 0:
             raise ValueError(f"poll_interval must be > 0, got {poll_interval!r}")
         self._owns_client = isinstance(redis, str)
-        self._redis = aioredis.Redis.from_url(redis) if isinstance(redis, str) else redis
+        # Timeouts, so a stopped Redis fails calls (and the registry rides the outage out) instead
+        # of hanging them; options in the URL's query string take precedence.
+        self._redis = (
+            aioredis.Redis.from_url(redis, socket_timeout=1.0, socket_connect_timeout=1.0)
+            if isinstance(redis, str)
+            else redis
+        )
         self._prefix = prefix
         self._poll_interval = poll_interval
         self._create = self._redis.register_script(_CREATE)
@@ -189,7 +205,7 @@ class RedisStore:
 
     async def heartbeat(self, stream_id: str, *, lease: float) -> Liveness:
         keys = [self._key(stream_id), self._key(stream_id, ":lease"), self._key(stream_id, ":watch")]
-        watched = await self._heartbeat(keys, [_ms(lease), self._prefix, stream_id])
+        watched = await self._heartbeat(keys, [self._prefix, stream_id, _ms(lease)])
         return "lost" if watched == -1 else "watched" if watched else "unwatched"
 
     async def stop(self, stream_id: str) -> bool:

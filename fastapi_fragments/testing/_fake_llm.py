@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import anyio
 
-from .._llm import Document, Message
+from .._llm import Document, Message, check_documents
 
 __all__ = ("FakeLLM", "FakeLLMCall", "FakeLLMError", "FakeOpenStream")
 
@@ -104,8 +104,11 @@ class FakeLLM:
         system: str | None = None,
         documents: Sequence[Document] = (),
     ) -> AsyncIterator[str]:
-        """Stream the scripted answer; nothing runs until the iterator is first awaited."""
-        call = FakeLLMCall(prompt, tuple(history), system, tuple(documents))
+        """Stream the scripted answer; nothing runs until the iterator is first awaited.
+
+        :raises TypeError: like every client, at this call, for documents that are not ``Document``.
+        """
+        call = FakeLLMCall(prompt, tuple(history), system, check_documents(documents))
         self.calls.append(call)
         return self._run(call)
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 import httpx
+import pytest
 
 from fastapi_fragments import LLMClient
 from fastapi_fragments.testing import FakeProvider, FakeReply, SSEResult, read_events
@@ -37,6 +38,15 @@ class AdapterContract:
         llm = make_llm(provider.base_url)
         stream = llm.stream("Hi")
         await stream.aclose()  # type: ignore[attr-defined]  # iter_text returns an async generator
+        assert provider.requests == []
+        await llm.aclose()
+
+    async def test_documents_of_the_wrong_type_fail_at_the_call(
+        self, make_llm: MakeLLM, provider: FakeProvider
+    ) -> None:
+        llm = make_llm(provider.base_url)
+        with pytest.raises(TypeError, match=r"documents\[0\] is a dict, not a fastapi_fragments.Document"):
+            llm.stream("Hi", documents=[{"title": "Refunds", "text": "5 days."}])  # type: ignore[list-item]
         assert provider.requests == []
         await llm.aclose()
 

@@ -49,14 +49,15 @@ def wait_for_state(page: Page, index: int, state: str, timeout: float = 15) -> N
 
 
 def answer_text(page: Page, index: int) -> str:
-    """The answer's text as shown (markdown mode splits it between the body and the unfinished tail)."""
+    """The answer's text as shown (markdown mode splits it between the body and the unfinished tail),
+    without the whitespace around it (a block's render is stripped, the markdown's HTML ends with a newline)."""
     return str(
         page.evaluate(
             """index => Array.from(document.querySelectorAll('#conversation .turn')[index]
                  ?.querySelectorAll('.answer-text') || [], e => e.textContent).join('')""",
             index,
         )
-    )
+    ).strip()
 
 
 def shown_answer(page: Page, question: str) -> str:
@@ -64,7 +65,7 @@ def shown_answer(page: Page, question: str) -> str:
     html = render_markdown(expected_answer(question))
     return str(
         page.evaluate("html => Object.assign(document.createElement('div'), {innerHTML: html}).textContent", html)
-    )
+    ).strip()
 
 
 def wait_until(condition: Callable[[], bool], what: str, timeout: float = 5) -> None:

@@ -1,8 +1,9 @@
-"""A TCP proxy on 127.0.0.1 whose connections a test can cut, to play a network drop for the browser.
+"""A TCP proxy on 127.0.0.1 whose connections a test can cut or stall, to play a bad network for the browser.
 
 Playwright's offline emulation does not break a response that is already streaming, so the
-browser is pointed at this proxy instead, and ``cut()`` resets every open connection (and
-refuses new ones) until ``restore()``.
+browser is pointed at this proxy instead: ``cut()`` resets every open connection (and refuses
+new ones) until ``restore()``; ``stall()`` holds back what the server sends until ``flow()``,
+which then delivers it all at once (several frames in one read).
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ class CuttableProxy:
         self.port: int = self._listener.getsockname()[1]
         self._lock = threading.Lock()
         self._open: set[socket.socket] = set()
+        self._upstreams: set[socket.socket] = set()
         self._down = False
+        self._flowing = threading.Event()
+        self._flowing.set()
         self._threads = [threading.Thread(target=self._accept, name="proxy-accept", daemon=True)]
         self._threads[0].start()
 
@@ -58,6 +62,14 @@ class CuttableProxy:
         with self._lock:
             self._down = False
 
+    def stall(self) -> None:
+        """Stop forwarding what the server sends (the connections stay open) until :meth:`flow`."""
+        self._flowing.clear()
+
+    def flow(self) -> None:
+        """Forward again, starting with everything held back meanwhile."""
+        self._flowing.set()
+
     def _accept(self) -> None:
         while True:
             try:
@@ -72,20 +84,25 @@ class CuttableProxy:
             upstream = socket.create_connection(self._target)
             with self._lock:
                 self._open |= {client, upstream}
+                self._upstreams.add(upstream)
             for source, sink in ((client, upstream), (upstream, client)):
                 thread = threading.Thread(target=self._pipe, args=(source, sink), name="proxy-pipe", daemon=True)
                 self._threads.append(thread)
                 thread.start()
 
     def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        downstream = source in self._upstreams
         try:
             while data := source.recv(65536):
+                if downstream:
+                    self._flowing.wait()
                 sink.sendall(data)
         except OSError:
             pass  # cut, or the other side went away
         finally:
             with self._lock:
                 self._open -= {source, sink}
+                self._upstreams -= {source, sink}
             _close(source)
             _close(sink)
 

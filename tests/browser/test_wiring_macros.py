@@ -1,4 +1,4 @@
-"""The htmx wiring macros (``fragments/htmx.html``) render the exact attributes the pages rely on."""
+"""The wiring macros (``fragments/htmx.html``, ``fragments/answer.html``) render the attributes pages rely on."""
 
 from __future__ import annotations
 
@@ -31,6 +31,15 @@ def test_htmx2_swap_sets_its_own_target_and_swap(env: jinja2.Environment) -> Non
     )
 
 
+def test_htmx2_tail_has_a_permanent_growth_listener_aimed_at_the_marker(env: jinja2.Environment) -> None:
+    # The marker inside the tail listens to nothing (htmx 2 would start it only after settling):
+    # the hidden element, there before the stream starts, swaps each growth frame into it.
+    assert render(env, '{{ sse.tail("tail-7", class="answer-tail") }}') == (
+        '<div id="tail-7" class="answer-tail" sse-swap="tail" hx-target="this" hx-swap="innerHTML"></div>\n'
+        '<div hidden sse-swap="tail-grow" hx-target="#tail-7 [data-fragments-grow]" hx-swap="beforeend"></div>'
+    )
+
+
 def test_htmx4_post_targets_the_answer(env: jinja2.Environment) -> None:
     html = render(env, '<form {{ sse.post("/chat", "#answer") }}>')
     assert html == '<form hx-post="/chat" hx-target="#answer" hx-swap="innerHTML">'
@@ -38,7 +47,8 @@ def test_htmx4_post_targets_the_answer(env: jinja2.Environment) -> None:
 
 def test_stop_buttons(env: jinja2.Environment) -> None:
     assert render(env, '{{ sse.stop_button("/chat/stop/abc") }}') == (
-        '<button type="button" class="fragments-stop" hx-post="/chat/stop/abc" hx-swap="none">Stop</button>'
+        '<button type="button" class="fragments-stop" hx-post="/chat/stop/abc" sse-swap="done" hx-swap="delete">'
+        "Stop</button>"
     )
     assert render(env, '{{ sse.abort_button("#chat-form") }}') == (
         """<button type="button" class="fragments-stop" hx-on:click='htmx.trigger("#chat-form", "htmx:abort")'>"""
@@ -51,3 +61,35 @@ def test_values_are_escaped(env: jinja2.Environment) -> None:
     assert 'sse-connect="/s?a=1&amp;b=&#34;x&#34;"' in html
     quoted = render(env, """{{ sse.abort_button("#a'b") }}""")
     assert "#a\\u0027b" in quoted, "a quote in the selector must not end the single-quoted attribute"
+
+
+def render_answer(env: jinja2.Environment, source: str) -> str:
+    return env.from_string('{% import "fragments/answer.html" as answer %}' + source).render()
+
+
+def test_answer_htmx2_wiring_per_mode(env: jinja2.Environment) -> None:
+    assert render_answer(env, '{{ answer.htmx2("answer") }}') == (
+        '<div id="answer" sse-swap="fragment" hx-target="this" hx-swap="innerHTML" hx-disinherit="*"></div>'
+    )
+    assert render_answer(env, '{{ answer.htmx2("answer", "markdown") }}') == (
+        '<div id="answer" sse-swap="fragment" hx-target="this" hx-swap="innerHTML" hx-disinherit="*">'
+        '<div id="answer-body" sse-swap="append" hx-swap="beforeend"></div>'
+        '<div id="answer-tail" sse-swap="tail" hx-target="this" hx-swap="innerHTML"></div>\n'
+        '<div hidden sse-swap="tail-grow" hx-target="#answer-tail [data-fragments-grow]" hx-swap="beforeend"></div>'
+        "</div>"
+    )
+    append = render_answer(env, '{{ answer.htmx2("a", "append", append_event="more") }}')
+    assert '<div id="a-body" sse-swap="more" hx-swap="beforeend"></div></div>' in append and "tail" not in append
+
+
+def test_answer_htmx4_and_datastar_wiring_per_mode(env: jinja2.Environment) -> None:
+    assert render_answer(env, '{{ answer.htmx4_form("/chat", "answer", "markdown") }}') == (
+        'hx-post="/chat" hx-target="#answer" hx-swap="beforeend"'
+    )
+    assert render_answer(env, '{{ answer.htmx4_form("/chat", "answer", "markdown-replace") }}').endswith(
+        'hx-swap="innerHTML"'
+    )
+    assert render_answer(env, '{{ answer.htmx4("answer", "markdown") }}') == (
+        '<div id="answer"></div><div id="answer-tail"></div>'
+    )
+    assert render_answer(env, '{{ answer.datastar("answer", "append") }}') == '<div id="answer"></div>'

@@ -59,5 +59,10 @@ def create_app(
 
 
 def redis_worker() -> FastAPI:
-    registry = StreamRegistry(os.environ["REDIS_URL"], lease=1.0, abandon_after=30)
+    registry = StreamRegistry(
+        os.environ["REDIS_URL"],
+        lease=float(os.environ.get("LEASE", "1.0")),
+        outage_window=float(os.environ.get("OUTAGE_WINDOW", "3.0")),
+        abandon_after=30,
+    )
     return create_app(registry, FakeLLM(WORDS, delay=float(os.environ.get("TOKEN_DELAY", "0.05"))))

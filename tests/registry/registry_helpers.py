@@ -57,3 +57,13 @@ async def ask_and_read(url: str, headers: Mapping[str, str] | None = None) -> li
     """POST a question to the app at ``url`` and follow its answer to the end."""
     async with httpx.AsyncClient(base_url=url) as client:
         return await (await start_answer(client)).read(headers=headers)
+
+
+class FakeClock:
+    """A ``time.monotonic`` stand-in that moves only when a test moves ``now``."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now

@@ -8,14 +8,8 @@ interrupted, found through the lapsed lease rather than a goodbye message.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import anyio
@@ -23,37 +17,9 @@ import httpx
 import pytest
 
 from tests.registry.registry_helpers import Turn, final_fragment, start_answer
-from tests.stores.redis_server import free_port
+from tests.registry.workers import worker
 
 pytestmark = pytest.mark.anyio
-
-HERE = Path(__file__).parent
-
-
-@contextmanager
-def worker(redis_url: str, *, token_delay: float = 0.05) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Run one worker process until the block ends; yields its base URL and process."""
-    port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "--factory", "registry_app:redis_worker"]
-    command += ["--app-dir", str(HERE), "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    env = {**os.environ, "REDIS_URL": redis_url, "TOKEN_DELAY": str(token_delay)}
-    process = subprocess.Popen(command, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(url + "/", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"worker on port {port} did not start (exit code {process.poll()})") from None
-                time.sleep(0.1)
-        yield url, process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +71,11 @@ async def test_a_dead_worker_leaves_followers_with_the_partial_answer_marked_int
             process.wait(timeout=10)
             events = await follower.read_all()
             late = await turn.read(survivor)
-    final = final_fragment(events)
+    final, seen = final_fragment(events), [event.data for event in events if event.event == "fragment"][-2]
     assert "interrupted" in final and "word0" in final and "word39" not in final
     assert final_fragment(late) == final
-    # Only a live producer renders its last frame with ``interrupted`` (the template's "(cut)").
-    assert ("(cut)" in final) is (how == signal.SIGTERM)
+    # Rendered final (no cursor, the template's "(cut)"), even by a worker that died without a word,
+    # and with every word the follower had seen.
+    assert "(cut)" in final and "cursor" not in final
+    words = seen.split("<p>", 1)[1].split("</p>", 1)[0]
+    assert words in final

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.anyio
         ({"deadline": 0}, "deadline must be > 0"),
         ({"lease": -1}, "lease must be > 0"),
         ({"abandon_after": 0}, "abandon_after must be > 0"),
-        ({"max_active": 0}, "max_active >= 1"),
+        ({"max_active": 0}, "max_active must be >= 1"),
+        ({"outage_window": 0}, "outage_window must be > 0"),
+        ({"min_interval": -1}, "min_interval must be >= 0"),
         ({"result_ttl": 0}, "result_ttl must be > 0"),
     ],
 )

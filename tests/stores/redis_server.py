@@ -35,21 +35,32 @@ def _answers_ping(port: int) -> bool:
         return False
 
 
-@contextmanager
-def redis_server() -> Iterator[str]:
-    """Run redis-server until the block ends; yields its ``redis://`` URL."""
+def redis_command(port: int, *options: str) -> list[str]:
+    """The redis-server command line for ``port`` (fails the test when redis-server is missing)."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail(INSTALL_HINT)
+    return [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", *options]
+
+
+def start_redis(command: list[str], port: int) -> subprocess.Popen[bytes]:
+    """Start ``command`` and wait until it answers PING on ``port``."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not _answers_ping(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"redis-server on port {port} did not start (exit code {process.poll()})")
+        time.sleep(0.05)
+    return process
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """Run redis-server until the block ends; yields its ``redis://`` URL."""
     port = free_port()
-    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = start_redis(redis_command(port), port)
     try:
-        deadline = time.monotonic() + 10
-        while not _answers_ping(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"redis-server on port {port} did not start (exit code {process.poll()})")
-            time.sleep(0.05)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         process.terminate()

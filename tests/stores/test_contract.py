@@ -133,20 +133,33 @@ async def test_a_lapsed_lease_before_any_frame_is_interrupted_with_empty_data(st
     assert await collect(store, stream_id) == [Frame(1, "", "interrupted")]
 
 
-async def test_heartbeats_keep_the_lease(store: Store) -> None:
+async def test_a_renewal_never_shortens_a_longer_lease(store: Store) -> None:
+    stream_id = await started(store, lease=0.2)
+    assert await store.heartbeat(stream_id, lease=LONG) == "watched"
+    assert await store.heartbeat(stream_id, lease=0.2) == "watched"
+    assert await store.publish(stream_id, Frame(1, "1"), ttl=LONG)  # renews by the create lease, 0.2
+    await anyio.sleep(0.5)
+    record = await store.get(stream_id)
+    assert record is not None and record.frame == Frame(1, "1")
+
+
+@pytest.mark.parametrize("renewal", ["heartbeats", "running publishes"])
+async def test_heartbeats_or_progress_alone_keep_the_lease(store: Store, renewal: str) -> None:
     stream_id = await started(store, lease=1.0)
 
     async def produce() -> None:
-        for seq in range(1, 12):
-            assert await store.heartbeat(stream_id, lease=1.0) != "lost"
-            await store.publish(stream_id, Frame(seq, str(seq)), ttl=LONG)
+        for seq in range(1, 20):  # 1.9 s, nearly twice the lease
+            if renewal == "heartbeats":
+                assert await store.heartbeat(stream_id, lease=1.0) != "lost"
+            else:
+                assert await store.publish(stream_id, Frame(seq, str(seq)), ttl=LONG)
             await anyio.sleep(0.1)
-        await store.publish(stream_id, Frame(12, "12", "done"), ttl=LONG)
+        await store.publish(stream_id, Frame(20, "20", "done"), ttl=LONG)
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(produce)
         frames = await collect(store, stream_id)
-    assert frames[-1] == Frame(12, "12", "done")
+    assert frames[-1] == Frame(20, "20", "done")
 
 
 async def test_watched_while_followed_and_for_the_watch_window_after(store: Store) -> None:
