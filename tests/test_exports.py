@@ -46,7 +46,7 @@ def test_importing_the_package_imports_no_llm_sdk() -> None:
 
     sdks = "{'openai', 'anthropic', 'ollama', 'litellm', 'langchain_core', 'pydantic_ai', 'redis'}"
     code = (
-        "import sys, fastapi_fragments, fastapi_fragments.testing\n"
+        "import sys, fastapi_fragments, fastapi_fragments.parts, fastapi_fragments.testing\n"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {sdks}))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

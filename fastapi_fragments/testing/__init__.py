@@ -20,20 +20,34 @@ from ._fake_llm import FakeLLMCall as FakeLLMCall
 from ._fake_llm import FakeLLMError as FakeLLMError
 from ._fake_llm import FakeOpenStream as FakeOpenStream
 from ._fake_provider import FakeProvider as FakeProvider
-from ._fake_provider import FakeReply as FakeReply
 from ._fake_provider import RecordedRequest as RecordedRequest
+from ._fake_script import FakeCitation as FakeCitation
+from ._fake_script import FakePart as FakePart
+from ._fake_script import FakeReasoning as FakeReasoning
+from ._fake_script import FakeReply as FakeReply
+from ._fake_script import FakeSearch as FakeSearch
+from ._fake_script import FakeText as FakeText
+from ._fake_script import FakeToolCall as FakeToolCall
+from ._fake_script import FakeUsage as FakeUsage
 from ._server import LiveServer as LiveServer
 from ._sse import SSEMessage as SSEMessage
 from ._sse import SSEParser as SSEParser
 from ._sse import parse_sse as parse_sse
 
 __all__ = [
+    "FakeCitation",
     "FakeLLM",
     "FakeLLMCall",
     "FakeLLMError",
     "FakeOpenStream",
+    "FakePart",
     "FakeProvider",
+    "FakeReasoning",
     "FakeReply",
+    "FakeSearch",
+    "FakeText",
+    "FakeToolCall",
+    "FakeUsage",
     "LiveServer",
     "RecordedRequest",
     "SSEMessage",

@@ -1,7 +1,8 @@
 """A fake LLM provider: a real HTTP server on 127.0.0.1 that speaks the providers' streaming wire formats.
 
-Point a real SDK client at :attr:`FakeProvider.base_url` and it streams scripted tokens exactly as the
-provider would send them:
+Point a real SDK client at :attr:`FakeProvider.base_url` and it streams a scripted reply exactly as the
+provider would send it: plain tokens, or reasoning, tool calls, citations, usage and a finish reason
+(:class:`FakeReply` and its parts, in ``_fake_script.py``):
 
 ========================  ===========================================================
 path                      wire format
@@ -25,7 +26,6 @@ import contextlib
 import http
 import json
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -33,31 +33,20 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from fastapi_fragments.testing._fake_wire import WIRES, Wire
+from fastapi_fragments.testing._fake_script import FakeReply
+from fastapi_fragments.testing._fake_wire import Wire
+from fastapi_fragments.testing._wire_openai import OpenAIChatWire, OpenAIResponsesWire
+from fastapi_fragments.testing._wire_others import AnthropicWire, OllamaChatWire
 
 __all__ = ("FakeProvider", "FakeReply", "RecordedRequest")
 
-
-@dataclass(frozen=True, slots=True)
-class FakeReply:
-    """What the fake provider answers to every request.
-
-    ``delay`` is waited before each token; ``fail_after=n`` sends the provider's mid-stream error frame
-    after ``n`` tokens; ``stall_after=n`` goes silent after ``n`` tokens until the client hangs up, like
-    a model thinking; a ``status`` other than 200 answers with that HTTP status and the provider's
-    JSON error body instead of a stream.
-
-    Example::
-
-        FakeReply(["Hel", "lo"], delay=0.05, fail_after=1)
-    """
-
-    tokens: Sequence[str] = ("Hello", ", ", "world", "!")
-    delay: float = 0.0
-    fail_after: int | None = None
-    stall_after: int | None = None
-    status: int = 200
-    error_message: str = "the fake provider failed"
+#: Wire format by request path.
+WIRES: dict[str, Wire] = {
+    "/v1/chat/completions": OpenAIChatWire(),
+    "/v1/responses": OpenAIResponsesWire(),
+    "/v1/messages": AnthropicWire(),
+    "/api/chat": OllamaChatWire(),
+}
 
 
 @dataclass(slots=True)
@@ -213,25 +202,45 @@ async def _stream(
         "connection: close\r\ncache-control: no-cache\r\n\r\n".encode()
     )
     body = request.json if request.body else {}
-    await _send(writer, wire.start(body))
-    for index, token in enumerate(reply.tokens):
-        if index == reply.fail_after:
-            await _send(writer, wire.error(reply.error_message))
-            break
-        if reply.delay or index == reply.stall_after:
-            # Waiting on the read side, not just sleeping, is what notices a hang-up between tokens.
-            await asyncio.wait({hangup}, timeout=None if index == reply.stall_after else reply.delay)
-        if hangup.done():
-            request.disconnected.set()
-            return
-        await _send(writer, wire.token(token, index))
-        request.tokens_sent += 1
-    else:
-        await _send(writer, wire.finish("".join(reply.tokens), body))
+    await _send(writer, wire.start(reply, body))
+    if await _send_parts(writer, hangup, wire, reply, request, body):
+        await _send(writer, wire.finish(reply, body))
+    elif request.disconnected.is_set():
+        return
     # Set before the last chunk goes out, so a client that has read the whole body always sees it set.
     request.completed.set()
     writer.write(b"0\r\n\r\n")
     await writer.drain()
+
+
+async def _send_parts(
+    writer: asyncio.StreamWriter,
+    hangup: asyncio.Future[bytes],
+    wire: Wire,
+    reply: FakeReply,
+    request: RecordedRequest,
+    body: Any,
+) -> bool:
+    """Send the script's parts, one delta per step; whether they all went (not cut by an error or hang-up)."""
+    step = 0
+    for position in range(len(reply.script)):
+        frames = wire.part(reply, position, body)
+        await _send(writer, frames.open)
+        for delta in frames.deltas:
+            if step == reply.fail_after:
+                await _send(writer, wire.error(reply.error_message))
+                return False
+            if reply.delay or step == reply.stall_after:
+                # Waiting on the read side, not just sleeping, is what notices a hang-up between deltas.
+                await asyncio.wait({hangup}, timeout=None if step == reply.stall_after else reply.delay)
+            if hangup.done():
+                request.disconnected.set()
+                return False
+            await _send(writer, delta)
+            request.tokens_sent += 1
+            step += 1
+        await _send(writer, frames.close)
+    return True
 
 
 async def _send(writer: asyncio.StreamWriter, data: bytes) -> None:

@@ -8,7 +8,16 @@ import anyio
 import httpx
 import pytest
 
-from fastapi_fragments.testing import FakeProvider, FakeReply, parse_sse
+from fastapi_fragments.testing import (
+    FakePart,
+    FakeProvider,
+    FakeReasoning,
+    FakeReply,
+    FakeText,
+    FakeToolCall,
+    FakeUsage,
+    parse_sse,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -162,3 +171,17 @@ def test_can_be_restarted() -> None:
     with provider:
         assert post(provider, "/api/chat").status_code == 200
     assert len(provider.requests) == 2
+
+
+def test_parts_replace_the_tokens_and_fail_after_counts_deltas(provider: FakeProvider) -> None:
+    parts: list[FakePart] = [FakeReasoning(["Hm", "."]), FakeToolCall("search", ['{"q": ', '"x"}'])]
+    provider.reply = FakeReply(parts=parts, usage=FakeUsage(5, 7))
+    lines = [json.loads(line) for line in post(provider, "/api/chat").text.splitlines()]
+    # Ollama sends the whole call, parsed, in one line.
+    assert [line["message"].get("thinking") for line in lines[:2]] == ["Hm", "."]
+    assert lines[2]["message"]["tool_calls"] == [{"function": {"name": "search", "arguments": {"q": "x"}}}]
+    assert (lines[3]["done"], lines[3]["prompt_eval_count"], lines[3]["eval_count"]) == (True, 5, 7)
+    provider.reply = FakeReply(parts=parts, fail_after=2, error_message="boom")
+    assert post(provider, "/api/chat").text.splitlines()[2:] == ['{"error": "boom"}']
+    provider.reply = FakeReply(parts=[FakeText(["Hi"])], finish_reason="length")
+    assert json.loads(post(provider, "/api/chat").text.splitlines()[-1])["done_reason"] == "length"

@@ -1,0 +1,239 @@
+"""The base of every normaliser: one part open at a time, ids, the finish, reasoning tags in text.
+
+A normaliser is sans-I/O, like httpx's decoders: ``feed(item)`` returns the part events one SDK item
+completes, ``finish()`` those that end the stream. Subclasses only say what an item means, through
+``_delta``/``_open``/``_close``/``_text``; this class keeps the one-open-part rule, so a source that
+interleaves (parallel tool-call chunks) still produces a well-formed stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi_fragments._exceptions import ProviderError
+from fastapi_fragments.parts._events import (
+    Citation,
+    Finish,
+    FinishReason,
+    PartDelta,
+    PartEnd,
+    PartEvent,
+    PartKind,
+    PartStart,
+    ToolResult,
+    ToolStatus,
+    Usage,
+)
+from fastapi_fragments.parts._tags import Piece, TagSplitter
+
+__all__ = ("Normaliser", "field", "listed", "number", "plain", "raise_error", "string")
+
+
+class Normaliser:
+    """Turn one source's stream items into :data:`PartEvent` values; subclass per source.
+
+    ``reasoning_tags`` makes ``<think>…</think>`` (and the other tags of ``REASONING_TAGS``) inside the
+    answer text a reasoning part. ``finish(failed=True)`` is for a stream that raised: the open part is
+    ended, tool calls still waiting get an error result, and the finish reason is ``error``.
+
+    Example::
+
+        normaliser = OpenAIChatNormaliser()
+        events = [event for chunk in stream for event in normaliser.feed(chunk)] + normaliser.finish()
+    """
+
+    #: The provider's finish reasons in the shared vocabulary; others map to ``stop``.
+    REASONS: Mapping[str, FinishReason] = {}
+
+    def __init__(self, *, reasoning_tags: bool = False) -> None:
+        self._events: list[PartEvent] = []
+        self._open_id: str | None = None
+        self._open_kind: PartKind | None = None
+        self._count = 0
+        self._waiting: dict[str, bool] = {}  # tool call id -> provider-run, for calls with no result yet
+        self._tags = TagSplitter() if reasoning_tags else None
+        self._text_id: str | None = None  # the answer part the next text goes to (tags start new ones)
+        self._raw_reason: str | None = None
+        self._usage: Usage | None = None
+        self._finished = False
+
+    def feed(self, item: object) -> list[PartEvent]:
+        """The events ``item`` completes (often none). Raises :class:`ProviderError` for error items."""
+        self._handle(item)
+        events, self._events = self._events, []
+        return events
+
+    def finish(self, *, failed: bool = False) -> list[PartEvent]:
+        """End the stream: flush held-back text, end the open part, and emit the :class:`Finish`."""
+        if self._finished:
+            return []
+        self._finished = True
+        if self._tags is not None:
+            self._tag_pieces(self._tags.flush())
+        self._close()
+        if failed:
+            for call_id in self._waiting:
+                self._events.append(ToolResult(call_id, ToolStatus.ERROR))
+            self._waiting.clear()
+        self._events.append(Finish(self._reason(failed), self._raw_reason, self._usage))
+        events, self._events = self._events, []
+        return events
+
+    def _handle(self, item: object) -> None:
+        raise NotImplementedError
+
+    # What subclasses call.
+
+    def _new_id(self, kind: PartKind) -> str:
+        """An id for a part the source names not (Ollama's tool calls, tagged reasoning)."""
+        self._count += 1
+        return f"{kind.value}-{self._count}"
+
+    def _open(self, kind: PartKind, part_id: str, name: str | None = None, provider_executed: bool = False) -> None:
+        if self._open_id == part_id:
+            return
+        if kind is PartKind.TOOL_CALL and self._tags is not None:
+            self._tag_pieces(self._tags.flush())  # text held back for a possible tag goes before the call
+        self._close()
+        self._events.append(PartStart(kind, part_id, name, provider_executed))
+        self._open_id, self._open_kind = part_id, kind
+        if kind is PartKind.TOOL_CALL:
+            self._waiting.setdefault(part_id, provider_executed)
+
+    def _delta(self, kind: PartKind, part_id: str, text: str) -> None:
+        """More of part ``part_id``, which opens if it is not the open one (a tool call's name comes
+        with its ``_open``)."""
+        if text:
+            self._open(kind, part_id)
+            self._events.append(PartDelta(part_id, text))
+
+    def _reasoning(self, text: str) -> None:
+        """Reasoning from a source that names no reasoning part: it continues the open one, if any."""
+        if text:
+            if self._open_kind is not PartKind.REASONING or self._open_id is None:
+                self._open(PartKind.REASONING, self._new_id(PartKind.REASONING))
+            self._delta(PartKind.REASONING, self._open_id or "", text)
+
+    def _close(self, part_id: str | None = None) -> None:
+        """End the open part (only if it is ``part_id``, when given)."""
+        if self._open_id is not None and (part_id is None or part_id == self._open_id):
+            self._events.append(PartEnd(self._open_id))
+            self._open_id = self._open_kind = None
+
+    def _text(self, text: str, part_id: str | None = None) -> None:
+        """Answer text; through the reasoning-tag splitter when it is on."""
+        if self._tags is None:
+            self._delta(PartKind.TEXT, part_id or self._answer_id(), text)
+        elif text:
+            self._tag_pieces(self._tags.feed(text))
+
+    def _result(self, call_id: str, result: object, failed: bool = False) -> None:
+        self._waiting.pop(call_id, None)
+        self._events.append(ToolResult(call_id, ToolStatus.ERROR if failed else ToolStatus.DONE, plain(result)))
+
+    def _citation(self, citation: Citation) -> None:
+        self._events.append(citation)
+
+    def _set_usage(self, **counts: object) -> None:
+        """Overwrite the counts given (providers send cumulative usage); keep the others."""
+        old = self._usage or Usage()
+        fields = {name: getattr(old, name) for name in Usage.__dataclass_fields__}
+        fields.update({name: value for name, value in counts.items() if number(value) is not None})
+        self._usage = Usage(**fields)
+
+    def _set_reason(self, reason: object) -> None:
+        if isinstance(reason, str) and reason:
+            self._raw_reason = reason
+
+    # Internals.
+
+    def _answer_id(self) -> str:
+        if self._text_id is None or self._text_id != self._open_id:
+            self._text_id = self._new_id(PartKind.TEXT)
+        return self._text_id
+
+    def _tag_pieces(self, pieces: list[Piece]) -> None:
+        for kind, text in pieces:
+            if kind == "open":
+                self._close()
+                self._open(PartKind.REASONING, self._new_id(PartKind.REASONING))
+            elif kind == "reasoning":
+                self._reasoning(text)
+            else:
+                self._delta(PartKind.TEXT, self._answer_id(), text)
+
+    def _reason(self, failed: bool) -> FinishReason:
+        if failed:
+            return FinishReason.ERROR
+        reason = self.REASONS.get(self._raw_reason or "", FinishReason.STOP)
+        # Ollama says "stop" and Responses nothing when the model asks the caller to run a tool.
+        if reason is FinishReason.STOP and any(not provider_run for provider_run in self._waiting.values()):
+            return FinishReason.TOOL_CALLS
+        return reason
+
+
+def field(obj: object, name: str) -> object:
+    """An attribute of an SDK object or a key of a dict (SDKs mix both: LiteLLM, LangChain blocks);
+    ``None`` when absent.
+
+    Most lookups of a chunk miss (a text chunk has no ``reasoning_content``), and a miss on a pydantic
+    model goes through its ``__getattr__`` and an exception, ten times the cost of a hit; a field or an
+    extra is found in the instance's dicts instead.
+    """
+    if isinstance(obj, dict):  # a concrete check: an ABC check costs more than the whole lookup
+        return obj.get(name)
+    values = getattr(obj, "__dict__", None)
+    if values is not None and name in values:
+        return values[name]
+    extra = getattr(obj, "__pydantic_extra__", _NOT_PYDANTIC)
+    if extra is not _NOT_PYDANTIC:
+        if isinstance(extra, dict) and name in extra:
+            return extra[name]
+        if not _class_has(type(obj), name):  # not a property either: a plain miss
+            return None
+    return getattr(obj, name, None)
+
+
+# (class, name) -> whether the class has it: the names are the few the normalisers read.
+_CLASS_HAS: dict[tuple[type, str], bool] = {}
+
+
+def _class_has(cls: type, name: str) -> bool:
+    has = _CLASS_HAS.get((cls, name))
+    if has is None:
+        has = _CLASS_HAS[cls, name] = hasattr(cls, name)
+    return has
+
+
+_NOT_PYDANTIC = object()
+
+
+def listed(obj: object, name: str) -> list[object] | tuple[object, ...]:
+    """A list field of an SDK object or dict; empty when absent or ``None``."""
+    value = field(obj, name)
+    return value if isinstance(value, list | tuple) else ()
+
+
+def string(value: object) -> str | None:
+    """``value`` if it is a ``str``."""
+    return value if isinstance(value, str) else None
+
+
+def number(value: object) -> int | None:
+    """``value`` if it is a token count (an ``int``, not a ``bool``)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def plain(value: object) -> object:
+    """SDK models as plain data (``model_dump()``), so results and previews render without the SDK."""
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump(exclude_none=True)
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
+
+
+def raise_error(kind: str, message: object) -> None:
+    """Raise the :class:`ProviderError` an error item stands for, as the text path does."""
+    raise ProviderError(kind, str(message) if message is not None else "no message")
