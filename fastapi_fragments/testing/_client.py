@@ -28,19 +28,18 @@ from ._sse import SSEMessage, SSEParser
 __all__ = ("SSEResult", "aread_events", "read_events")
 
 
-class _Response(Protocol):
+class _ResponseHead(Protocol):
     @property
     def status_code(self) -> int: ...
     @property
     def headers(self) -> Mapping[str, str]: ...
+
+
+class _Response(_ResponseHead, Protocol):
     def iter_raw(self) -> Iterator[bytes]: ...
 
 
-class _AsyncResponse(Protocol):
-    @property
-    def status_code(self) -> int: ...
-    @property
-    def headers(self) -> Mapping[str, str]: ...
+class _AsyncResponse(_ResponseHead, Protocol):
     def aiter_raw(self) -> AsyncIterator[bytes]: ...
 
 
