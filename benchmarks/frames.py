@@ -13,8 +13,8 @@ import collections
 
 from benchmarks.answer import answer_tokens
 from fastapi_fragments._dialects import HTMX2
-from fastapi_fragments._markdown import render_markdown
 from fastapi_fragments._text import text_mode
+from fastapi_fragments.markdown._streaming import render_markdown
 
 CHUNK_FRAMING = 8  # "<hex size>\r\n" + "\r\n" around each chunk
 

@@ -27,11 +27,9 @@ from typing import Any, Unpack, cast
 from sse_starlette import EventSourceResponse
 from starlette.types import Receive, Scope, Send
 
-from ._coalesce import Pace
 from ._detection import detect_dialect_in_scope, resolve_dialect
 from ._dialects import HTMX2, HTMX4, AppendingDialect, Datastar, Dialect
 from ._exceptions import ConfigurationError
-from ._feeds import Feed, FragmentFeed, plan_token_stream
 from ._fragment import Fragment
 from ._middleware import request_defaults
 from ._options import (
@@ -41,10 +39,12 @@ from ._options import (
     MARKDOWN_MIN_INTERVAL,
     StreamOptions,
 )
-from ._sender import Delivery, Sender
-from ._sources import discard_now
+from ._pace import Pace
+from ._produce import Feed, FragmentFeed, plan_token_stream
 from ._text import TextModeName
+from ._tokens import discard_now
 from ._types import Context, Templates, TextHook, Tokens
+from ._wire import Delivery, Sender
 
 __all__ = ("FragmentStreamResponse",)
 

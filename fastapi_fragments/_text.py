@@ -12,7 +12,7 @@ it arrives gives the same result as escaping the whole text, at a cost proportio
   whitespace is never sent, so the target ends up with exactly what replace mode shows for a
   ``{{ text }}`` block (block renders are stripped).
 - ``markdown`` (:class:`MarkdownText`): finished markdown blocks are appended once, the
-  unfinished tail block replaces the previous tail (see ``_markdown``); sanitized HTML.
+  unfinished tail block replaces the previous tail (see ``markdown``); sanitized HTML.
 - ``markdown-replace`` (:class:`MarkdownReplaceText`): like ``replace``, but ``text`` is the
   sanitized HTML of the markdown so far (finished blocks rendered once, the tail each time).
   Every frame is a full snapshot, so it also works where frames must be resumable (the
@@ -31,7 +31,7 @@ from markupsafe import Markup, escape
 
 from ._dialects import AppendingDialect, Dialect
 from ._exceptions import ConfigurationError
-from ._growth import PageTail
+from .markdown._growth import PageTail
 
 __all__ = (
     "AppendText",
@@ -206,15 +206,15 @@ class MarkdownText(_PageHoldsText):
     A tail that only grew at the end of its innermost block (a paragraph, a list item or a code
     block getting more text or a whole bold word or link: the common case) is not replaced but
     grown: the frame carries just what is new, appended into the marker element the last full
-    tail carried there (see ``_growth``). Inline markup still open is held back until it closes
-    (see ``_inline``), so the text the page shows does not change. Anything else (a new block
+    tail carried there (see ``markdown._growth``). Inline markup still open is held back until it closes
+    (see ``markdown._inline``), so the text the page shows does not change. Anything else (a new block
     or list item, a paragraph turning into a heading or table) replaces the whole tail.
     """
 
     __slots__ = ("_markdown", "_page")
 
     def __init__(self) -> None:
-        from ._markdown import StreamingMarkdown  # markdown-it-py and nh3 are the optional `markdown` extra
+        from .markdown._streaming import StreamingMarkdown  # markdown-it-py and nh3 are the optional `markdown` extra
 
         super().__init__()
         self._markdown = StreamingMarkdown()
@@ -225,7 +225,7 @@ class MarkdownText(_PageHoldsText):
         self._markdown.feed(delta)
 
     def whole(self) -> Markup:
-        from ._markdown import render_markdown
+        from .markdown._streaming import render_markdown
 
         return Markup(render_markdown(self.raw))
 
@@ -249,7 +249,7 @@ class MarkdownReplaceText(ReplaceText):
     __slots__ = ("_finished", "_markdown", "_tail")
 
     def __init__(self) -> None:
-        from ._markdown import StreamingMarkdown  # markdown-it-py and nh3 are the optional `markdown` extra
+        from .markdown._streaming import StreamingMarkdown  # markdown-it-py and nh3 are the optional `markdown` extra
 
         super().__init__()
         self._markdown = StreamingMarkdown()

@@ -8,8 +8,8 @@ import anyio
 import pytest
 from anyio.lowlevel import checkpoint
 
-from fastapi_fragments._coalesce import LAG_FACTOR, LAG_FLOOR, MAX_LAG_INTERVAL, SLOW_SEND, Coalescer, Pace
-from fastapi_fragments._watcher import TICK, loop_lag, watching
+from fastapi_fragments._loop import TICK, loop_lag, watching
+from fastapi_fragments._pace import LAG_FACTOR, LAG_FLOOR, MAX_LAG_INTERVAL, SLOW_SEND, Coalescer, Pace
 
 pytestmark = pytest.mark.anyio
 
@@ -150,7 +150,7 @@ async def test_finish_waits_for_a_send_of_the_flusher() -> None:
 
 
 class Stream:
-    """What the watcher watches (``_watcher.Watched``), recording what it was told."""
+    """What the watcher watches (``_loop.Watched``), recording what it was told."""
 
     def __init__(self) -> None:
         self.shut = False

@@ -26,7 +26,7 @@ from fastapi_fragments import (
     ConfigurationError,
     FragmentStreamResponse,
     TemplateNotFoundError,
-    _coalesce,
+    _pace,
     stream_with_sources,
 )
 from fastapi_fragments.testing import FakeLLM, FakeOpenStream, LiveServer, SSEParser, read_events
@@ -219,8 +219,8 @@ def test_min_interval_zero_renders_every_step_for_a_client_that_keeps_up(
 ) -> None:
     # "Keeps up" made true rather than hoped for: on a busy machine (CI's two cores) the worker's
     # loop lag and slow sends would stretch the interval, which other tests cover.
-    monkeypatch.setattr(_coalesce, "loop_lag", lambda: 0.0)
-    monkeypatch.setattr(_coalesce, "SLOW_SEND", float("inf"))
+    monkeypatch.setattr(_pace, "loop_lag", lambda: 0.0)
+    monkeypatch.setattr(_pace, "SLOW_SEND", float("inf"))
     llm = FakeLLM([f"t{i} " for i in range(20)], delay=0.01)
     scenario("every")(
         lambda r: FragmentStreamResponse(llm.stream("q"), "chat.html", "plain", templates=templates, min_interval=0)

@@ -23,9 +23,9 @@ from starlette.responses import Response
 
 from fastapi_fragments import ConfigurationError, FragmentStreamResponse
 from fastapi_fragments._dialects import HTMX2, HTMX4, Datastar
-from fastapi_fragments._feeds import DEFAULT_ERROR_HTML
-from fastapi_fragments._markdown import StreamingMarkdown, render_markdown
+from fastapi_fragments._produce import DEFAULT_ERROR_HTML
 from fastapi_fragments._text import AppendText, MarkdownText, TextModeName
+from fastapi_fragments.markdown._streaming import StreamingMarkdown, render_markdown
 from fastapi_fragments.testing import LiveServer, SSEParser, SSEResult, read_events
 from tests.helpers import MARKDOWNISH, token_splits
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import anyio
 
-from .._llm import Document, Message, check_documents
+from ..adapters._client import Document, Message, check_documents
 
 __all__ = ("FakeLLM", "FakeLLMCall", "FakeLLMError", "FakeOpenStream")
 

@@ -28,8 +28,8 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from fastapi_fragments import FragmentsMiddleware, FragmentStreamResponse
-from fastapi_fragments._markdown import render_markdown
 from fastapi_fragments._text import TextModeName
+from fastapi_fragments.markdown._streaming import render_markdown
 from fastapi_fragments.testing import LiveServer
 from tests.browser.cuttable_proxy import CuttableProxy
 

@@ -9,7 +9,7 @@ import anyio
 import pytest
 
 from fastapi_fragments import HTMX2
-from fastapi_fragments._following import DEFAULT_NOTICES, follow_frames
+from fastapi_fragments.registry._following import DEFAULT_NOTICES, follow_frames
 from fastapi_fragments.stores import Frame, MemoryStore
 from fastapi_fragments.testing import SSEMessage, parse_sse
 

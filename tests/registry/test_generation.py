@@ -10,9 +10,9 @@ import anyio.lowlevel
 import pytest
 
 from fastapi_fragments import HTMX2
-from fastapi_fragments._feeds import plan_token_stream
-from fastapi_fragments._following import DEFAULT_NOTICES, follow_frames
-from fastapi_fragments._generation import Generation, Limits
+from fastapi_fragments._produce import plan_token_stream
+from fastapi_fragments.registry._following import DEFAULT_NOTICES, follow_frames
+from fastapi_fragments.registry._generation import Generation, Limits
 from fastapi_fragments.stores import Frame, Liveness, MemoryStore
 from fastapi_fragments.testing import FakeLLM, parse_sse
 from tests.registry.registry_app import TEMPLATES

@@ -26,14 +26,14 @@ from typing import TypeVar
 
 import anyio
 
-from ._coalesce import Coalescer, Pace
-from ._exceptions import ConfigurationError
-from ._feeds import TokenFeed
-from ._hooks import ErrorHook, call_hook
+from .._exceptions import ConfigurationError
+from .._hooks import ErrorHook, call_hook
+from .._pace import Coalescer, Pace
+from .._produce import TokenFeed
+from .._types import TextHook
+from ..stores import Frame, Status, Store
 from ._lease import LeaseTimer
 from ._outages import RETRY_INTERVAL, Outage
-from ._types import TextHook
-from .stores import Frame, Status, Store
 
 __all__ = ("FINISH_TIMEOUT", "ErrorHook", "Generation", "Limits")
 

@@ -15,7 +15,7 @@ from time import monotonic
 
 import anyio
 
-from ._watcher import loop_lag
+from ._loop import loop_lag
 
 __all__ = ("LAG_FACTOR", "LAG_FLOOR", "MAX_LAG_INTERVAL", "SLOW_SEND", "Coalescer", "Pace")
 

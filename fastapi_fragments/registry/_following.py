@@ -17,9 +17,9 @@ from typing import Any
 
 import anyio
 
-from ._dialects import Dialect
+from .._dialects import Dialect
+from ..stores import Frame, Store
 from ._outages import RETRY_INTERVAL, Outage
-from .stores import Frame, Store
 
 __all__ = ("DEFAULT_NOTICES", "follow_frames", "last_event_id", "owns")
 

@@ -21,13 +21,13 @@ from time import monotonic
 import anyio
 from starlette.types import Message, Receive, Send
 
-from ._coalesce import Coalescer, Pace
 from ._dialects import Dialect
-from ._feeds import DEFAULT_ERROR_HTML, Feed
 from ._hooks import HOOK_TIMEOUT, ErrorHook, call_hook
-from ._sources import CLOSE_TIMEOUT
+from ._loop import watching
+from ._pace import Coalescer, Pace
+from ._produce import DEFAULT_ERROR_HTML, Feed
+from ._tokens import CLOSE_TIMEOUT
 from ._types import TextHook
-from ._watcher import watching
 
 __all__ = ("Delivery", "Sender")
 

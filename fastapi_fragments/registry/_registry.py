@@ -33,18 +33,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import NoMatchFound, Route
 
-from ._blocks import BlockRenderer
-from ._detection import detect_dialect, resolve_dialect
-from ._dialects import Dialect, DialectName
-from ._exceptions import ConfigurationError
-from ._feeds import TokenStreamPlan, plan_token_stream
+from .._blocks import BlockRenderer
+from .._detection import detect_dialect, resolve_dialect
+from .._dialects import Dialect, DialectName
+from .._exceptions import ConfigurationError
+from .._options import DEFAULT_MIN_INTERVAL
+from .._produce import TokenStreamPlan, plan_token_stream
+from .._types import Context, Templates, TextHook, Tokens
+from ..stores import MemoryStore, Store
 from ._following import DEFAULT_NOTICES, follow_frames, last_event_id, owns
 from ._generation import ErrorHook, Generation, Limits
-from ._options import DEFAULT_MIN_INTERVAL
 from ._outages import unavailable
 from ._owners import OwnerCookie
-from ._types import Context, Templates, TextHook, Tokens
-from .stores import MemoryStore, Store
 
 __all__ = ("StreamRegistry",)
 
@@ -319,7 +319,7 @@ def _open_store(store: Store | str | None) -> Store:
     if store is None:
         return MemoryStore()
     if isinstance(store, str):
-        from .stores.redis import RedisStore  # imported only when asked for: redis-py is an optional extra
+        from ..stores.redis import RedisStore  # imported only when asked for: redis-py is an optional extra
 
         return RedisStore(store)
     return store

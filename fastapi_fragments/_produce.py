@@ -16,13 +16,13 @@ from typing import Any, Protocol
 from markupsafe import Markup
 
 from ._blocks import BlockRenderer
-from ._coalesce import Coalescer
 from ._dialects import Dialect
 from ._exceptions import ConfigurationError
 from ._fragment import Fragment
 from ._middleware import request_defaults
-from ._sources import close_quietly, discard_now, iter_text
+from ._pace import Coalescer
 from ._text import TextMode, text_mode
+from ._tokens import close_quietly, discard_now, iter_text
 from ._types import Context, Templates
 
 __all__ = ("DEFAULT_ERROR_HTML", "Feed", "FragmentFeed", "TokenFeed", "TokenStreamPlan", "plan_token_stream")
