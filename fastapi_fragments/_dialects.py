@@ -9,11 +9,12 @@
   as a DOM event, which pages use to mark the turn finished.
 - ``datastar``: ``datastar-patch-elements`` events with a CSS selector and ``mode inner``.
 
-Append and markdown text modes (``_text``) also need ``append`` (add HTML after the response
-target's content), ``tail`` (replace the markdown tail's target) and ``replace`` (their final
-frame: the whole answer, whatever swap the page set), see :class:`AppendingDialect`.
-A tail's growth goes into an empty marker element in it, found by selector when the frame is
-swapped; nothing inside swapped content listens for frames. On htmx 2 that is the job of a
+A dialect turns updates (``_updates``) into bytes: :func:`encode` calls the method for each
+kind. Append and markdown text modes also need ``append`` (add HTML after the response target's
+content), ``tail`` (replace the markdown tail's target), ``tail_grow`` and ``replace`` (their
+final update: the whole answer, whatever swap the page set), see :class:`AppendingDialect`.
+A tail's growth goes into an empty marker element in it (``GROW_MARKER``), found by selector
+when the frame is swapped; nothing inside swapped content listens for frames. On htmx 2 that is the job of a
 permanent ``tail-grow`` element (the ``sse.tail`` macro), because htmx-ext-sse subscribes an
 element swapped in only after htmx's settle delay, and would drop the growth sent meanwhile.
 
@@ -30,15 +31,16 @@ from markupsafe import escape
 
 from ._exceptions import ConfigurationError
 from ._sse import check_field, encode_event
+from ._updates import ANSWER, GROW_ATTRIBUTE, SOURCES, Append, End, Final, Replace, Tail, TailGrow, Update
 
 __all__ = (
-    "GROW_ATTRIBUTE",
     "HTMX2",
     "HTMX4",
     "AppendingDialect",
     "Datastar",
     "Dialect",
     "DialectName",
+    "encode",
 )
 
 DialectName: TypeAlias = Literal["htmx2", "htmx4", "datastar"]
@@ -106,21 +108,40 @@ class AppendingDialect(Dialect, Protocol):
         """A frame replacing the content of the markdown tail's target with ``html``."""
         ...
 
-    def tail_marker(self) -> str:
-        """The empty element a tail carries at the end of its innermost last element.
+    def tail_grow(self, html: str) -> bytes:
+        """A frame appending ``html`` (text, no tags) into the tail's ``GROW_MARKER`` (``beforeend``).
 
-        :meth:`tail_grow` frames append into it, so a growing paragraph costs its new words only.
+        Nothing in the marker listens: on htmx 2 a listener inside swapped content would start
+        only after htmx's settle delay and miss the growth sent meanwhile. The page's permanent
+        ``<tail_event>-grow`` element (the ``sse.tail`` macro) swaps into it, found by selector.
         """
         ...
 
-    def tail_grow(self, html: str) -> bytes:
-        """A frame appending ``html`` (text, no tags) into the tail's marker (``beforeend``)."""
-        ...
 
+def encode(dialect: Dialect, update: Update, event_id: int) -> bytes:
+    """The SSE bytes of ``update`` for ``dialect`` (``event_id`` numbers the answer's frames).
 
-#: What every dialect finds the tail's growth marker by (inside the tail target).
-GROW_ATTRIBUTE = "data-fragments-grow"
-_MARKER = f"<span {GROW_ATTRIBUTE}></span>"
+    :raises TypeError: for an append-mode update and a dialect that is not an ``AppendingDialect``.
+    """
+    if isinstance(update, Replace):
+        if update.part is ANSWER or update.part == ANSWER:
+            return dialect.response(update.html, event_id if update.seq is None else update.seq)
+        if update.part == SOURCES:
+            return dialect.sources(update.html)
+        raise TypeError(f"no target for the part {update.part!r}")
+    if isinstance(update, End):
+        return dialect.done()
+    if not isinstance(dialect, AppendingDialect):
+        raise TypeError(f"dialect {dialect.name!r} has no append()/tail(): it can only stream in replace mode")
+    if isinstance(update, Append):
+        return dialect.append(update.html, event_id)
+    if isinstance(update, Final):
+        return dialect.replace(update.html, event_id)
+    if isinstance(update, Tail):
+        return dialect.tail(update.html)
+    if isinstance(update, TailGrow):
+        return dialect.tail_grow(update.html)
+    raise TypeError(f"not an update: {update!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,12 +182,6 @@ class HTMX2:
 
     def tail(self, html: str) -> bytes:
         return encode_event(html, event=self.tail_event)
-
-    def tail_marker(self) -> str:
-        # Nothing in it listens: a listener inside swapped content would start only after htmx's
-        # settle delay and miss the growth sent meanwhile. The page's permanent `<tail_event>-grow`
-        # element (the `sse.tail` macro) swaps into it, found by selector at each frame.
-        return _MARKER
 
     def tail_grow(self, html: str) -> bytes:
         return encode_event(html, event=f"{self.tail_event}-grow")
@@ -228,9 +243,6 @@ class HTMX4:
     def tail(self, html: str) -> bytes:
         return encode_event(_partial(self.tail_target, "innerHTML", html))
 
-    def tail_marker(self) -> str:
-        return _MARKER
-
     def tail_grow(self, html: str) -> bytes:
         return encode_event(_partial(f"{self.tail_target} [{GROW_ATTRIBUTE}]", "beforeend", html))
 
@@ -272,9 +284,6 @@ class Datastar:
 
     def tail(self, html: str) -> bytes:
         return _patch(self.tail_target, html, None)
-
-    def tail_marker(self) -> str:
-        return _MARKER
 
     def tail_grow(self, html: str) -> bytes:
         return _patch(f"{self.tail_target} [{GROW_ATTRIBUTE}]", f"<span>{html}</span>", None, mode="append")

@@ -1,31 +1,40 @@
-"""What a stream renders from: a token source (re-render one block) or a stream of Fragments.
+"""The producer: a source in, coalesced updates out to a sink, and the stream's one ending.
 
-A feed has a producer side (``run``: pull from the source, update the latest state, tell the
-coalescer) and a sender side (``render``: turn the latest state into frames). The response (or
-a registry generation) drives both; a feed never touches the network.
+::
+
+    tokens ─▶ TextMode ─▶ block render ─▶ [Update] ─▶ Coalescer (newest wins) ─▶ Sink.write
+
+A sink is where updates go: the HTTP response (``_wire.Sender``) or a registry stream's store
+(``registry._generation``). Both drive a producer the same way: :meth:`Producer.pull` (the
+sources, then the source to its end or until :meth:`Producer.stop`), then :meth:`Producer.end`.
+
+The ending is decided once, by the :class:`~._updates.Outcome`, in this order for every sink:
+
+1. the last updates: the final render (``streaming`` False; ``interrupted`` True when the
+   answer was cut short), or the error block for a failure; nothing for a client that left;
+2. the hook: ``on_complete(text)``, ``on_error(exc)`` or ``on_disconnect(text)``;
+3. ``End``: the ``done`` frame, or a registry stream's final publish.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping, Sequence
-from contextlib import aclosing
-from dataclasses import dataclass
+import math
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any, Protocol
 
+import anyio
 from markupsafe import Markup
 
 from ._blocks import BlockRenderer
-from ._dialects import Dialect
-from ._exceptions import ConfigurationError
-from ._fragment import Fragment
-from ._middleware import request_defaults
-from ._pace import Coalescer
-from ._text import TextMode, text_mode
-from ._tokens import close_quietly, discard_now, iter_text
-from ._types import Context, Templates
+from ._hooks import Hooks
+from ._pace import Coalescer, Pace
+from ._text import TextMode
+from ._tokens import close_quietly
+from ._updates import SOURCES, End, Outcome, Replace, Update
 
-__all__ = ("DEFAULT_ERROR_HTML", "Feed", "FragmentFeed", "TokenFeed", "TokenStreamPlan", "plan_token_stream")
+__all__ = ("DEFAULT_ERROR_HTML", "Producer", "Sink", "TokenProducer")
 
 logger = logging.getLogger("fastapi_fragments")
 
@@ -35,88 +44,216 @@ DEFAULT_ERROR_HTML = (
 )
 
 
-class Feed(Protocol):
-    """The source-specific half of a stream (see the module docstring)."""
+class Sink(Protocol):
+    """Where a producer's updates go: one method, like httpx's transport."""
 
-    interrupted: bool
-
-    async def run(self, coalescer: Coalescer) -> None: ...
-
-    def render_now(self, dialect: Dialect, *, final: bool) -> list[bytes] | None:
-        """``render`` without a coroutine (it runs for nearly every token), or None if it must await."""
+    async def write(self, updates: Sequence[Update]) -> int:
+        """Deliver ``updates`` in order; returns the bytes sent (the pace's budget; 0 where bytes don't count)."""
         ...
 
-    async def render(self, dialect: Dialect, *, final: bool) -> list[bytes]: ...
 
-    async def render_error(self, dialect: Dialect, *, builtin: bool = False) -> list[bytes]: ...
+class Producer:
+    """Runs one source into a sink; subclasses say how the source is pulled and rendered.
 
-    def final_text(self) -> str: ...
+    :param sources: renders the sources part, sent before the first item is pulled.
+    """
 
-    async def aclose(self) -> None: ...
+    #: Whether a shutdown ends the stream with a last render and ``End``. A registry follower's
+    #: does not: its answer goes on elsewhere, so it closes without ``done`` and the client reconnects.
+    ends_on_shutdown = True
+
+    def __init__(self, hooks: Hooks, sources: Callable[[], Awaitable[str]] | None = None) -> None:
+        self.hooks = hooks
+        self._sources = sources
+        self._sources_html: str | None = None
+        self._pulling: anyio.CancelScope | None = None  # made by pull(): a response may be built off the loop
+        self._finishing: anyio.CancelScope | None = None  # around end()'s writes, for a client leaving
+        self._coalescer: Coalescer | None = None
+        self._stopped: Outcome | None = None
+        self._failure: BaseException | None = None  # the source or a render failed
+        self._broken: Exception | None = None  # a write failed outright: end with the built-in message
+        self._pulled = False
+        self.told = False  # a hook has been told how the stream ended
+        self.interrupted = False  # the last render says the answer was cut short
+
+    # -- what a subclass provides ----------------------------------------------------------------
+
+    async def _run(self, coalescer: Coalescer) -> None:
+        """Pull the source to its end, telling ``coalescer`` of each change."""
+        raise NotImplementedError
+
+    def _render_now(self) -> list[Update] | None:
+        """The updates for the latest state, without a coroutine when possible (nearly every token)."""
+        return None
+
+    async def _render(self, *, final: bool) -> list[Update]:
+        raise NotImplementedError
+
+    async def _render_error(self, *, builtin: bool) -> list[Update]:
+        return [Replace(DEFAULT_ERROR_HTML)]
+
+    def text(self) -> str:
+        """The answer's raw text so far (for the hooks, never for the page)."""
+        return ""
+
+    async def aclose(self) -> None:
+        """Close the source (the upstream LLM request with it)."""
+
+    # -- the stream ------------------------------------------------------------------------------
+
+    @property
+    def outcome(self) -> Outcome:
+        """How the stream ended (or would end now): a client that left, a failure, a stop, or completion."""
+        if self._stopped is Outcome.CLIENT_LEFT:
+            return Outcome.CLIENT_LEFT
+        if self._failure is not None or self._broken is not None:
+            return Outcome.FAILED
+        if self._stopped is not None:
+            return self._stopped
+        return Outcome.COMPLETED if self._pulled else Outcome.SHUTDOWN  # cancelled from outside
+
+    def stop(self, outcome: Outcome) -> None:
+        """End the stream early (the first reason wins, but a client leaving overrides any)."""
+        if self._stopped is None or outcome is Outcome.CLIENT_LEFT:
+            self._stopped = outcome
+        if self._pulling is not None:
+            self._pulling.cancel()
+        if outcome is Outcome.CLIENT_LEFT:
+            if self._finishing is not None:
+                self._finishing.cancel()  # a write waiting on a client that stopped reading
+            if self._coalescer is not None:
+                self._coalescer.close()  # its flusher may be in such a write
+
+    async def sources_html(self) -> str | None:
+        """The sources part rendered (once; a registry renders it before the stream starts, to fail early)."""
+        if self._sources is not None:
+            self._sources_html, self._sources = await self._sources(), None
+        return self._sources_html
+
+    def fail(self, error: BaseException) -> None:
+        """The stream failed outside the producer (its store misbehaved): end with the error block."""
+        self._failure = error
+
+    async def pull(self, sink: Sink, pace: Pace) -> None:
+        """The sources, then the source, coalesced into ``sink``, until its end or :meth:`stop`."""
+        coalescer = self._coalescer = Coalescer(pace, partial(self._emit, sink))
+        self._pulling = pulling = anyio.CancelScope()
+        if self._stopped is not None:  # stopped before it started (a shutdown already under way)
+            pulling.cancel()
+        try:
+            with pulling:
+                try:
+                    html = await self.sources_html()
+                    if html is not None:
+                        await sink.write([Replace(html, SOURCES)])
+                except Exception as exc:
+                    self._broken = exc  # a sources template that fails on this data: nothing to show
+                    return
+                try:
+                    await self._run(coalescer)
+                except Exception as exc:
+                    self._failure = exc
+                finally:
+                    await self.aclose()
+            await coalescer.finish()
+            self._pulled = True
+        except Exception as exc:  # a write in the coalescer's flusher failed
+            self._broken = exc
+        finally:
+            coalescer.close()
+
+    async def _emit(self, sink: Sink) -> int:
+        """The coalescer's call: render the latest state and write it (one coroutine: it runs per token)."""
+        try:
+            updates = self._render_now()
+            if updates is None:
+                updates = await self._render(final=False)
+        except Exception as exc:
+            self._failure = exc
+            if self._pulling is not None:
+                self._pulling.cancel()  # stop pulling; the error block is the last update
+            return 0
+        return await sink.write(updates)
+
+    async def end(self, sink: Sink, *, grace: float = math.inf) -> Outcome:
+        """The one ending (see the module docstring); ``grace`` bounds a cut-short stream's last write."""
+        outcome = self.outcome
+        if outcome is Outcome.CLIENT_LEFT:
+            self.told = True
+            await self.hooks.call(outcome, self.text(), None)
+            return outcome
+        if outcome is Outcome.SHUTDOWN and not self.ends_on_shutdown:
+            return outcome
+        self._finishing = anyio.CancelScope()  # made now: a scope per open stream is most of a kilobyte
+        with self._finishing:
+            try:
+                if self._broken is not None:
+                    raise self._broken
+                self.interrupted = outcome.interrupted
+                updates = await self._last_updates(outcome)
+                outcome = self.outcome  # a final render that failed made it a failure
+                with anyio.move_on_after(grace if outcome.interrupted else math.inf):
+                    await sink.write(updates)
+                self.told = True
+                await self.hooks.call(outcome, self.text(), self._failure)
+            except Exception as exc:
+                # Last resort (a sources template that fails on this data, text that cannot be
+                # encoded...): the stream must still end with a message and done, or the browser
+                # reconnects and runs the model again.
+                logger.exception("the stream broke; ending it with the built-in error message")
+                await self.aclose()
+                self.told, outcome = True, Outcome.FAILED
+                await self.hooks.call(outcome, self.text(), exc)
+                await sink.write([Replace(DEFAULT_ERROR_HTML)])
+            await sink.write([End(outcome)])
+        return outcome
+
+    async def _last_updates(self, outcome: Outcome) -> list[Update]:
+        if outcome is not Outcome.FAILED:
+            try:
+                return await self._render(final=True)
+            except Exception as exc:
+                self._failure = exc
+        logger.error("the stream failed; sending the error fragment", exc_info=self._failure)
+        try:
+            return await self._render_error(builtin=False)
+        except Exception:
+            logger.exception("rendering the error block failed too; sending the built-in message")
+            return await self._render_error(builtin=True)
+
+    async def left(self) -> None:
+        """The stream ended before :meth:`end` could tell a hook (a request cancelled from outside)."""
+        if not self.told:
+            self.told = True
+            await self.aclose()
+            await self.hooks.call(Outcome.CLIENT_LEFT, self.text(), None)
 
 
-class _EventIds:
-    """Increasing ``id:`` values for response frames, so a reconnect can say where it was."""
-
-    __slots__ = ("last",)
-
-    def __init__(self) -> None:
-        self.last = 0
-
-    def next(self) -> int:
-        self.last += 1
-        return self.last
-
-
-class TokenFeed:
-    """Tokens in; the response block re-rendered with the escaped text so far."""
+class TokenProducer(Producer):
+    """Tokens in; the block re-rendered with the text so far (how, the text mode says)."""
 
     def __init__(
         self,
-        tokens: AsyncIterator[str],
+        tokens: Any,
         renderer: BlockRenderer,
+        text: TextMode,
+        hooks: Hooks,
         *,
         context_key: str,
         error_renderer: BlockRenderer | None,
-        text: TextMode,
+        sources: Callable[[], Awaitable[str]] | None = None,
+        keep_ended: bool = False,
     ) -> None:
+        super().__init__(hooks, sources)
         self._tokens = tokens
         self._renderer = renderer
         self._error_renderer = error_renderer
         self._context_key = context_key
         self._text = text
-        self._ids = _EventIds()
+        self._keep_ended = keep_ended  # a registry snapshot also keeps the render as an end
         self._shown = Markup("")
-        self.interrupted = False
 
-    @classmethod
-    def for_block(
-        cls,
-        tokens: Any,
-        templates: Templates,
-        template_name: str,
-        block_name: str,
-        *,
-        context_key: str,
-        base_context: Mapping[str, Any],
-        error_block: str | None,
-        mode: str = "replace",
-    ) -> TokenFeed:
-        """Check and prime the response (and error) block, and wrap ``tokens`` with ``iter_text``.
-
-        ``mode`` is the text mode (``_text``): ``"replace"``, ``"append"`` or ``"markdown"``.
-
-        :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before anything runs.
-        """
-        text = text_mode(mode)
-        if not isinstance(context_key, str) or not context_key:
-            raise ConfigurationError(f"context_key must be a non-empty string, got {context_key!r}")
-        priming = {**base_context, context_key: "", "streaming": True, "interrupted": False}
-        renderer = BlockRenderer(templates, template_name, block_name, priming)
-        error_renderer = renderer.sibling(error_block) if error_block else None
-        return cls(iter_text(tokens), renderer, context_key=context_key, error_renderer=error_renderer, text=text)
-
-    async def run(self, coalescer: Coalescer) -> None:
+    async def _run(self, coalescer: Coalescer) -> None:
         text, changed = self._text, coalescer.changed
         async for delta in self._tokens:
             text.feed(delta)
@@ -128,172 +265,35 @@ class TokenFeed:
         self._shown = self._text.markup(final=final)
         return {self._context_key: self._shown, "streaming": not final, "interrupted": self.interrupted}
 
-    async def render_ended(self) -> str:
-        """The last ``render()``'s text, unadvanced, as an end (``streaming`` False, ``interrupted`` True)."""
-        values = {self._context_key: self._shown, "streaming": False, "interrupted": True}
-        return await self._renderer.render_async(values) if self._text.renders_block else ""
-
-    def render_now(self, dialect: Dialect, *, final: bool) -> list[bytes] | None:
-        if self._renderer.is_async:
+    def _render_now(self) -> list[Update] | None:
+        renderer, text = self._renderer, self._text
+        if renderer.is_async or self._keep_ended:
             return None
-        text = self._text
-        html = ""
-        if text.renders_block or final:
-            renderer = self._renderer
-            # Before the final render only the text changes: no mapping per frame.
-            html = (
-                renderer.render(self._values(final))
-                if final
-                else renderer.render_value(self._context_key, text.markup())
-            )
-        return text.frames(dialect, html, self._ids.next(), final=final)
+        # Before the final render only the text changes: no mapping per update.
+        html = renderer.render_value(self._context_key, text.markup()) if text.renders_block else ""
+        return text.updates(html, final=False)
 
-    async def render(self, dialect: Dialect, *, final: bool) -> list[bytes]:
-        text = self._text
-        html = await self._renderer.render_async(self._values(final)) if text.renders_block or final else ""
-        return text.frames(dialect, html, self._ids.next(), final=final)
+    async def _render(self, *, final: bool) -> list[Update]:
+        text, renderer = self._text, self._renderer
+        html = await renderer.render_async(self._values(final)) if text.renders_block or final else ""
+        updates = text.updates(html, final=final)
+        if self._keep_ended and not final and text.renders_block:
+            ended = {self._context_key: self._shown, "streaming": False, "interrupted": True}
+            updates = [Replace(html, ended=await renderer.render_async(ended))]
+        return updates
 
-    async def render_error(self, dialect: Dialect, *, builtin: bool = False) -> list[bytes]:
+    async def _render_error(self, *, builtin: bool) -> list[Update]:
         if builtin:
             html = DEFAULT_ERROR_HTML
         elif self._error_renderer is not None:
             html = await self._error_renderer.render_async({**self._values(True), "error": True})
         else:
-            partial = await self._renderer.render_async({**self._values(True), "error": True})
-            html = partial + DEFAULT_ERROR_HTML
-        return [self._text.error_frame(dialect, html, self._ids.next())]
+            partial_answer = await self._renderer.render_async({**self._values(True), "error": True})
+            html = partial_answer + DEFAULT_ERROR_HTML
+        return self._text.error_updates(html)
 
-    def final_text(self) -> str:
+    def text(self) -> str:
         return self._text.raw
 
     async def aclose(self) -> None:
         await close_quietly(self._tokens)
-
-
-@dataclass(frozen=True, slots=True)
-class TokenStreamPlan:
-    """A token stream checked before anything runs: templates, base context, feed, sources renderer."""
-
-    templates: Templates
-    template_name: str
-    base: dict[str, Any]
-    feed: TokenFeed
-    sources: BlockRenderer | None
-
-
-def plan_token_stream(
-    tokens: Any,
-    template_name: str,
-    block_name: str,
-    *,
-    templates: Templates | None,
-    context_key: str,
-    extra_context: Context | None,
-    sources_block: str | None,
-    sources: Sequence[Any] | None,
-    error_block: str | None,
-    mode: str = "replace",
-) -> TokenStreamPlan:
-    """Check every template and block a token stream needs, for a response or a registry start.
-
-    :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: after closing ``tokens``,
-        which the caller may have opened already (an SDK stream is an HTTP response).
-    """
-    try:
-        templates, base = request_defaults(templates, extra_context)
-        base["sources"] = list(sources or ())
-        feed = TokenFeed.for_block(
-            tokens, templates, template_name, block_name, context_key=context_key, base_context=base,
-            error_block=error_block, mode=mode,
-        )  # fmt: skip
-        sources_renderer = feed._renderer.sibling(sources_block) if sources_block else None  # one priming
-    except BaseException:
-        discard_now(tokens)
-        raise
-    return TokenStreamPlan(templates, template_name, base, feed, sources_renderer)
-
-
-class FragmentFeed:
-    """Fragments in; each rendered as it comes, the newest winning among renders of the same block.
-
-    Renders waiting for the pace are kept one per block, so a render of another block is never
-    merged away; they go out in the order their blocks first came up.
-    """
-
-    def __init__(
-        self,
-        fragments: AsyncIterable[Fragment],
-        templates: Templates,
-        *,
-        sources_block: str | None,
-        error_block: str | None,
-        context_key: str,
-    ) -> None:
-        self._fragments = fragments
-        self._templates = templates
-        self._sources_block = sources_block
-        self._error_block = error_block
-        self._context_key = context_key
-        self._renderers: dict[tuple[str, str], BlockRenderer] = {}
-        self._pending: dict[tuple[str, str], Fragment] = {}
-        self._last: Fragment | None = None
-        self._ids = _EventIds()
-        self.interrupted = False
-
-    async def run(self, coalescer: Coalescer) -> None:
-        async with aclosing(aiter_fragments(self._fragments)) as fragments:
-            async for fragment in fragments:
-                self._pending[_key(fragment)] = fragment
-                if coalescer.changed():
-                    await coalescer.render()
-
-    def _renderer(self, fragment: Fragment) -> BlockRenderer:
-        key = _key(fragment)
-        renderer = self._renderers.get(key)
-        if renderer is None:
-            renderer = BlockRenderer(self._templates, fragment.template_name, fragment.block_name, fragment.context)
-            self._renderers[key] = renderer
-        return renderer
-
-    def render_now(self, dialect: Dialect, *, final: bool) -> None:
-        return None  # each fragment may come from another template (and environment): always render()
-
-    async def render(self, dialect: Dialect, *, final: bool) -> list[bytes]:
-        pending, self._pending = self._pending, {}
-        frames = []
-        for fragment in pending.values():
-            html = await self._renderer(fragment).render_async(fragment.context)
-            if fragment.block_name == self._sources_block:
-                frames.append(dialect.sources(html))
-            else:
-                self._last = fragment
-                frames.append(dialect.response(html, self._ids.next()))
-        return frames
-
-    async def render_error(self, dialect: Dialect, *, builtin: bool = False) -> list[bytes]:
-        last = self._last
-        if last is not None and self._error_block is not None and not builtin:
-            error = Fragment(last.template_name, self._error_block, **{**last.context, "error": True})
-            html = await self._renderer(error).render_async(error.context)
-        else:
-            html = DEFAULT_ERROR_HTML
-        return [dialect.response(html, self._ids.next())]
-
-    def final_text(self) -> str:
-        value = self._last.context.get(self._context_key, "") if self._last is not None else ""
-        return value.unescape() if isinstance(value, Markup) else str(value)
-
-    async def aclose(self) -> None:
-        await close_quietly(self._fragments)
-
-
-def _key(fragment: Fragment) -> tuple[str, str]:
-    return (fragment.template_name, fragment.block_name)
-
-
-async def aiter_fragments(fragments: AsyncIterable[Fragment]) -> AsyncGenerator[Fragment, None]:
-    """Check each item is a Fragment, naming the culprit otherwise."""
-    async for item in fragments:
-        if not isinstance(item, Fragment):
-            raise TypeError(f"from_fragments() needs Fragment items, got {type(item).__name__}")
-        yield item

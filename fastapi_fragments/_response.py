@@ -2,10 +2,10 @@
 
 A subclass of sse-starlette's ``EventSourceResponse``: its constructor sets the headers and
 keeps the connection options (``ping``, ``send_timeout``, ``client_close_handler_callable``,
-``background``), and its ``AppStatus`` says when the server shuts down. ``__call__`` is our own
-(``_sender``): sse-starlette's runs five tasks per response and a cancel scope around every
-send, which doubled the CPU per frame and the memory per stream; ours runs the request's task
-and one that listens for the client leaving. On purpose, too:
+``background``), and its ``AppStatus`` says when the server shuts down. ``__call__`` is our own:
+the producer (``_produce``) writes its updates to the HTTP sink (``_wire``), the same pair a
+registry follower uses. sse-starlette's runs five tasks per response and a cancel scope around
+every send, which doubled the CPU per frame and the memory per stream. On purpose, too:
 
 1. The token source is pulled in the request's task, so a disconnect cancels the pull and
    closes the source (and so the upstream LLM request) at once.
@@ -30,7 +30,9 @@ from starlette.types import Receive, Scope, Send
 from ._detection import detect_dialect_in_scope, resolve_dialect
 from ._dialects import HTMX2, HTMX4, AppendingDialect, Datastar, Dialect
 from ._exceptions import ConfigurationError
-from ._fragment import Fragment
+from ._fragment import Fragment, FragmentProducer
+from ._hooks import Hooks
+from ._loop import LoopMonitor
 from ._middleware import request_defaults
 from ._options import (
     APPEND_MIN_INTERVAL,
@@ -40,7 +42,8 @@ from ._options import (
     StreamOptions,
 )
 from ._pace import Pace
-from ._produce import Feed, FragmentFeed, plan_token_stream
+from ._plan import plan_tokens
+from ._produce import Producer
 from ._text import TextModeName
 from ._tokens import discard_now
 from ._types import Context, Templates, TextHook, Tokens
@@ -113,7 +116,11 @@ class FragmentStreamResponse(EventSourceResponse):
         mode: TextModeName = "replace",
         **options: Unpack[StreamOptions],
     ) -> None:
-        plan = plan_token_stream(
+        if isinstance(tokens, _Produced):  # from_fragments(): the producer is built already
+            self._configure(tokens.producer, tokens.min_interval, options, block_name)
+            return
+        on_error, on_disconnect = options.pop("on_error", None), options.pop("on_disconnect", None)
+        plan = plan_tokens(
             tokens,
             template_name,
             block_name,
@@ -124,12 +131,12 @@ class FragmentStreamResponse(EventSourceResponse):
             sources=sources,
             error_block=error_block,
             mode=mode,
+            hooks=Hooks(on_complete, on_error, on_disconnect),
         )
-        self._sources_renderer, self._sources_context = plan.sources, plan.base
         try:
             if min_interval is None:
                 min_interval = _DEFAULT_INTERVALS.get(mode, DEFAULT_MIN_INTERVAL)
-            self._setup(plan.feed, min_interval, on_complete, options, block_name)
+            self._configure(plan.producer, min_interval, options, block_name)
             if mode != "replace" and self._dialect is not None and not isinstance(self._dialect, AppendingDialect):
                 raise ConfigurationError(f"mode={mode!r} needs a dialect with append() and tail(): {self._dialect!r}")
         except BaseException:
@@ -162,23 +169,25 @@ class FragmentStreamResponse(EventSourceResponse):
             return FragmentStreamResponse.from_fragments(fragments, sources_block="sources")
         """
         templates, _ = request_defaults(templates, None)
-        self = cls.__new__(cls)
-        self._sources_renderer = None
-        self._sources_context = {}
-        feed = FragmentFeed(
-            fragments, templates, sources_block=sources_block, error_block=error_block, context_key=context_key
+        on_error, on_disconnect = options.pop("on_error", None), options.pop("on_disconnect", None)
+        producer = FragmentProducer(
+            fragments,
+            templates,
+            Hooks(on_complete, on_error, on_disconnect),
+            sources_block=sources_block,
+            error_block=error_block,
+            context_key=context_key,
         )
-        self._setup(feed, min_interval, on_complete, options)
-        return self
+        return cls._from_producer(producer, min_interval, **options)
 
-    def _setup(
-        self,
-        feed: Feed,
-        min_interval: float,
-        on_complete: TextHook | None,
-        options: StreamOptions,
-        block_name: str = "response",
-    ) -> None:
+    @classmethod
+    def _from_producer(
+        cls, producer: Producer, min_interval: float, **options: Unpack[StreamOptions]
+    ) -> FragmentStreamResponse:
+        """A response streaming a producer built elsewhere (``from_fragments``, a registry follower)."""
+        return cls(cast(Tokens, _Produced(producer, min_interval)), "", **options)
+
+    def _configure(self, producer: Producer, min_interval: float, options: StreamOptions, block_name: str) -> None:
         if isinstance(min_interval, bool) or not isinstance(min_interval, int | float) or not min_interval >= 0:
             raise ConfigurationError(f"min_interval must be a number of seconds >= 0, got {min_interval!r}")
         rest: dict[str, Any] = dict(options)
@@ -201,24 +210,20 @@ class FragmentStreamResponse(EventSourceResponse):
             self._dialect = self._dialects.get(forced) if isinstance(forced, str) else forced
             if self._dialect is None:
                 resolve_dialect(cast(str, forced))  # raises the ConfigurationError naming the options
-        self._feed = feed
+        self._producer = producer
         budget = rest.pop("max_bytes_per_second", DEFAULT_MAX_BYTES_PER_SECOND)
         if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int | float) or budget <= 0):
             raise ConfigurationError(f"max_bytes_per_second must be a number > 0 or None, got {budget!r}")
-        self._pace = Pace(float(min_interval), budget)
+        self._pacing = (float(min_interval), budget)
         grace = rest.pop("shutdown_grace_period", 1.0)
         if isinstance(grace, bool) or not isinstance(grace, int | float) or not grace >= 0:
             raise ConfigurationError(f"shutdown_grace_period must be a number of seconds >= 0, got {grace!r}")
-        on_error, on_disconnect = rest.pop("on_error", None), rest.pop("on_disconnect", None)
         headers = {"Cache-Control": "no-store, no-transform", **dict(rest.pop("headers", None) or {})}
         if forced is None:
             headers.setdefault("Vary", "Accept, HX-Request, Datastar-Request")
         # No body iterator: __call__ sends the frames itself (see the module docstring).
         super().__init__(iter(()), headers=headers, sep="\n", **rest)  # the rest are sse-starlette's options
         self._delivery = Delivery(
-            on_complete=on_complete,
-            on_error=on_error,
-            on_disconnect=on_disconnect,
             ping_interval=self.ping_interval,
             ping=self._ping_frame,
             send_timeout=self.send_timeout,
@@ -230,14 +235,13 @@ class FragmentStreamResponse(EventSourceResponse):
         dialect = self._dialect or self._dialects[detect_dialect_in_scope(scope)]
         start = {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         if scope["type"] == "http" and scope["method"].upper() == "HEAD":
-            await self._feed.aclose()  # no body will be sent: don't start (and pay for) the LLM call
+            await self._producer.aclose()  # no body will be sent: don't start (and pay for) the LLM call
             await send(start)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         else:
-            # The response is single-use: let the sources renderer go once it has run.
-            renderer, context, self._sources_renderer = self._sources_renderer, self._sources_context, None
-            sources = None if renderer is None else (lambda: renderer.render_async(context))
-            await Sender(send, dialect, self._feed, self._pace, sources, self._delivery).run(receive, start)
+            monitor = LoopMonitor.current()
+            pace = Pace(*self._pacing, lag=monitor.lag_now)
+            await Sender(send, dialect, self._delivery, monitor).run(receive, start, self._producer, pace)
         if self.background is not None:
             await self.background()
 
@@ -287,3 +291,13 @@ def _dialects(
             "datastar": Datastar(target or f"#{block_name}", sources_target, tail_target),
         }
     )
+
+
+class _Produced:
+    """What ``from_fragments`` hands the constructor: a producer built already, and its interval."""
+
+    __slots__ = ("min_interval", "producer")
+
+    def __init__(self, producer: Producer, min_interval: float) -> None:
+        self.producer = producer
+        self.min_interval = min_interval
