@@ -11,11 +11,11 @@ import httpx
 
 from fastapi_fragments.testing import LiveServer, read_events
 from tests.docs.blocks import ROOT
-from tests.docs.tutorial import FILES, TUTORIAL, files, tutorial_app
+from tests.docs.apps import FILES, TUTORIAL, example_app, files
 
 
 def test_the_tutorial_app_streams_sources_then_the_answer(tmp_path: Path) -> None:
-    with tutorial_app(tmp_path) as app, LiveServer(app) as server, httpx.Client(base_url=server.url) as client:
+    with example_app(TUTORIAL, tmp_path) as app, LiveServer(app) as server, httpx.Client(base_url=server.url) as client:
         page = client.get("/", params={"q": "How long do refunds take?"})
         assert 'sse-connect="http://127.0.0.1' in page.text and "/answer?q=How" in page.text
         result = read_events(client, "/answer", params={"q": "How long do refunds take?"}, timeout=30)

@@ -1,4 +1,4 @@
-"""The tutorial's app, copied out of ``docs/tutorial.md`` into a folder and imported as ``uvicorn app:app`` would."""
+"""The complete apps in the docs, copied out of their pages into a folder and imported as ``uvicorn app:app`` would."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from fastapi import FastAPI
 from tests.docs.blocks import DOCS, Block, blocks
 
 TUTORIAL = DOCS / "tutorial.md"
+HTMX4 = DOCS / "guides" / "htmx4.md"
+DATASTAR = DOCS / "guides" / "datastar.md"
 FILES = {"app.py", "templates/chat.html", "templates/page.html"}
 
 
@@ -23,18 +25,18 @@ def files(page: Path) -> dict[str, str]:
 
 
 @contextmanager
-def tutorial_app(folder: Path) -> Iterator[FastAPI]:
-    """Write the tutorial's files into ``folder`` and import its ``app.py`` from there."""
-    example = files(TUTORIAL)
-    assert set(example) == FILES, "the tutorial's files changed"
+def example_app(page: Path, folder: Path) -> Iterator[FastAPI]:
+    """Write the page's three files into ``folder`` and import its ``app.py`` from there."""
+    example = files(page)
+    assert set(example) == FILES, f"{page.name}: the example's files changed"
     for name, body in example.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(body)
-    spec = importlib.util.spec_from_file_location("tutorial_app", folder / "app.py")
+    spec = importlib.util.spec_from_file_location(f"docs_app_{page.stem}", folder / "app.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(folder)  # Jinja2Templates(directory="templates") finds its files as after `cd ask`
+        patch.chdir(folder)  # Jinja2Templates(directory="templates") finds its files as after `cd` there
         spec.loader.exec_module(module)
         app: FastAPI = module.app
         yield app
