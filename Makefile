@@ -66,10 +66,12 @@ pytest: sync system-deps
 	rm -f .coverage .coverage.*
 	$(COVERAGE) run -m pytest -q
 
-# litellm needs openai<3, so it has its own environment; it also runs the OpenAI tests on openai 2.x.
+# litellm needs openai<3, so it has its own environment; it also runs the OpenAI tests on openai 2.x
+# and the docs' litellm example.
 litellm: $(UV)
 	UV_PROJECT_ENVIRONMENT=.venv-litellm $(UV) sync --quiet --locked --extra test --extra test-litellm --python $(PYTHON)
-	.venv-litellm/bin/python -m coverage run -m pytest -q tests/adapters/test_litellm.py tests/adapters/test_openai.py tests/parts/test_litellm.py
+	.venv-litellm/bin/python -m coverage run -m pytest -q tests/adapters/test_litellm.py tests/adapters/test_openai.py tests/parts/test_litellm.py \
+		tests/docs/test_litellm_examples.py
 
 coverage: sync
 	$(COVERAGE) combine --quiet
@@ -102,16 +104,17 @@ lowest: $(UV)
 	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider $(UNIT)
 
 # The documentation site (mkdocs.yml, docs/) in its own virtualenv: --strict turns every warning
-# (a broken link, a page left out of the nav, an API reference name that no longer exists) into a
-# failure. The examples in the pages are run by tests/docs, not here.
+# (a broken link or anchor, a page left out of the nav, an API reference name that no longer exists,
+# a docstring field griffe can't parse) into a failure. The examples in the pages are run by
+# tests/docs, not here. NO_MKDOCS_2_WARNING silences Material's end-of-life banner.
 docs: $(UV)
 	UV_PROJECT_ENVIRONMENT=.venv-docs $(UV) sync --quiet --locked --extra docs --python $(PYTHON)
-	.venv-docs/bin/python -m mkdocs build --strict --quiet --site-dir site
+	NO_MKDOCS_2_WARNING=1 .venv-docs/bin/python -m mkdocs build --strict --quiet --site-dir site
 
 # What CI runs (.ci/run): static checks, the whole suite with the coverage gate, the litellm
-# environment, the package build and the documentation site, one after the other; then the Python matrix and the lowest
-# versions side by side (each is mostly waiting on sockets and timers: together they keep the
-# whole run within 10 minutes on 2 cores).
+# environment, the package build and the documentation site, one after the other; then the Python
+# matrix and the lowest versions side by side (each is mostly waiting on sockets and timers:
+# together they keep the whole run within 10 minutes on 2 cores).
 test: lint typecheck pytest litellm coverage package docs
 	$(MAKE) --no-print-directory -j3 --output-sync=target matrix lowest
 

@@ -87,7 +87,8 @@ class FragmentStreamResponse(EventSourceResponse):
         interrupted it), ``dialect`` (``"htmx2"``, ``"htmx4"``, ``"datastar"`` or a Dialect; by
         default detected from the request headers), event names, CSS targets, and sse-starlette's
         own options (``ping``, ``send_timeout``, ``headers``, ...).
-    :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before any byte is sent.
+    :raises ConfigurationError: before any byte is sent (also as its subclasses
+        TemplateNotFoundError and BlockNotFoundError).
 
     Example::
 

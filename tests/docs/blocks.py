@@ -40,7 +40,7 @@ class Block:
     @property
     def content(self) -> str:
         """The body without a first line that only names the file (the README's convention)."""
-        first, _, rest = self.body.partition("\n")
+        rest = self.body.partition("\n")[2]
         return rest if self.named_in_first_line else self.body
 
     @property
@@ -85,3 +85,8 @@ def _marker_before(lines: list[str], index: int) -> re.Match[str] | None:
     while previous >= 0 and not lines[previous].strip():
         previous -= 1
     return _MARKER.match(lines[previous]) if previous >= 0 else None
+
+
+def all_blocks() -> list[Block]:
+    """Every page's blocks."""
+    return [block for page in pages() for block in blocks(page)]

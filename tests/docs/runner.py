@@ -9,8 +9,8 @@ In a fresh folder (the working directory, and first on ``sys.path``):
    must equal what the python block before it printed; every template block must compile with the
    library's ``fragments/`` macros available;
 3. every LLM client a block or module creates is asked one question and must answer (the SDKs are
-   pointed at a :class:`FakeProvider` through their usual environment variables); all are closed
-   when the page ends;
+   pointed at a :class:`FakeProvider` through their usual environment variables), unless an
+   ``<!-- output -->`` block shows what the block did; all are closed when the page ends;
 4. named ``test_*.py`` files are run with pytest in that folder.
 
 Shell commands and server configuration (``sh``, ``nginx``, ``text``) are shown, not run.
@@ -44,6 +44,7 @@ class PageRun:
         self.runs_in = runs_in
         self.namespace: dict[str, Any] = {"__name__": "__docs__"}
         self.last_output: str | None = None
+        self.created: dict[str, Any] = {}
         self.clients: list[LLMClient] = []
         self.ran = 0
 
@@ -53,8 +54,11 @@ class PageRun:
         written = self.write_files(page_blocks)
         with asyncio.Runner() as self.loop:
             try:
-                for block in page_blocks:
+                for index, block in enumerate(page_blocks):
+                    following = page_blocks[index + 1] if index + 1 < len(page_blocks) else None
                     self.step(block)
+                    # A block with an output block shows its own result.
+                    self.check_clients(block, ask=following is None or following.marker != "output")
             finally:
                 for client in self.clients:
                     self.loop.run(client.aclose())
@@ -103,7 +107,7 @@ class PageRun:
                 self.loop.run(result)
         self.last_output = output.getvalue()
         self.ran += 1
-        self.check_clients(self.namespace, block)
+        self.created = self.namespace
 
     def import_module(self, block: Block) -> None:
         assert block.file is not None
@@ -114,7 +118,7 @@ class PageRun:
         self.monkeypatch.setitem(sys.modules, name, module)
         spec.loader.exec_module(module)
         self.ran += 1
-        self.check_clients(vars(module), block)
+        self.created = vars(module)
 
     def compile_template(self, block: Block) -> None:
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(self.folder), autoescape=True)
@@ -125,11 +129,15 @@ class PageRun:
             raise AssertionError(f"{block.where}: the template does not compile: {exc}") from exc
         self.ran += 1
 
-    def check_clients(self, names: dict[str, Any], block: Block) -> None:
-        """Every LLM client the block created answers one question through its real SDK."""
+    def check_clients(self, block: Block, *, ask: bool) -> None:
+        """Every LLM client the block created answers one question through its real SDK (if ``ask``)."""
+        names, self.created = self.created, {}
         for value in list(names.values()):
-            if isinstance(value, LLMClient) and not isinstance(value, type) and all(value is not seen for seen in self.clients):
+            new = all(value is not seen for seen in self.clients)
+            if isinstance(value, LLMClient) and not isinstance(value, type) and new:
                 self.clients.append(value)
+                if not ask:
+                    continue
                 first = self.loop.run(_first_words(value))
                 assert first, f"{block.where}: {type(value).__name__} answered nothing"
 

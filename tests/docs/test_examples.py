@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_fragments.testing import FakeProvider
-from tests.docs.blocks import ROOT, Block, blocks, pages
+from tests.docs.blocks import ROOT, all_blocks, blocks, pages
 from tests.docs.runner import PageRun
 
 #: Fragments shown for reading only; keep them few, each with its reason.
@@ -29,10 +29,6 @@ def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
 
 def page_id(page: Path) -> str:
     return str(page.relative_to(ROOT))
-
-
-def all_blocks() -> list[Block]:
-    return [block for page in pages() for block in blocks(page)]
 
 
 @pytest.mark.parametrize("page", pages(), ids=page_id)

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 
 from fastapi_fragments.testing import LiveServer, read_events
-from tests.docs.blocks import ROOT
 from tests.docs.apps import FILES, TUTORIAL, example_app, files
+from tests.docs.blocks import ROOT
 
 
 def test_the_tutorial_app_streams_sources_then_the_answer(tmp_path: Path) -> None:
