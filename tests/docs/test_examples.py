@@ -12,7 +12,7 @@ from tests.docs.blocks import ROOT, all_blocks, blocks, pages
 from tests.docs.runner import PageRun
 
 #: Fragments shown for reading only; keep them few, each with its reason.
-MAX_NOT_RUN = 6
+MAX_NOT_RUN = 3
 
 
 @pytest.fixture
