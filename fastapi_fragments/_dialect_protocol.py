@@ -33,11 +33,16 @@ class Dialect(Protocol):
 
     Example::
 
+        def frame(html: str, head: str = "") -> bytes:  # every line of html its own data: line
+            return (head + "".join(f"data: {line}\\n" for line in html.split("\\n")) + "\\n").encode()
+
         class Plain:
             name = "plain"
-            def response(self, html: str, event_id: int) -> bytes: return encode_event(html, id=str(event_id))
-            def sources(self, html: str) -> bytes: return encode_event(html, event="sources")
-            def done(self) -> bytes: return encode_event("", event="done")
+            def response(self, html: str, event_id: int) -> bytes: return frame(html, f"id: {event_id}\\n")
+            def sources(self, html: str) -> bytes: return frame(html, "event: sources\\n")
+            def done(self) -> bytes: return frame("", "event: done\\n")
+
+        FragmentStreamResponse(tokens, "chat.html", "answer", dialect=Plain())
     """
 
     @property

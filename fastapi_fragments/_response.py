@@ -84,7 +84,8 @@ class FragmentStreamResponse(EventSourceResponse):
         default detected from the request headers), the dialect objects (``htmx2=HTMX2(...)``,
         ``htmx4=``, ``datastar=``: event names, CSS targets), ``ping``, ``send_timeout``,
         ``shutdown_grace_period``, and sse-starlette's ``headers``, ``status_code``, ``background``.
-    :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before any byte is sent.
+    :raises ConfigurationError: before any byte is sent (also as its subclasses
+        TemplateNotFoundError and BlockNotFoundError).
 
     Example::
 

@@ -169,7 +169,8 @@ class StreamRegistry:
         ``mode="markdown-replace"`` renders the model's markdown (sanitized) into ``text``;
         frames are full snapshots either way, which is what makes resuming possible.
 
-        :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before anything starts.
+        :raises ConfigurationError: before anything starts (also as its subclasses
+            TemplateNotFoundError and BlockNotFoundError).
         """
         if mode not in ("replace", "markdown-replace"):
             raise ConfigurationError(
