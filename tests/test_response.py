@@ -551,3 +551,19 @@ def test_an_adapter_failure_keeps_the_original_error_as_cause(client: httpx.Clie
 def test_datastar_selectors_cannot_add_lines(templates: Jinja2Templates) -> None:
     with pytest.raises(ConfigurationError, match="target"):
         FragmentStreamResponse(["x"], "chat.html", templates=templates, datastar=Datastar(target="#a\nmode x"))
+
+
+def test_on_another_event_loop_than_asyncio_the_response_says_it_is_asyncio_only(templates: Jinja2Templates) -> None:
+    response = FragmentStreamResponse(["x"], "chat.html", "plain", templates=templates)
+    scope = {"type": "http", "method": "GET", "headers": []}
+
+    async def receive() -> dict[str, str]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: object) -> None:
+        pass
+
+    call = response(scope, receive, send)
+    with pytest.raises(RuntimeError, match="asyncio-only by design"):
+        call.send(None)  # driven by hand, as trio would: no asyncio loop is running
+    call.close()
