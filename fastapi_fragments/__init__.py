@@ -24,6 +24,7 @@ from ._exceptions import ProviderError as ProviderError
 from ._exceptions import TemplateNotFoundError as TemplateNotFoundError
 from ._exceptions import TokenSourceError as TokenSourceError
 from ._fragment import Fragment as Fragment
+from ._gc import freeze_after_startup as freeze_after_startup
 from ._llm import Document as Document
 from ._llm import LLMClient as LLMClient
 from ._llm import Message as Message
@@ -62,6 +63,7 @@ __all__ = [
     "TokenSourceError",
     "__version__",
     "detect_dialect",
+    "freeze_after_startup",
     "iter_text",
     "llm_from_env",
     "stream_to_fragments",
