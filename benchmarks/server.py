@@ -15,6 +15,7 @@ block, then the answer, then a ``done`` event. Variants:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import resource
 import sys
@@ -166,6 +167,15 @@ def _params(request: Request) -> tuple[int, float]:
     return int(request.query_params.get("n", "1000")), float(request.query_params.get("rate", "0"))
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    if os.environ.get("BENCH_GC") == "freeze":  # python -m benchmarks.gcpause: the recommended setting
+        from fastapi_fragments import freeze_after_startup
+
+        freeze_after_startup()
+    yield
+
+
 def main() -> None:
     import uvicorn
 
@@ -173,12 +183,17 @@ def main() -> None:
     loop = sys.argv[3] if len(sys.argv) > 3 else "uvloop"
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # thousands of open streams
-    app: Any = Starlette(routes=[Route("/", {**VARIANTS, **EXTRA_VARIANTS}[variant](_environment()))])
+    endpoint = {**VARIANTS, **EXTRA_VARIANTS}[variant](_environment())
+    app: Any = Starlette(routes=[Route("/", endpoint)], lifespan=_lifespan)
     http: Any = "httptools"
     if os.environ.get("BENCH_TRACE"):  # python -m benchmarks.trace: accept and app-entry times
         from benchmarks.trace import TracingApp, TracingProtocol
 
         app, http = TracingApp(app), TracingProtocol
+    if os.environ.get("BENCH_GC"):  # python -m benchmarks.gcpause: timed full collections on demand
+        from benchmarks.gcpause import CollectingApp
+
+        app = CollectingApp(app)
     uvicorn.run(
         app, host="127.0.0.1", port=port, log_level="warning", backlog=4096, access_log=False, loop=loop, http=http
     )
