@@ -180,6 +180,11 @@ def _params(request: Request) -> tuple[int, float]:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    if os.environ.get("BENCH_STARTUP_HEAP") == "sdk":  # python -m benchmarks.gcpause --startup-heap sdk
+        import anthropic
+        import openai
+
+        app.state.clients = (openai.AsyncOpenAI(api_key="unused"), anthropic.AsyncAnthropic(api_key="unused"))
     if os.environ.get("BENCH_GC") == "freeze":  # python -m benchmarks.gcpause: the recommended setting
         from fastapi_fragments import freeze_after_startup
 
