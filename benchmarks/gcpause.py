@@ -30,7 +30,8 @@ client of each in the lifespan (about 230,000 objects in all), as an app would b
 "Idle" is the pause of a full collection with no stream open: what the start-up heap alone costs.
 
 Usage: ``python -m benchmarks.gcpause [--variants naive,handwritten,ff-replace] [--streams 1000]
-[--rate 10] [--startup-heap sdk] [--loop asyncio] [--repeat 2]``. Loopback only; every run is bounded by a timeout.
+[--rate 10] [--startup-heap sdk] [--types] [--loop asyncio] [--repeat 2]``. Loopback only; every
+run is bounded by a timeout.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ import resource
 import statistics
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,7 +85,7 @@ class CollectingApp:
             await self.app(scope, receive, send)
             return
         if scope["path"] == "/_gc":
-            await self._collect(send)
+            await self._collect(send, types=b"types=1" in scope["query_string"])
             return
         self.open += 1
         try:
@@ -91,7 +93,7 @@ class CollectingApp:
         finally:
             self.open -= 1
 
-    async def _collect(self, send: Send) -> None:
+    async def _collect(self, send: Send, *, types: bool) -> None:
         self._forcing = True
         started = time.perf_counter()
         gc.collect()
@@ -104,6 +106,8 @@ class CollectingApp:
             "open": self.open,
             "natural": self.natural,
         }
+        if types:  # after the timed part: counting by type takes about as long again
+            result["types"] = Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects())
         self.natural = []
         body = json.dumps(result).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
@@ -111,10 +115,11 @@ class CollectingApp:
         await send({"type": "http.response.body", "body": body})
 
 
-async def collect(port: int) -> dict[str, Any]:
-    """Ask the server for a timed full collection (HTTP/1.0: the server closes after the body)."""
+async def collect(port: int, *, types: bool = False) -> dict[str, Any]:
+    """Ask the server for a timed full collection (HTTP/1.0: the server closes after the body);
+    ``types``: also the objects left, counted by type."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(b"GET /_gc HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+    writer.write(f"GET /_gc{'?types=1' if types else ''} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
     data = await reader.read()
     writer.close()
     result: dict[str, Any] = json.loads(data.partition(b"\r\n\r\n")[2])
@@ -131,20 +136,21 @@ class Outcome:
     frozen: list[int] = field(default_factory=list)
     per_stream: list[float] = field(default_factory=list)
     in_flight: list[int] = field(default_factory=list)
+    types: dict[str, float] = field(default_factory=dict)  # GC-tracked objects per open stream, by type
     natural: list[float] = field(default_factory=list)
     completion_p99: list[float] = field(default_factory=list)
     failed: int = 0
 
 
-async def _run(port: int, streams: int, rate: float, collections: int, outcome: Outcome) -> None:
+async def _run(port: int, streams: int, rate: float, collections: int, outcome: Outcome, types: bool) -> None:
     await collect(port)  # start-up and warm-up garbage gone; natural pauses so far dropped
-    idle = await collect(port)
+    idle = await collect(port, types=types)
     outcome.idle.append(idle["pause"])
     path = f"/?n={int(IDEAL * rate)}&rate={rate:g}"
     load = asyncio.create_task(run_streams(port, path, streams, timeout=IDEAL * 5 + 20, ramp=RAMP))
     await asyncio.sleep(FIRST_COLLECTION)
     for index in range(collections):
-        sample = await collect(port)
+        sample = await collect(port, types=types and index == 0)
         in_flight = sample["open"] - idle["open"]
         outcome.pauses.append(sample["pause"])
         outcome.walked.append(sample["walked"])
@@ -152,6 +158,9 @@ async def _run(port: int, streams: int, rate: float, collections: int, outcome: 
         outcome.in_flight.append(in_flight)
         if index == 0:  # later ones follow forced collections, which reset the interpreter's count
             outcome.natural += sample["natural"]
+        if "types" in sample and in_flight > 0:
+            for name, count in sample["types"].items():
+                outcome.types[name] = (count - idle["types"].get(name, 0)) / in_flight
         if in_flight > 0:
             alive, alive_idle = sample["walked"] + sample["frozen"], idle["walked"] + idle["frozen"]
             outcome.per_stream.append((alive - alive_idle) / in_flight)
@@ -168,7 +177,12 @@ def measure(variant: str, setting: str, args: argparse.Namespace, outcome: Outco
     env = {"BENCH_GC": setting, "BENCH_STARTUP_HEAP": args.startup_heap}
     with Server(variant, args.loop, env=env) as server:
         asyncio.run(run_streams(server.port, "/?n=50&rate=0", 1, timeout=30))  # warm up: templates compiled
-        asyncio.run(_run(server.port, args.streams, args.rate, args.collections, outcome))
+        types = args.types and setting == "default"
+        asyncio.run(_run(server.port, args.streams, args.rate, args.collections, outcome, types))
+
+
+def _short(name: str) -> str:
+    return name.removeprefix("builtins.")
 
 
 def _ms(values: list[float]) -> str:
@@ -198,6 +212,18 @@ def render(outcomes: dict[tuple[str, str], Outcome], args: argparse.Namespace, e
             f"| {statistics.median(out.per_stream):.0f} | {len(out.natural)} ({_ms(out.natural)}) "
             f"| {p99:.2f}x{f', {out.failed} failed' if out.failed else ''} |"
         )
+    floor = outcomes.get(("floor", "default"))
+    for (variant, _), out in outcomes.items():
+        if out.types:
+            top = sorted(out.types.items(), key=lambda item: -item[1])[:16]
+            listed = ", ".join(f"{_short(name)} {count:.0f}" for name, count in top if count >= 0.5)
+            lines += ["", f"{variant}: GC-tracked objects per open stream by type (the most): {listed}"]
+            if floor and floor.types and out is not floor:
+                names = set(out.types) | set(floor.types)
+                extra = {name: out.types.get(name, 0) - floor.types.get(name, 0) for name in names}
+                more = sorted(((n, c) for n, c in extra.items() if abs(c) >= 0.5), key=lambda item: -item[1])
+                listed = ", ".join(f"{_short(name)} {count:+.0f}" for name, count in more)
+                lines.append(f"  against floor: {listed}")
     lines += ["", "Ratios within this run (pause p50 with freeze_after_startup() / without):"]
     for variant in args.variants.split(","):
         default, frozen = outcomes.get((variant, "default")), outcomes.get((variant, "freeze"))
@@ -222,6 +248,7 @@ def main() -> None:
     parser.add_argument("--variants", default=",".join(DEFAULT_VARIANTS))
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=50.0, help="tokens/s per stream")
+    parser.add_argument("--types", action="store_true", help="also list each variant's objects per stream by type")
     parser.add_argument(
         "--startup-heap",
         choices=("bench", "sdk"),
