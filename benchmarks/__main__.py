@@ -129,7 +129,7 @@ def final_html_size(variant: str, n: int) -> int:
     """Bytes of the answer's final HTML, as the page holds it at the end."""
     text = "".join(answer_tokens(n))
     if variant.startswith("ff-markdown"):
-        from fastapi_fragments._markdown import render_markdown
+        from fastapi_fragments.markdown._streaming import render_markdown
 
         return len(render_markdown(text).strip().encode())
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)

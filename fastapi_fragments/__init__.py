@@ -11,12 +11,12 @@ Example::
 
 from __future__ import annotations
 
+from ._config import StreamConfig as StreamConfig
 from ._detection import detect_dialect as detect_dialect
 from ._dialects import HTMX2 as HTMX2
 from ._dialects import HTMX4 as HTMX4
 from ._dialects import Datastar as Datastar
 from ._dialects import Dialect as Dialect
-from ._env import llm_from_env as llm_from_env
 from ._exceptions import BlockNotFoundError as BlockNotFoundError
 from ._exceptions import ConfigurationError as ConfigurationError
 from ._exceptions import FragmentsError as FragmentsError
@@ -24,17 +24,18 @@ from ._exceptions import ProviderError as ProviderError
 from ._exceptions import TemplateNotFoundError as TemplateNotFoundError
 from ._exceptions import TokenSourceError as TokenSourceError
 from ._fragment import Fragment as Fragment
+from ._fragment import stream_to_fragments as stream_to_fragments
+from ._fragment import stream_with_sources as stream_with_sources
 from ._gc import freeze_after_startup as freeze_after_startup
-from ._llm import Document as Document
-from ._llm import LLMClient as LLMClient
-from ._llm import Message as Message
 from ._middleware import FragmentsMiddleware as FragmentsMiddleware
 from ._options import StreamOptions as StreamOptions
-from ._registry import StreamRegistry as StreamRegistry
 from ._response import FragmentStreamResponse as FragmentStreamResponse
-from ._sources import iter_text as iter_text
-from ._streams import stream_to_fragments as stream_to_fragments
-from ._streams import stream_with_sources as stream_with_sources
+from ._tokens import iter_text as iter_text
+from .adapters._client import Document as Document
+from .adapters._client import LLMClient as LLMClient
+from .adapters._client import Message as Message
+from .adapters._env import llm_from_env as llm_from_env
+from .registry._registry import StreamRegistry as StreamRegistry
 from .stores import MemoryStore as MemoryStore
 from .stores import Store as Store
 
@@ -57,6 +58,7 @@ __all__ = [
     "Message",
     "ProviderError",
     "Store",
+    "StreamConfig",
     "StreamOptions",
     "StreamRegistry",
     "TemplateNotFoundError",

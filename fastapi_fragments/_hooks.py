@@ -1,15 +1,19 @@
-"""Calling the user's hooks (``on_complete``, ``on_error``, ``on_disconnect``) safely."""
+"""The user's hooks (``on_complete``, ``on_error``, ``on_disconnect``): which one an ending calls, safely."""
 
 from __future__ import annotations
 
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import anyio
 
-__all__ = ("HOOK_TIMEOUT", "ErrorHook", "call_hook")
+from ._types import TextHook
+from ._updates import Outcome
+
+__all__ = ("HOOK_TIMEOUT", "ErrorHook", "Hooks", "call_hook")
 
 logger = logging.getLogger("fastapi_fragments")
 
@@ -35,3 +39,23 @@ async def call_hook(hook: Callable[[Any], Awaitable[None] | None] | None, argume
                 await result
         except Exception:
             logger.exception("the %s hook failed", getattr(hook, "__name__", "stream"))
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """The hooks of one stream; :meth:`call` runs the one its outcome asks for."""
+
+    on_complete: TextHook | None = None
+    on_error: ErrorHook | None = None
+    on_disconnect: TextHook | None = None
+
+    async def call(self, outcome: Outcome, text: str, error: BaseException | None) -> None:
+        """``on_complete(text)`` for a completed stream, ``on_error(error)`` for a failed one,
+        ``on_disconnect(text)`` for one cut short (client left, Stop, deadline, shutdown...)."""
+        if outcome is Outcome.COMPLETED:
+            await call_hook(self.on_complete, text)
+        elif outcome is Outcome.FAILED:
+            if error is not None:
+                await call_hook(self.on_error, error)
+        else:
+            await call_hook(self.on_disconnect, text)

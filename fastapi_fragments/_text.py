@@ -1,26 +1,27 @@
-"""Text modes: how the model's text deltas become what each frame carries.
+"""Text modes: how the model's text deltas become the updates each render carries.
 
 Model output is untrusted: it reaches the page escaped (``markupsafe.Markup`` of the escaped
 text in the block's context), so it is escaped even where the environment has autoescape off,
 and never double-escaped where it is on. Escaping is per character, so escaping each delta as
 it arrives gives the same result as escaping the whole text, at a cost proportional to the delta.
 
-- ``replace`` (:class:`ReplaceText`): every frame is the block re-rendered with all the text.
-- ``append`` (:class:`AppendText`): every frame carries only the escaped text that is new, for
+- ``replace`` (:class:`ReplaceText`): every update is the block re-rendered with all the text.
+- ``append`` (:class:`AppendText`): every update carries only the escaped text that is new, for
   an ``hx-swap="beforeend"`` target: O(n) bytes per answer. Whitespace is held back until text
   follows it (htmx 4 drops whitespace-only messages), and the answer's leading and trailing
   whitespace is never sent, so the target ends up with exactly what replace mode shows for a
   ``{{ text }}`` block (block renders are stripped).
 - ``markdown`` (:class:`MarkdownText`): finished markdown blocks are appended once, the
-  unfinished tail block replaces the previous tail (see ``_markdown``); sanitized HTML.
+  unfinished tail block replaces the previous tail (see ``markdown``); sanitized HTML.
 - ``markdown-replace`` (:class:`MarkdownReplaceText`): like ``replace``, but ``text`` is the
   sanitized HTML of the markdown so far (finished blocks rendered once, the tail each time).
-  Every frame is a full snapshot, so it also works where frames must be resumable (the
+  Every update is a full snapshot, so it also works where updates must be resumable (the
   ``StreamRegistry``) and with any dialect.
 
-In append and markdown modes the page holds the text while it streams, and the last frame is
-the block rendered with the whole text, replacing the response target (``AppendingDialect.replace``):
-however the page is wired, it ends as replace mode ends (after an error too).
+A text mode says what changes as updates (``_updates``), never in wire bytes: only a dialect
+encodes them. In append and markdown modes the page holds the text while it streams, and the
+last update is a ``Final``, the block rendered with the whole text replacing the answer whatever
+swap the page set: however the page is wired, it ends as replace mode ends (after an error too).
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from typing import ClassVar, Literal, Protocol, TypeAlias
 
 from markupsafe import Markup, escape
 
-from ._dialects import AppendingDialect, Dialect
 from ._exceptions import ConfigurationError
-from ._growth import PageTail
+from ._updates import GROW_MARKER, Append, Final, Replace, Tail, TailGrow, Update
+from .markdown._growth import PageTail
 
 __all__ = (
     "AppendText",
@@ -92,9 +93,9 @@ class EscapedText(_RawText):
 
 
 class TextMode(Protocol):
-    """One way of turning the accumulated text into frames (replace, append, markdown)."""
+    """One way of turning the accumulated text into updates (replace, append, markdown)."""
 
-    #: Whether each frame carries the block rendered with :meth:`markup` (else only the final one does).
+    #: Whether each update carries the block rendered with :meth:`markup` (else only the final one does).
     renders_block: ClassVar[bool]
 
     @property
@@ -110,30 +111,30 @@ class TextMode(Protocol):
         """What the block's ``text`` holds when it is rendered (``final``: the text is complete)."""
         ...
 
-    def frames(self, dialect: Dialect, html: str, event_id: int, *, final: bool) -> list[bytes]:
-        """The frames for the current state; ``html`` is the rendered block if ``renders_block`` or ``final``."""
+    def updates(self, html: str, *, final: bool) -> list[Update]:
+        """The updates for the current state; ``html`` is the rendered block if ``renders_block`` or ``final``."""
         ...
 
-    def error_frame(self, dialect: Dialect, html: str, event_id: int) -> bytes:
-        """The frame showing the rendered error ``html``."""
+    def error_updates(self, html: str) -> list[Update]:
+        """The updates showing the rendered error ``html`` instead of the answer."""
         ...
 
 
 class ReplaceText(EscapedText):
-    """Replace mode: each frame is the block re-rendered with all the escaped text so far."""
+    """Replace mode: each update is the block re-rendered with all the escaped text so far."""
 
     __slots__ = ()
     renders_block: ClassVar[bool] = True
 
-    def frames(self, dialect: Dialect, html: str, event_id: int, *, final: bool) -> list[bytes]:
-        return [dialect.response(html, event_id)]
+    def updates(self, html: str, *, final: bool) -> list[Update]:
+        return [Replace(html)]
 
-    def error_frame(self, dialect: Dialect, html: str, event_id: int) -> bytes:
-        return dialect.response(html, event_id)
+    def error_updates(self, html: str) -> list[Update]:
+        return [Replace(html)]
 
 
 class _PageHoldsText(_RawText):
-    """Append and markdown modes: the page accumulates the text; the final frame replaces it."""
+    """Append and markdown modes: the page accumulates the text; the ``Final`` update replaces it."""
 
     __slots__ = ()
     renders_block: ClassVar[bool] = False
@@ -145,22 +146,22 @@ class _PageHoldsText(_RawText):
         """The whole text as replace mode's final render shows it."""
         return escape(self.raw)
 
-    def frames(self, dialect: Dialect, html: str, event_id: int, *, final: bool) -> list[bytes]:
-        frames = self.steps(dialect, event_id, final=final)
+    def updates(self, html: str, *, final: bool) -> list[Update]:
+        updates = self.steps(final=final)
         if final:
-            frames.append(_appending(dialect).replace(html, event_id))
-        return frames
+            updates.append(Final(html))
+        return updates
 
-    def steps(self, dialect: Dialect, event_id: int, *, final: bool) -> list[bytes]:
-        """The frames that bring the page's accumulated text up to date."""
+    def steps(self, *, final: bool) -> list[Update]:
+        """The updates that bring the page's accumulated text up to date."""
         raise NotImplementedError
 
-    def error_frame(self, dialect: Dialect, html: str, event_id: int) -> bytes:
-        return b"".join(self.frames(dialect, html, event_id, final=True))
+    def error_updates(self, html: str) -> list[Update]:
+        return self.updates(html, final=True)
 
 
 class AppendText(_PageHoldsText):
-    """Append mode: each frame is the escaped text not sent yet, never whitespace-only.
+    """Append mode: each update is the escaped text not sent yet, never whitespace-only.
 
     Example::
 
@@ -195,9 +196,9 @@ class AppendText(_PageHoldsText):
             self._started = bool(text)
         return text
 
-    def steps(self, dialect: Dialect, event_id: int, *, final: bool) -> list[bytes]:
+    def steps(self, *, final: bool) -> list[Update]:
         piece = self.take(final=final)
-        return [_appending(dialect).append(piece, event_id)] if piece else []
+        return [Append(piece)] if piece else []
 
 
 class MarkdownText(_PageHoldsText):
@@ -205,16 +206,16 @@ class MarkdownText(_PageHoldsText):
 
     A tail that only grew at the end of its innermost block (a paragraph, a list item or a code
     block getting more text or a whole bold word or link: the common case) is not replaced but
-    grown: the frame carries just what is new, appended into the marker element the last full
-    tail carried there (see ``_growth``). Inline markup still open is held back until it closes
-    (see ``_inline``), so the text the page shows does not change. Anything else (a new block
+    grown: the update carries just what is new, appended into the marker element the last full
+    tail carried there (see ``markdown._growth``). Inline markup still open is held back until it closes
+    (see ``markdown._inline``), so the text the page shows does not change. Anything else (a new block
     or list item, a paragraph turning into a heading or table) replaces the whole tail.
     """
 
     __slots__ = ("_markdown", "_page")
 
     def __init__(self) -> None:
-        from ._markdown import StreamingMarkdown  # markdown-it-py and nh3 are the optional `markdown` extra
+        from .markdown._streaming import StreamingMarkdown  # markdown-it-py and nh3 are the optional `markdown` extra
 
         super().__init__()
         self._markdown = StreamingMarkdown()
@@ -225,22 +226,22 @@ class MarkdownText(_PageHoldsText):
         self._markdown.feed(delta)
 
     def whole(self) -> Markup:
-        from ._markdown import render_markdown
+        from .markdown._streaming import render_markdown
 
         return Markup(render_markdown(self.raw))
 
-    def steps(self, dialect: Dialect, event_id: int, *, final: bool) -> list[bytes]:
+    def steps(self, *, final: bool) -> list[Update]:
         step = self._markdown.finish() if final else self._markdown.snapshot()
-        appending, page = _appending(dialect), self._page
-        frames = [appending.append(step.blocks, event_id)] if step.blocks else []
+        page = self._page
+        updates: list[Update] = [Append(step.blocks)] if step.blocks else []
         if step.tail != page.shown:
             growth = page.growth(step.tail)
             if growth is None:
-                frames.append(appending.tail(page.replace(step.tail, appending.tail_marker())))
+                updates.append(Tail(page.replace(step.tail, GROW_MARKER)))
             elif growth.strip():  # whitespace alone waits for the text after it (htmx 4 drops it)
-                frames.append(appending.tail_grow(growth))
+                updates.append(TailGrow(growth))
                 page.grow(step.tail)
-        return frames
+        return updates
 
 
 class MarkdownReplaceText(ReplaceText):
@@ -249,7 +250,7 @@ class MarkdownReplaceText(ReplaceText):
     __slots__ = ("_finished", "_markdown", "_tail")
 
     def __init__(self) -> None:
-        from ._markdown import StreamingMarkdown  # markdown-it-py and nh3 are the optional `markdown` extra
+        from .markdown._streaming import StreamingMarkdown  # markdown-it-py and nh3 are the optional `markdown` extra
 
         super().__init__()
         self._markdown = StreamingMarkdown()
@@ -275,12 +276,6 @@ class MarkdownReplaceText(ReplaceText):
         finished = "".join(self._finished)
         self._finished = [finished]
         return Markup(finished + self._tail)
-
-
-def _appending(dialect: Dialect) -> AppendingDialect:
-    if not isinstance(dialect, AppendingDialect):
-        raise TypeError(f"dialect {dialect.name!r} has no append()/tail(): it can only stream in replace mode")
-    return dialect
 
 
 def text_mode(name: str) -> TextMode:

@@ -1,5 +1,6 @@
-"""Helpers the test modules share (fixtures live in the conftest files): token sources, polling, SDK
-client arguments for the fake provider, and Hypothesis strategies for markdown-ish text."""
+"""Helpers the test modules share (fixtures live in the conftest files): token sources, polling, a
+producer run through the HTTP sink in-process, SDK client arguments for the fake provider, and
+Hypothesis strategies for markdown-ish text."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import anyio
 from hypothesis import strategies as st
+from starlette.types import Message
+
+from fastapi_fragments import Dialect
+from fastapi_fragments._loop import LoopMonitor
+from fastapi_fragments._pace import Pace
+from fastapi_fragments._produce import Producer
+from fastapi_fragments._wire import Delivery, Sender
 
 
 class Source:
@@ -28,6 +37,25 @@ class Source:
                 index += 1
         finally:
             self.closed = True
+
+
+async def sink_bytes(producer: Producer, dialect: Dialect, *, min_interval: float = 0.0) -> bytes:
+    """Run ``producer`` through the HTTP sink (``Sender``) in-process, with a client that never leaves; the body."""
+    body: list[bytes] = []
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            body.append(message["body"])
+
+    async def receive() -> Message:
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+    delivery = Delivery(ping_interval=0, ping=bytes, send_timeout=None, on_client_close=None, grace_period=1.0)
+    monitor = LoopMonitor(shutting_down=lambda: False)
+    start: Message = {"type": "http.response.start", "status": 200, "headers": []}
+    await Sender(send, dialect, delivery, monitor).run(receive, start, producer, Pace(min_interval))
+    return b"".join(body)
 
 
 def wait_for(condition: Callable[[], object], within: float = 2.0) -> bool:

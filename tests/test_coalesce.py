@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import anyio
 import pytest
 from anyio.lowlevel import checkpoint
 
-from fastapi_fragments._coalesce import LAG_FACTOR, LAG_FLOOR, MAX_LAG_INTERVAL, SLOW_SEND, Coalescer, Pace
-from fastapi_fragments._watcher import TICK, loop_lag, watching
+from fastapi_fragments._loop import TICK, LoopMonitor
+from fastapi_fragments._pace import LAG_FACTOR, LAG_FLOOR, MAX_LAG_INTERVAL, SLOW_SEND, Coalescer, Pace
 
 pytestmark = pytest.mark.anyio
 
@@ -150,7 +148,7 @@ async def test_finish_waits_for_a_send_of_the_flusher() -> None:
 
 
 class Stream:
-    """What the watcher watches (``_watcher.Watched``), recording what it was told."""
+    """What the monitor watches (``_loop.Watched``), recording what it was told."""
 
     def __init__(self) -> None:
         self.shut = False
@@ -163,30 +161,74 @@ class Stream:
         self.ticks.append(now)
 
 
-async def test_a_lagging_event_loop_stretches_the_interval() -> None:
-    pace = Pace(0.016)
-    stream = Stream()
-    with watching(stream):
-        await anyio.sleep(TICK * 3)
-        pace.sent(100)
-        assert pace.interval == 0.016  # an idle loop: the interval stays
-        for _ in range(20):
-            time.sleep(TICK * 2)  # noqa: ASYNC251 - blocks the loop on purpose: the watcher's ticks come late
-            await checkpoint()
-        assert loop_lag() > LAG_FLOOR
-        pace.sent(100)
-        assert pace.interval == pytest.approx(min(LAG_FACTOR * loop_lag(), MAX_LAG_INTERVAL), rel=0.01)
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_lagging_event_loop_stretches_the_interval() -> None:
+    clock = Clock()
+    monitor = LoopMonitor(clock=clock, shutting_down=lambda: False)
+    pace = Pace(0.016, lag=monitor.lag_now)
+    for _ in range(3):  # ticks on time: an idle loop
+        expected = clock.now + TICK
+        clock.now = expected
+        monitor.check(expected)
+    pace.sent(100)
+    assert pace.interval == 0.016
+    for _ in range(20):  # each tick fires 40 ms late: a saturated worker
+        expected = clock.now + TICK
+        clock.now = expected + 2 * TICK
+        monitor.check(expected)
+    assert monitor.lag == pytest.approx(2 * TICK, rel=0.01)  # smoothed towards the lag it keeps seeing
+    pace.sent(100)
+    assert pace.interval == pytest.approx(min(LAG_FACTOR * monitor.lag, MAX_LAG_INTERVAL), rel=0.01)
+    assert monitor.lag > LAG_FLOOR
+
+
+def test_the_monitor_ticks_each_open_stream_once_a_second_by_its_clock() -> None:
+    clock = Clock()
+    monitor = LoopMonitor(clock=clock, shutting_down=lambda: False)
+    stream, gone = Stream(), Stream()
+    monitor._streams.update({stream, gone})
+    monitor._next_tick = clock.now + 1.0
+    for step in range(1, 126):  # 2.5 s of 20 ms ticks
+        if step == 10:
+            monitor._streams.discard(gone)  # it left before the first second
+        clock.now += TICK
+        monitor.check(clock.now)
+    assert len(stream.ticks) == 2 and stream.ticks[0] == pytest.approx(101.0, abs=0.03)  # within one 20 ms step
+    assert stream.ticks[1] - stream.ticks[0] == pytest.approx(1.0, abs=0.03)
+    assert gone.ticks == []
     assert not stream.shut
 
 
-async def test_the_watcher_ticks_each_open_stream_once_a_second() -> None:
-    stream, gone = Stream(), Stream()
-    with watching(stream):
-        with watching(gone):
-            pass
-        await anyio.sleep(2.5)  # ticks at about 1 s and 2 s, by the clock even if the loop lags
-    assert len(stream.ticks) == 2 and stream.ticks[1] - stream.ticks[0] == pytest.approx(1, abs=0.2)
-    assert gone.ticks == []  # it left before the first tick
+def test_a_shutdown_is_told_to_every_open_stream_at_the_next_tick() -> None:
+    shutting_down = False
+    monitor = LoopMonitor(clock=Clock(), shutting_down=lambda: shutting_down)
+    stream = Stream()
+    monitor._streams.add(stream)
+    monitor.check(0.0)
+    assert not stream.shut
+    shutting_down = True
+    monitor.check(0.0)
+    assert stream.shut
+
+
+async def test_the_monitor_task_runs_only_while_streams_are_open() -> None:
+    monitor = LoopMonitor(shutting_down=lambda: False)
+    stream = Stream()
+    with monitor.watching(stream):
+        await anyio.sleep(TICK * 3)
+        assert monitor._task is not None and not monitor._task.done()
+    await anyio.sleep(TICK * 3)
+    assert monitor._task.done() and monitor.lag == 0.0
+    assert LoopMonitor.current() is LoopMonitor.current()  # one per event loop
 
 
 def test_pace_stretches_the_interval_to_the_byte_budget() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fastapi_fragments._growth import PageTail
+from fastapi_fragments.markdown._growth import PageTail
 
 MARKER = "<i></i>"
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from fastapi_fragments._holdback import HOLD_LIMIT, undecided
-from fastapi_fragments._markdown import StreamingMarkdown, render_markdown
+from fastapi_fragments.markdown._holdback import HOLD_LIMIT, undecided
+from fastapi_fragments.markdown._streaming import StreamingMarkdown, render_markdown
 from tests.helpers import token_splits
 
 

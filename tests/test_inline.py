@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fastapi_fragments._inline import open_inline_start
-from fastapi_fragments._markdown import StreamingMarkdown
+from fastapi_fragments.markdown._inline import open_inline_start
+from fastapi_fragments.markdown._streaming import StreamingMarkdown
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fastapi_fragments import Document
-from fastapi_fragments._llm import check_documents
+from fastapi_fragments.adapters._client import check_documents
 from fastapi_fragments.adapters.embedded import EmbeddedLLM
 from fastapi_fragments.testing import FakeLLM
 

@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it.token import Token
 
-from fastapi_fragments._holdback import TABLE_HOLD_LIMIT
-from fastapi_fragments._markdown import (
+from fastapi_fragments.markdown._holdback import TABLE_HOLD_LIMIT
+from fastapi_fragments.markdown._streaming import (
     MarkdownRenderer,
     MarkdownStep,
     StreamingMarkdown,

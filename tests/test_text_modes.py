@@ -22,10 +22,11 @@ from markupsafe import Markup
 from starlette.responses import Response
 
 from fastapi_fragments import ConfigurationError, FragmentStreamResponse
-from fastapi_fragments._dialects import HTMX2, HTMX4, Datastar
-from fastapi_fragments._feeds import DEFAULT_ERROR_HTML
-from fastapi_fragments._markdown import StreamingMarkdown, render_markdown
+from fastapi_fragments._dialects import HTMX2, HTMX4, Datastar, Dialect, encode
+from fastapi_fragments._produce import DEFAULT_ERROR_HTML
 from fastapi_fragments._text import AppendText, MarkdownText, TextModeName
+from fastapi_fragments._updates import GROW_MARKER
+from fastapi_fragments.markdown._streaming import StreamingMarkdown, render_markdown
 from fastapi_fragments.testing import LiveServer, SSEParser, SSEResult, read_events
 from tests.helpers import MARKDOWNISH, token_splits
 
@@ -219,8 +220,7 @@ def test_datastar_append_and_tail_frames() -> None:
 
 def test_tail_growth_frames_append_into_the_marker() -> None:
     # Nothing in the marker listens (see test_markdown_streaming in tests/browser): each dialect finds it.
-    for dialect in (HTMX2(), HTMX4(), Datastar()):
-        assert dialect.tail_marker() == "<span data-fragments-grow></span>"
+    assert GROW_MARKER == "<span data-fragments-grow></span>"
     assert HTMX2(tail_event="md").tail_grow("more") == b"event: md-grow\ndata: more\n\n"
     assert HTMX4(tail_target="#t").tail_grow(" more") == (
         b'data: <hx-partial hx-target="#t [data-fragments-grow]" hx-swap="beforeend"> more</hx-partial>\n\n'
@@ -235,7 +235,7 @@ class Page:
     """The tail element as htmx 2 changes it: ``tail`` replaces it, ``tail-grow`` appends into the marker
     (what the page's hidden ``tail-grow`` element does: its target is the marker inside the tail)."""
 
-    MARKER = HTMX2().tail_marker()
+    MARKER = GROW_MARKER
     OPEN, CLOSE = MARKER.removesuffix("</span>"), "</span>"
 
     def __init__(self) -> None:
@@ -271,32 +271,35 @@ def test_a_grown_tail_always_shows_what_a_full_tail_would(text_and_tokens: tuple
     for token in tokens:
         mode.feed(token)
         reference.feed(token)
-        for frame in mode.frames(dialect, "", 1, final=False):
+        for frame in frames(mode, dialect):
             page.apply(frame)
         step = reference.snapshot()
         # Growth that is only whitespace waits for the text after it: the rest matches at once.
         assert "".join(page.shown_tail().split()) == "".join(step.tail.split())
-    for frame in mode.steps(dialect, 1, final=True):  # the frames before the final replace
+    for frame in [encode(dialect, update, 1) for update in mode.steps(final=True)]:  # before the final replace
         page.apply(frame)
     assert page.tail == ""
     assert page.body == render_markdown(text)
 
 
+def frames(mode: MarkdownText, dialect: Dialect) -> list[bytes]:
+    """The frames of ``mode``'s updates for the text so far (not final)."""
+    return [encode(dialect, update, 1) for update in mode.updates("", final=False)]
+
+
 def test_a_growing_paragraph_sends_only_its_new_words() -> None:
     mode, dialect = MarkdownText(), HTMX2()
     mode.feed("Hello")
-    assert mode.frames(dialect, "", 1, final=False) == [
-        b"event: tail\ndata: <p>Hello<span data-fragments-grow></span></p>\ndata: \n\n"
-    ]
+    assert frames(mode, dialect) == [b"event: tail\ndata: <p>Hello<span data-fragments-grow></span></p>\ndata: \n\n"]
     mode.feed(" big")
     mode.feed(" world")
-    assert mode.frames(dialect, "", 2, final=False) == [b"event: tail-grow\ndata:  big world\n\n"]
+    assert frames(mode, dialect) == [b"event: tail-grow\ndata:  big world\n\n"]
     mode.feed(" **now")  # open emphasis is held back, not shown as literal asterisks
-    assert mode.frames(dialect, "", 3, final=False) == []
+    assert frames(mode, dialect) == []
     mode.feed("**.")  # once closed it is grown like text: what the page shows never changes
-    assert mode.frames(dialect, "", 4, final=False) == [b"event: tail-grow\ndata:  <strong>now</strong>.\n\n"]
+    assert frames(mode, dialect) == [b"event: tail-grow\ndata:  <strong>now</strong>.\n\n"]
     mode.feed("\n- item")  # a new block changes the structure: the whole tail goes again
-    assert mode.frames(dialect, "", 5, final=False)[0].startswith(b"event: tail\ndata: <p>Hello big world <strong>")
+    assert frames(mode, dialect)[0].startswith(b"event: tail\ndata: <p>Hello big world <strong>")
 
 
 def test_append_text_holds_whitespace_until_text_follows() -> None:

@@ -18,8 +18,8 @@ from typing import Any, Generic, TypeVar
 import anyio.to_thread
 
 from fastapi_fragments._exceptions import ConfigurationError
-from fastapi_fragments._llm import Document, Message, check_documents
-from fastapi_fragments._sources import iter_text
+from fastapi_fragments._tokens import iter_text
+from fastapi_fragments.adapters._client import Document, Message, check_documents
 
 __all__ = ("Adapter", "ClientAdapter", "DeferredCall", "import_sdk")
 

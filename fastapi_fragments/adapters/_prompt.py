@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi_fragments._llm import Document, Message
+from fastapi_fragments.adapters._client import Document, Message
 
 __all__ = ("chat_messages", "conversation", "instructions")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from fastapi_fragments._llm import Document, Message
 from fastapi_fragments.adapters._base import ClientAdapter, DeferredCall
+from fastapi_fragments.adapters._client import Document, Message
 from fastapi_fragments.adapters._prompt import conversation, instructions
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class AnthropicMessages(ClientAdapter["AnthropicClient"]):
 
     Example::
 
-        llm = AnthropicMessages(AsyncAnthropic(), model="claude-sonnet-4-5", max_tokens=1024)
+        llm = AnthropicMessages(AsyncAnthropic(), model="claude-sonnet-4-6", max_tokens=1024)
         async for delta in llm.stream("What is htmx?", documents=docs):
             print(delta, end="")
     """

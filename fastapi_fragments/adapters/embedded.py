@@ -22,8 +22,8 @@ from collections.abc import AsyncIterator, Sequence
 
 import anyio
 
-from fastapi_fragments._llm import Document, Message
 from fastapi_fragments.adapters._base import Adapter
+from fastapi_fragments.adapters._client import Document, Message
 
 __all__ = ("EmbeddedLLM",)
 

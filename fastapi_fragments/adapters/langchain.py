@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from fastapi_fragments._llm import Document, Message
 from fastapi_fragments.adapters._base import Adapter
+from fastapi_fragments.adapters._client import Document, Message
 from fastapi_fragments.adapters._prompt import chat_messages
 
 if TYPE_CHECKING:

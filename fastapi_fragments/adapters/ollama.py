@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from fastapi_fragments._llm import Document, Message
 from fastapi_fragments.adapters._base import ClientAdapter, DeferredCall
+from fastapi_fragments.adapters._client import Document, Message
 from fastapi_fragments.adapters._prompt import chat_messages
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class OllamaChat(ClientAdapter["OllamaClient"]):
 
     Example::
 
-        llm = OllamaChat(ollama.AsyncClient(host="http://localhost:11434"), model="llama3.2")
+        llm = OllamaChat(ollama.AsyncClient(), model="llama3.2")  # OLLAMA_HOST, or localhost:11434
         async for delta in llm.stream("What is htmx?"):
             print(delta, end="")
     """

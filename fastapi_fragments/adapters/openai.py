@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from fastapi_fragments._llm import Document, Message
 from fastapi_fragments.adapters._base import ClientAdapter, DeferredCall
+from fastapi_fragments.adapters._client import Document, Message
 from fastapi_fragments.adapters._prompt import chat_messages, conversation, instructions
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""Which normaliser reads a stream, decided by its first item, duck-typed as ``_items.py`` does."""
+"""Which normaliser reads a stream, decided by its first item, duck-typed as ``adapters._chunks`` does."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import anyio
 
-from .._llm import Document, Message, check_documents
+from ..adapters._client import Document, Message, check_documents
 
 __all__ = ("FakeLLM", "FakeLLMCall", "FakeLLMError", "FakeOpenStream")
 
@@ -74,7 +74,7 @@ class FakeLLM:
 
         llm = FakeLLM(["Hel", "lo"], delay=0.01, fail_after=None)
         app.dependency_overrides[get_llm] = lambda: llm
-        ...
+        read_events(client, "/answer")
         assert llm.calls[0].closed
     """
 

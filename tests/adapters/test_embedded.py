@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from fastapi_fragments._llm import Document, LLMClient, Message
+from fastapi_fragments.adapters._client import Document, LLMClient, Message
 from fastapi_fragments.adapters.embedded import EmbeddedLLM
 
 pytestmark = pytest.mark.anyio

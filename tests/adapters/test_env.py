@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from fastapi_fragments import ConfigurationError, LLMClient
-from fastapi_fragments._env import llm_from_env
+from fastapi_fragments.adapters._env import llm_from_env
 from fastapi_fragments.adapters.anthropic import AnthropicMessages
 from fastapi_fragments.adapters.embedded import EmbeddedLLM
 from fastapi_fragments.adapters.ollama import OllamaChat
@@ -84,7 +84,7 @@ def test_a_missing_sdk_names_the_extra_to_install(value: str, sdk: str, monkeypa
 
 def test_importing_the_package_and_client_adapters_imports_no_sdk() -> None:
     code = (
-        "import sys, fastapi_fragments, fastapi_fragments._env, fastapi_fragments.adapters.openai, "
+        "import sys, fastapi_fragments, fastapi_fragments.adapters._env, fastapi_fragments.adapters.openai, "
         "fastapi_fragments.adapters.anthropic, fastapi_fragments.adapters.ollama, "
         "fastapi_fragments.adapters.langchain, fastapi_fragments.adapters.litellm, "
         "fastapi_fragments.adapters.pydantic_ai\n"

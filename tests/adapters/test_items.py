@@ -19,7 +19,7 @@ from pydantic_ai import Agent
 from pydantic_ai.models.test import TestModel
 
 from fastapi_fragments import ProviderError
-from fastapi_fragments._items import extract_text, interrupt_blocking_read, text_iterable
+from fastapi_fragments.adapters._chunks import extract_text, interrupt_blocking_read, text_iterable
 from fastapi_fragments.testing import FakeProvider, FakeReply
 from tests.helpers import anthropic_kwargs, openai_kwargs
 

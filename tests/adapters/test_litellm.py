@@ -12,7 +12,7 @@ from typing import ClassVar
 import pytest
 
 from fastapi_fragments import Document
-from fastapi_fragments._items import extract_text
+from fastapi_fragments.adapters._chunks import extract_text
 from fastapi_fragments.adapters.litellm import LiteLLM
 from fastapi_fragments.testing import FakeProvider
 from tests.adapters.adapter_contract import AdapterContract, MakeLLM

@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from playwright.sync_api import Page
 
 from demo_app.retriever import Retriever, load_corpus
-from fastapi_fragments._markdown import render_markdown
 from fastapi_fragments.adapters.embedded import EmbeddedLLM
+from fastapi_fragments.markdown._streaming import render_markdown
 
 FIRST = "How do retries work when a job fails?"
 SECOND = "How do I rotate an API key?"

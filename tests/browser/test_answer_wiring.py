@@ -23,8 +23,8 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from fastapi_fragments import Fragment, FragmentsMiddleware, FragmentStreamResponse
-from fastapi_fragments._markdown import render_markdown
 from fastapi_fragments._text import TextModeName
+from fastapi_fragments.markdown._streaming import render_markdown
 from fastapi_fragments.testing import LiveServer
 
 STATIC = Path(__file__).parents[2] / "demo_app" / "static"

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from fastapi_fragments import HTMX2, HTMX4, FragmentStreamResponse
-from fastapi_fragments._markdown import render_markdown
+from fastapi_fragments.markdown._streaming import render_markdown
 from fastapi_fragments.testing import LiveServer
 
 STATIC = Path(__file__).parents[2] / "demo_app" / "static"

@@ -9,9 +9,10 @@ import anyio
 import pytest
 
 from fastapi_fragments import HTMX2
-from fastapi_fragments._following import DEFAULT_NOTICES, follow_frames
+from fastapi_fragments.registry._following import DEFAULT_NOTICES, Follower, follow_updates
 from fastapi_fragments.stores import Frame, MemoryStore
 from fastapi_fragments.testing import SSEMessage, parse_sse
+from tests.helpers import sink_bytes
 
 pytestmark = pytest.mark.anyio
 
@@ -33,9 +34,8 @@ class FailingStore(MemoryStore):
 
 async def follow(store: MemoryStore, after: int = 0) -> list[SSEMessage]:
     with anyio.fail_after(10):
-        frames = follow_frames(store, "s1", "me", HTMX2(), after=after, notices=DEFAULT_NOTICES, window=0.3)
-        chunks = [chunk async for chunk in frames]
-    return parse_sse(b"".join(chunks))
+        updates = follow_updates(store, "s1", "me", after=after, notices=DEFAULT_NOTICES, window=0.3)
+        return parse_sse(await sink_bytes(Follower(updates), HTMX2()))
 
 
 async def created(store: MemoryStore, lease: float = 5) -> MemoryStore:

@@ -10,11 +10,13 @@ import anyio.lowlevel
 import pytest
 
 from fastapi_fragments import HTMX2
-from fastapi_fragments._feeds import plan_token_stream
-from fastapi_fragments._following import DEFAULT_NOTICES, follow_frames
-from fastapi_fragments._generation import Generation, Limits
+from fastapi_fragments._hooks import Hooks
+from fastapi_fragments._plan import plan_tokens
+from fastapi_fragments.registry._following import DEFAULT_NOTICES, Follower, follow_updates
+from fastapi_fragments.registry._generation import Generation, Limits
 from fastapi_fragments.stores import Frame, Liveness, MemoryStore
 from fastapi_fragments.testing import FakeLLM, parse_sse
+from tests.helpers import sink_bytes
 from tests.registry.registry_app import TEMPLATES
 
 pytestmark = pytest.mark.anyio
@@ -33,18 +35,18 @@ async def stalling_tokens(count: int) -> AsyncIterator[str]:
 async def test_a_producer_stalled_for_most_of_its_lease_between_tokens_is_not_declared_dead() -> None:
     store = MemoryStore(poll_interval=0.05)
     await store.create("s1", owner="me", max_active=None, lease=LEASE, watch=30, ttl=60)
-    plan = plan_token_stream(
+    plan = plan_tokens(
         stalling_tokens(4), "registry.html", "answer", templates=TEMPLATES, context_key="text",
-        extra_context=None, sources_block=None, sources=None, error_block=None,
+        extra_context=None, sources_block=None, sources=None, error_block=None, mode="replace", hooks=Hooks(),
+        keep_ended=True,
     )  # fmt: skip
-    generation = Generation("s1", plan.feed, sources=None, on_complete=None, on_error=None)
-    chunks: list[bytes] = []
+    generation = Generation("s1", plan.producer)
     with anyio.fail_after(30):
         async with anyio.create_task_group() as group:
             group.start_soon(generation.run, store, Limits(60, LEASE, 60, 0, False))
-            async for chunk in follow_frames(store, "s1", "me", HTMX2(), after=0, notices=DEFAULT_NOTICES, window=5):
-                chunks.append(chunk)
-    final = [event.data for event in parse_sse(b"".join(chunks)) if event.event == "fragment"][-1]
+            updates = follow_updates(store, "s1", "me", after=0, notices=DEFAULT_NOTICES, window=5)
+            body = await sink_bytes(Follower(updates), HTMX2())
+    final = [event.data for event in parse_sse(body) if event.event == "fragment"][-1]
     assert "word3" in final and "interrupted" not in final
 
 
@@ -73,11 +75,12 @@ async def test_the_producer_keeps_generating_through_an_outage_shorter_than_the_
     store, llm = FlakyStore(poll_interval=0.05), FakeLLM([f"w{i} " for i in range(60)], delay=0.05)
     completed: list[str] = []
     await store.create("s1", owner="me", max_active=None, lease=10, watch=30, ttl=60)
-    plan = plan_token_stream(
+    plan = plan_tokens(
         llm.stream("q"), "registry.html", "answer", templates=TEMPLATES, context_key="text",
-        extra_context=None, sources_block=None, sources=None, error_block=None,
+        extra_context=None, sources_block=None, sources=None, error_block=None, mode="replace",
+        hooks=Hooks(on_complete=completed.append), keep_ended=True,
     )  # fmt: skip
-    generation = Generation("s1", plan.feed, sources=None, on_complete=completed.append, on_error=None)
+    generation = Generation("s1", plan.producer)
     with anyio.fail_after(30):
         async with anyio.create_task_group() as group:
             group.start_soon(generation.run, store, Limits(60, 10, 60, 0, False, 1.5))

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from fastapi_fragments._lease import LeaseTimer
+from fastapi_fragments.registry._lease import LeaseTimer
 from tests.registry.registry_helpers import FakeClock
 
 

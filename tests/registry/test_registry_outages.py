@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from fastapi_fragments import StreamRegistry
-from fastapi_fragments._outages import Outage
+from fastapi_fragments.registry._outages import Outage
 from fastapi_fragments.stores import MemoryStore
 from fastapi_fragments.stores.redis import RedisStore
 from fastapi_fragments.testing import FakeLLM

@@ -24,7 +24,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Mapping
 
-from ._exceptions import ProviderError
+from .._exceptions import ProviderError
 
 __all__ = ("extract_text", "interrupt_blocking_read", "text_iterable")
 

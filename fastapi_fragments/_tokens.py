@@ -2,7 +2,7 @@
 
 A token source may be an async or sync iterable of ``str``, an awaitable resolving to one, a
 context manager that yields one (``client.messages.stream(...)``), or an SDK stream whose items
-``_items.extract_text`` understands. Whatever it was, the consumer sees ``AsyncIterator[str]``
+``adapters._chunks.extract_text`` understands. Whatever it was, the consumer sees ``AsyncIterator[str]``
 and closing that iterator (or cancelling the task reading it) closes the upstream: leaving the
 ``async with`` of the SDK, ``aclose()``/``close()`` on the stream. A ``break`` alone would leave
 the HTTP response open and the LLM billing.
@@ -26,7 +26,7 @@ import anyio
 import anyio.to_thread
 
 from ._exceptions import ConfigurationError, TokenSourceError
-from ._items import extract_text, interrupt_blocking_read, text_iterable
+from .adapters._chunks import extract_text, interrupt_blocking_read, text_iterable
 
 __all__ = ("TextStream", "check_tokens", "close_quietly", "discard", "discard_now", "iter_text")
 

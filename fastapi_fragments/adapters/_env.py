@@ -18,10 +18,10 @@ import importlib
 import os
 from collections.abc import Mapping
 
-from ._exceptions import ConfigurationError
-from ._llm import LLMClient
-from .adapters._base import import_sdk
-from .adapters.embedded import EmbeddedLLM
+from .._exceptions import ConfigurationError
+from ._base import import_sdk
+from ._client import LLMClient
+from .embedded import EmbeddedLLM
 
 __all__ = ("ENV_VAR", "llm_from_env")
 
@@ -43,7 +43,7 @@ _PROVIDERS: dict[str, tuple[str, str, str | None]] = {
 
 def _build(provider: str, model: str) -> LLMClient:
     sdk, adapter_name, client_name = _PROVIDERS[provider]
-    adapter = getattr(importlib.import_module(f"{__package__}.adapters.{sdk}"), adapter_name)
+    adapter = getattr(importlib.import_module(f"{__package__}.{sdk}"), adapter_name)
     if client_name is None:
         llm: LLMClient = adapter(model)
     else:

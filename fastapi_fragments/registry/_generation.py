@@ -1,17 +1,18 @@
-"""One registry generation: pull tokens, publish coalesced snapshots to the store, end with a final frame.
+"""One registry generation: the producer writing to the store, the store sink, ending with a final frame.
 
-It runs the same pipeline as ``FragmentStreamResponse`` (a ``TokenFeed`` and a ``Coalescer``
-rendering at most every ``min_interval`` seconds), but renders into a snapshot
+It runs the same producer and ending as ``FragmentStreamResponse`` (``_produce``), rendering
+at most every ``min_interval`` seconds, but its sink keeps the updates as a snapshot
 (``{"sources": html, "response": html, "ended": html}`` as JSON) that the store keeps and
-followers encode for their own dialect, instead of into SSE bytes for one client. ``ended`` is
-the same text rendered as an end (``streaming`` False): what followers show if this producer
-dies, so its end never brings back the cursor nor drops a word.
+followers encode for their own dialect. ``ended`` is the same text rendered as an end
+(``streaming`` False): what followers show if this producer dies, so its end never brings back
+the cursor nor drops a word.
 
 A supervisor task heartbeats the store on a ``LeaseTimer`` (at once, then every ``lease / 4``
-seconds, lag-aware; each running publish renews the lease too) and ends the generation on
+seconds, lag-aware; each running publish renews the lease too) and stops the producer on
 Stop, abandonment or a lost lease; a deadline bounds it. However it ends, the token source is
 closed (the upstream LLM request with it) and, unless the stream was lost to a lapsed lease,
-a final frame is published: ``done``, ``failed`` (the error block), ``stopped``, ``timeout``,
+the producer's ending runs: the last render, the hook, then ``End``, which publishes the final
+frame with its status: ``done``, ``failed`` (the error block), ``stopped``, ``timeout``,
 ``abandoned``, or ``interrupted`` when cancelled from outside (registry shutdown).
 """
 
@@ -20,22 +21,22 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 import anyio
 
-from ._coalesce import Coalescer, Pace
-from ._exceptions import ConfigurationError
-from ._feeds import TokenFeed
-from ._hooks import ErrorHook, call_hook
+from .._exceptions import ConfigurationError
+from .._loop import LoopMonitor
+from .._pace import Pace
+from .._produce import Producer
+from .._updates import SOURCES, End, Outcome, Replace, Update
+from ..stores import Frame, Status, Store
 from ._lease import LeaseTimer
 from ._outages import RETRY_INTERVAL, Outage
-from ._types import TextHook
-from .stores import Frame, Status, Store
 
-__all__ = ("FINISH_TIMEOUT", "ErrorHook", "Generation", "Limits")
+__all__ = ("FINISH_TIMEOUT", "STATUS", "Generation", "Limits")
 
 #: How long closing the source and publishing the final frame may take (seconds).
 FINISH_TIMEOUT = 10.0
@@ -64,56 +65,60 @@ class Limits:
             raise ConfigurationError(f"min_interval must be >= 0 seconds, got {self.min_interval!r}")
 
 
+#: The status a final frame is published with, for each way a stream ends.
+STATUS: dict[Outcome, Status] = {
+    Outcome.COMPLETED: "done",
+    Outcome.FAILED: "failed",
+    Outcome.STOPPED: "stopped",
+    Outcome.DEADLINE: "timeout",
+    Outcome.ABANDONED: "abandoned",
+    Outcome.SHUTDOWN: "interrupted",
+    Outcome.CLIENT_LEFT: "interrupted",
+}
+
+
 class Generation:
-    """One answer being generated; ``run`` it in a task owned by the registry."""
+    """One answer being generated, and the sink its producer writes to; ``run`` it in a task owned by the registry."""
 
     def __init__(
-        self,
-        stream_id: str,
-        feed: TokenFeed,
-        *,
-        sources: str | None,
-        on_complete: TextHook | None,
-        on_error: ErrorHook | None,
-        recreate: Callable[[], Awaitable[bool]] | None = None,
+        self, stream_id: str, producer: Producer, *, recreate: Callable[[], Awaitable[bool]] | None = None
     ) -> None:
         self.stream_id = stream_id
         self._recreate = recreate  # store.create with this stream's options
-        self._feed = feed
-        # ``ended``: the same text rendered as an end (no cursor), which the store keeps for
-        # followers of a producer that dies: a dead worker renders nothing more.
-        self._snapshot: dict[str, str | None] = {"sources": sources, "response": None, "ended": None}
-        self._on_complete, self._on_error = on_complete, on_error
+        self._producer = producer
+        self._snapshot: dict[str, str | None] = {"sources": None, "response": None, "ended": None}
         self._seq = 0
-        self._status: Status | None = None
-        self._failure: BaseException | None = None
         self._lost = False
         self._scope = anyio.CancelScope()
         self._changed = anyio.Event()  # a snapshot newer than the store's is waiting to be published
         self._publishing = anyio.Lock()  # one publish at a time, so seq order is store order
+        self._final: Callable[[Status], Awaitable[None]] | None = None  # set by run()
 
-    # A Dialect (duck-typed) that keeps the rendered HTML instead of encoding it.
-    name = "snapshot"
+    async def write(self, updates: Sequence[Update]) -> int:
+        """Keep ``updates`` in the snapshot (published by ``_publish_latest``); ``End`` publishes the final frame."""
+        for update in updates:
+            if isinstance(update, Replace):
+                if update.part == SOURCES:
+                    self._snapshot["sources"] = update.html
+                else:
+                    self._snapshot["response"], self._snapshot["ended"] = update.html, update.ended
+            elif isinstance(update, End) and self._final is not None:
+                await self._final(STATUS[update.outcome])
+                return 0
+            else:
+                raise TypeError(f"a registry stream keeps snapshots: {type(update).__name__} updates cannot be kept")
+        self._changed.set()  # published by _publish_latest: a slow or absent store never stalls tokens
+        return 0  # the store keeps only the latest frame: there is no byte budget to keep
 
-    def response(self, html: str, event_id: int) -> bytes:
-        self._snapshot["response"] = html
-        return b""
-
-    def sources(self, html: str) -> bytes:
-        self._snapshot["sources"] = html
-        return b""
-
-    def done(self) -> bytes:
-        return b""
-
-    def _end(self, status: Status) -> None:
-        if self._status is None:
-            self._status = status
+    def _end(self, outcome: Outcome) -> None:
+        self._producer.stop(outcome)
         self._scope.cancel()
 
     async def run(self, store: Store, limits: Limits) -> None:
         """Generate to the end (see the module docstring); never raises."""
         outage = Outage(limits.outage_window, f"stream {self.stream_id}")
+        self._final = lambda status: self._publish_final(store, limits, status, outage)
+        producer = self._producer
         try:
             with self._scope:
                 self._changed.set()  # the sources, before the first token
@@ -121,37 +126,19 @@ class Generation:
                     group.start_soon(self._publish_latest, store, limits, outage)
                     group.start_soon(self._supervise, store, limits, outage)
                     with anyio.move_on_after(limits.deadline) as deadline:
-                        await self._generate(store, limits)
+                        await producer.pull(self, Pace(limits.min_interval, lag=LoopMonitor.current().lag_now))
                     if deadline.cancelled_caught:
-                        self._status = "timeout"
+                        producer.stop(Outcome.DEADLINE)
                     group.cancel_scope.cancel()
         except Exception as exc:  # the store misbehaved beyond an outage
-            self._failure = exc
-            self._status = "failed"
+            producer.fail(exc)
         finally:
             # Shielded so cancellation cannot skip the final frame, bounded so a dead store
             # cannot hang the registry's (and the app's) shutdown.
             with anyio.move_on_after(FINISH_TIMEOUT + limits.outage_window, shield=True):
-                await self._feed.aclose()
+                await producer.aclose()
                 if not self._lost:
-                    await self._finish(store, limits, self._status or "interrupted", outage)
-
-    async def _generate(self, store: Store, limits: Limits) -> None:
-        async def emit() -> int:
-            await self._feed.render(self, final=False)
-            self._snapshot["ended"] = await self._feed.render_ended()
-            self._changed.set()  # published by _publish_latest: a slow or absent store never stalls tokens
-            return 0  # the store keeps only the latest frame: there is no byte budget to keep
-
-        coalescer = Coalescer(Pace(limits.min_interval), emit)
-        try:
-            await self._feed.run(coalescer)
-            await coalescer.finish()
-        except Exception as exc:
-            self._failure = exc
-        finally:
-            coalescer.close()
-        self._status = "failed" if self._failure is not None else "done"
+                    await producer.end(self)
 
     async def _publish_latest(self, store: Store, limits: Limits, outage: Outage) -> None:
         """Publish each new snapshot (latest wins); during an outage, retry until the window ends."""
@@ -172,7 +159,7 @@ class Generation:
                 if liveness == "lost":
                     await self._lose(store, limits, outage)
                 elif liveness == "unwatched" and not limits.keep_abandoned:
-                    self._end("abandoned")
+                    self._end(Outcome.ABANDONED)
 
     async def _lose(self, store: Store, limits: Limits, outage: Outage) -> None:
         """The store refused us: stop, unless it merely forgot the stream (a Redis restarted empty).
@@ -202,7 +189,7 @@ class Generation:
             else:
                 # wait_stop also returns when the stream is gone: a Redis restarted empty is no Stop.
                 if await self._call(outage, limits, store.get(self.stream_id)) is not None:
-                    self._end("stopped")
+                    self._end(Outcome.STOPPED)
                     return
                 if outage.since is None:
                     await self._lose(store, limits, outage)
@@ -215,7 +202,7 @@ class Generation:
                 result = await call
         except Exception as exc:
             if not outage.failed(exc):
-                self._end("interrupted")
+                self._end(Outcome.SHUTDOWN)
             return None
         outage.recovered()
         return result
@@ -230,33 +217,10 @@ class Generation:
             published = await self._call(outage, limits, store.publish(self.stream_id, frame, ttl=ttl))
         return published  # None: _publish_latest retries every RETRY_INTERVAL while the outage lasts
 
-    async def _finish(self, store: Store, limits: Limits, status: Status, outage: Outage) -> None:
-        """Render and publish the final frame, then call the hooks; log, never raise."""
-        self._feed.interrupted = status not in ("done", "failed")
-        self._snapshot["ended"] = None  # the final render below is the end itself
-        try:
-            if status == "failed":
-                logger.error("stream %s failed; publishing the error block", self.stream_id, exc_info=self._failure)
-                await self._render_error()
-            else:
-                await self._feed.render(self, final=True)
-        except Exception:
-            logger.exception("rendering the final frame of stream %s failed", self.stream_id)
-            status = "failed"
-            await self._feed.render_error(self, builtin=True)
+    async def _publish_final(self, store: Store, limits: Limits, status: Status, outage: Outage) -> None:
+        """Publish the final frame, retrying through an outage; followers then end."""
         while await self._publish(store, limits, status, outage) is None:
             if outage.over:  # followers end by themselves, with the text they have
                 logger.error("the final frame of stream %s was not published: the store stayed away", self.stream_id)
                 break
             await anyio.sleep(RETRY_INTERVAL)
-        if status == "done":
-            await call_hook(self._on_complete, self._feed.final_text())
-        elif status == "failed" and self._failure is not None:
-            await call_hook(self._on_error, self._failure)
-
-    async def _render_error(self) -> None:
-        try:
-            await self._feed.render_error(self)
-        except Exception:
-            logger.exception("rendering the error block of stream %s failed too", self.stream_id)
-            await self._feed.render_error(self, builtin=True)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from ._detection import detect_dialect
+from .._detection import detect_dialect
 
 __all__ = ("RETRY_INTERVAL", "Outage", "unavailable")
 

@@ -15,8 +15,6 @@ from time import monotonic
 
 import anyio
 
-from ._watcher import loop_lag
-
 __all__ = ("LAG_FACTOR", "LAG_FLOOR", "MAX_LAG_INTERVAL", "SLOW_SEND", "Coalescer", "Pace")
 
 #: A send that took longer than this (seconds) waited for the client to drain its socket.
@@ -39,9 +37,9 @@ class Pace:
     long answer's renders slow down so the stream stays within the budget. A send that had to
     wait for the client (longer than ``SLOW_SEND``) makes the next render wait as long, even with
     ``min_interval=0``: the updates meanwhile merge instead of queueing. When the server itself
-    falls behind (its event loop runs timers more than ``LAG_FLOOR`` late), the interval grows to
-    ``LAG_FACTOR`` times the lag: every stream sends fewer, larger frames until the worker keeps
-    up again. The final render never waits.
+    falls behind (its event loop runs timers more than ``LAG_FLOOR`` late, as ``lag()`` says: the
+    ``LoopMonitor``'s), the interval grows to ``LAG_FACTOR`` times the lag: every stream sends
+    fewer, larger frames until the worker keeps up again. The final render never waits.
 
     Example::
 
@@ -50,12 +48,15 @@ class Pace:
         pace.interval  # 0.2
     """
 
-    __slots__ = ("bytes_per_second", "interval", "min_interval")
+    __slots__ = ("bytes_per_second", "interval", "lag", "min_interval")
 
-    def __init__(self, min_interval: float, bytes_per_second: float | None = None) -> None:
+    def __init__(
+        self, min_interval: float, bytes_per_second: float | None = None, lag: Callable[[], float] = float
+    ) -> None:
         self.min_interval = min_interval
         self.bytes_per_second = bytes_per_second if min_interval > 0 else None
         self.interval = min_interval
+        self.lag = lag  # the event loop's lag in seconds (``float``: none)
 
     def sent(self, size: int, duration: float = 0.0) -> None:
         """Record a render just sent (its size in bytes, how long the send took): sets the next wait."""
@@ -64,7 +65,7 @@ class Pace:
             interval = max(interval, size / self.bytes_per_second)
         if duration > SLOW_SEND:
             interval = max(interval, duration)
-        lag = loop_lag()
+        lag = self.lag()
         if lag > LAG_FLOOR:
             interval = max(interval, min(LAG_FACTOR * lag, MAX_LAG_INTERVAL))
         self.interval = interval

@@ -1,9 +1,11 @@
-"""What a follower of a registry stream receives, in its own dialect.
+"""What a follower of a registry stream receives: the store's snapshots as updates, through the same sender.
 
 The store holds dialect-neutral snapshots (``{"sources": html, "response": html}``), so one
 stream can be followed by an htmx 2 EventSource, an htmx 4 ``hx-sse:connect`` and Datastar at
-once. A final frame that did not end normally gets a notice appended here, by the sender, so
-even the partial answer of a dead worker (which rendered nothing more) says why it stops.
+once: a :class:`Follower` is a producer whose source is the store, written to the same HTTP sink
+(``_wire.Sender``) as a ``FragmentStreamResponse``, with the same ending. A final frame that did
+not end normally gets a notice appended here, so even the partial answer of a dead worker
+(which rendered nothing more) says why it stops.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from typing import Any
 
 import anyio
 
-from ._dialects import Dialect
+from .._hooks import Hooks
+from .._pace import Coalescer
+from .._produce import Producer
+from .._tokens import close_quietly
+from .._updates import SOURCES, Part, Replace, Update
+from ..stores import Frame, Store
 from ._outages import RETRY_INTERVAL, Outage
-from .stores import Frame, Store
 
-__all__ = ("DEFAULT_NOTICES", "follow_frames", "last_event_id", "owns")
+__all__ = ("DEFAULT_NOTICES", "Follower", "follow_updates", "last_event_id", "owns")
 
 logger = logging.getLogger("fastapi_fragments")
 
@@ -55,22 +61,51 @@ async def owns(store: Store, stream_id: str, owner: str | None) -> bool:
     return record is not None and owner is not None and secrets.compare_digest(record.owner, owner)
 
 
-async def follow_frames(
+class Follower(Producer):
+    """A registry stream followed by one client: :func:`follow_updates` as a producer's source.
+
+    Updates that wait for a slow client are kept one per part, the newest winning. A shutdown
+    of this server closes the connection without ``done``: the answer goes on (maybe on another
+    worker), and the client reconnects to follow it there.
+    """
+
+    ends_on_shutdown = False
+
+    def __init__(self, updates: AsyncIterator[list[Replace]]) -> None:
+        super().__init__(Hooks())
+        self._updates = updates
+        self._pending: dict[Part, Replace] = {}
+
+    async def _run(self, coalescer: Coalescer) -> None:
+        async for updates in self._updates:
+            for update in updates:
+                self._pending[update.part] = update
+            if coalescer.changed():
+                await coalescer.render()
+
+    async def _render(self, *, final: bool) -> list[Update]:
+        pending, self._pending = self._pending, {}
+        return list(pending.values())
+
+    async def aclose(self) -> None:
+        await close_quietly(self._updates)
+
+
+async def follow_updates(
     store: Store,
     stream_id: str,
     owner: str | None,
-    dialect: Dialect,
     *,
     after: int,
     notices: Mapping[str, str],
     window: float,
-) -> AsyncIterator[bytes]:
-    """The latest frame newer than ``after`` (the ``Last-Event-ID``), the live ones, then ``done``.
+) -> AsyncGenerator[list[Replace], None]:
+    """The latest frame newer than ``after`` (the ``Last-Event-ID``) and the live ones, as updates.
 
     The sources go out once, and only to a client that has seen nothing (``after == 0``). A
     stream that is unknown, ``owner``'s neighbour's, or expires while followed ends with the
-    ``unknown`` notice; every path ends with the dialect's ``done`` frame. A store outage is a
-    pause for up to ``window`` seconds; past it the follower ends with its text and a notice.
+    ``unknown`` notice (the producer's ending then sends ``done``). A store outage is a pause for
+    up to ``window`` seconds; past it the follower ends with its text and a notice.
     """
     send_sources, final, notice = after == 0, False, notices["unknown"]
     shown: str | None = None  # the answer as the client shows it now, rendered as an end
@@ -81,8 +116,7 @@ async def follow_frames(
                 if frame.seq >= after:
                     shown = snapshot.get("ended") or snapshot.get("response") or shown
                 if frame.seq > after:
-                    for chunk in _encode(frame, snapshot, dialect, send_sources, notices):
-                        yield chunk
+                    yield _updates(frame, snapshot, send_sources, notices)
                     send_sources, after = False, frame.seq
     except Exception:
         # A store outage past the window: end politely with done, or EventSource retries forever.
@@ -92,10 +126,7 @@ async def follow_frames(
             logger.warning("stream %s ends without a notice: its text was never read here", stream_id)
             notice = ""
     if not final and (notice or shown):
-        yield dialect.response((shown or "") + notice, after + 1)
-    done = dialect.done()
-    if done:
-        yield done
+        yield [Replace((shown or "") + notice, seq=after + 1)]
 
 
 async def _ride_out(store: Store, stream_id: str, owner: str | None, window: float) -> AsyncGenerator[Frame, None]:
@@ -130,17 +161,15 @@ async def _ride_out(store: Store, stream_id: str, owner: str | None, window: flo
         await anyio.sleep(RETRY_INTERVAL)
 
 
-def _encode(
-    frame: Frame, snapshot: dict[str, Any], dialect: Dialect, send_sources: bool, notices: Mapping[str, str]
-) -> list[bytes]:
-    chunks = []
+def _updates(frame: Frame, snapshot: dict[str, Any], send_sources: bool, notices: Mapping[str, str]) -> list[Replace]:
+    updates: list[Replace] = []
     if send_sources and snapshot.get("sources") is not None:
-        chunks.append(dialect.sources(snapshot["sources"]))
+        updates.append(Replace(snapshot["sources"], SOURCES))
     response = snapshot.get("response")
     if frame.final and frame.status in notices:
         # A store-made end (a dead producer) carries the last running snapshot: show its ``ended``
         # render (streaming False), never the live one with its cursor.
         response = (snapshot.get("ended") or response or "") + notices[frame.status]
     if response is not None:
-        chunks.append(dialect.response(response, frame.seq))
-    return chunks
+        updates.append(Replace(response, seq=frame.seq))
+    return updates

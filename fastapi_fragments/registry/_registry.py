@@ -28,23 +28,24 @@ from types import TracebackType
 from typing import Any, Literal
 
 import anyio
-from sse_starlette import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import NoMatchFound, Route
 
-from ._blocks import BlockRenderer
-from ._detection import detect_dialect, resolve_dialect
-from ._dialects import Dialect, DialectName
-from ._exceptions import ConfigurationError
-from ._feeds import TokenStreamPlan, plan_token_stream
-from ._following import DEFAULT_NOTICES, follow_frames, last_event_id, owns
-from ._generation import ErrorHook, Generation, Limits
-from ._options import DEFAULT_MIN_INTERVAL
+from .._blocks import BlockRenderer
+from .._config import DEFAULT_MIN_INTERVAL, StreamConfig
+from .._detection import detect_dialect, resolve_dialect
+from .._dialects import Dialect, DialectName
+from .._exceptions import ConfigurationError
+from .._hooks import ErrorHook, Hooks
+from .._plan import TokenPlan, plan_tokens
+from .._response import FragmentStreamResponse
+from .._types import Context, Templates, TextHook, Tokens
+from ..stores import MemoryStore, Store
+from ._following import DEFAULT_NOTICES, Follower, follow_updates, last_event_id, owns
+from ._generation import Generation, Limits
 from ._outages import unavailable
 from ._owners import OwnerCookie
-from ._types import Context, Templates, TextHook, Tokens
-from .stores import MemoryStore, Store
 
 __all__ = ("StreamRegistry",)
 
@@ -151,6 +152,7 @@ class StreamRegistry:
         error_block: str | None = None,
         on_complete: TextHook | None = None,
         on_error: ErrorHook | None = None,
+        on_disconnect: TextHook | None = None,
         mode: Literal["replace", "markdown-replace"] = "replace",
     ) -> Response:
         """Start generating in the background; return ``scaffold_block`` rendered with the stream's URLs.
@@ -160,17 +162,22 @@ class StreamRegistry:
         already has ``max_active`` running answers, nothing starts and the ``busy`` notice is
         returned instead (status 200, so htmx swaps it in).
 
+        The hooks run as a response's do, once the last frame is rendered: ``on_complete(text)``,
+        ``on_error(exc)``, or ``on_disconnect(text)`` when the answer was cut short (Stop, the
+        deadline, abandonment, shutdown).
+
         ``mode="markdown-replace"`` renders the model's markdown (sanitized) into ``text``;
         frames are full snapshots either way, which is what makes resuming possible.
 
-        :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before anything starts.
+        :raises ConfigurationError: before anything starts (also as its subclasses
+            TemplateNotFoundError and BlockNotFoundError).
         """
         if mode not in ("replace", "markdown-replace"):
             raise ConfigurationError(
                 f"a registry stream's frames are snapshots: mode must be 'replace' or 'markdown-replace', got {mode!r}"
             )
         group = self._running()
-        plan = plan_token_stream(
+        plan = plan_tokens(
             tokens,
             template_name,
             block_name,
@@ -181,25 +188,25 @@ class StreamRegistry:
             sources=sources,
             error_block=error_block,
             mode=mode,
+            hooks=Hooks(on_complete, on_error, on_disconnect),
+            keep_ended=True,
         )
         try:
-            return await self._start(request, plan, group, scaffold_block, owner, on_complete, on_error)
+            return await self._start(request, plan, group, scaffold_block, owner)
         except BaseException:
-            await plan.feed.aclose()  # nothing will run it: close the source (already open, maybe)
+            await plan.producer.aclose()  # nothing will run it: close the source (already open, maybe)
             raise
 
     async def _start(
         self,
         request: Request,
-        plan: TokenStreamPlan,
+        plan: TokenPlan,
         group: anyio.abc.TaskGroup,
         scaffold_block: str,
         owner: str | None,
-        on_complete: TextHook | None,
-        on_error: ErrorHook | None,
     ) -> Response:
-        templates, base, feed = plan.templates, plan.base, plan.feed
-        sources_html = await plan.sources.render_async(base) if plan.sources else None
+        templates, base, producer = plan.templates, plan.base, plan.producer
+        await producer.sources_html()  # rendered now: a failing sources block never starts a generation
         stream_id = secrets.token_urlsafe(16)
         scaffold_context = {
             **base,
@@ -220,16 +227,14 @@ class StreamRegistry:
             with anyio.fail_after(limits.outage_window):  # a stopped Redis would keep the user waiting
                 created = await create(max_active=self._max_active)
         except Exception as exc:
-            await feed.aclose()
+            await producer.aclose()
             return unavailable(request, self._notices["unavailable"], retry_after=limits.outage_window, error=exc)
         if not created:
-            await feed.aclose()
+            await producer.aclose()
             return self._owners.html(self._notices["busy"], request, new_owner)
         # Created again after a Redis restart lost it: not a new answer, so the owner's cap does not apply.
         recreate = partial(create, max_active=None)
-        generation = Generation(
-            stream_id, feed, sources=sources_html, on_complete=on_complete, on_error=on_error, recreate=recreate
-        )
+        generation = Generation(stream_id, producer, recreate=recreate)
         group.start_soon(generation.run, self.store, self._limits)
         return self._owners.html(scaffold, request, new_owner)
 
@@ -240,7 +245,7 @@ class StreamRegistry:
         *,
         owner: str | None = None,
         dialect: Dialect | DialectName | None = None,
-    ) -> EventSourceResponse:
+    ) -> FragmentStreamResponse:
         """The SSE stream of ``stream_id``: its latest frame, the live ones, then ``done``.
 
         Honours ``Last-Event-ID`` (frames the client has are not sent again). Never starts a
@@ -254,16 +259,16 @@ class StreamRegistry:
                 return registry.follow(request, stream_id, owner=request.session["id"])
         """
         chosen = resolve_dialect(dialect if dialect is not None else detect_dialect(request.headers))
-        frames = follow_frames(
+        updates = follow_updates(
             self.store,
             stream_id,
             self._owners.owner(request, owner),
-            chosen,
             after=last_event_id(request.headers),
             notices=self._notices,
             window=self._limits.outage_window,
         )
-        return EventSourceResponse(frames, sep="\n", ping=self._ping, headers={"Cache-Control": "no-store"})
+        config = StreamConfig(min_interval=0, dialect=chosen, ping=self._ping)
+        return FragmentStreamResponse._from_producer(Follower(updates), config)
 
     async def stop(self, request: Request, stream_id: str, *, owner: str | None = None) -> Response:
         """Cancel ``stream_id``'s generation, on whichever worker runs it; answers 204 either way.
@@ -319,7 +324,7 @@ def _open_store(store: Store | str | None) -> Store:
     if store is None:
         return MemoryStore()
     if isinstance(store, str):
-        from .stores.redis import RedisStore  # imported only when asked for: redis-py is an optional extra
+        from ..stores.redis import RedisStore  # imported only when asked for: redis-py is an optional extra
 
         return RedisStore(store)
     return store

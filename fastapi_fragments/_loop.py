@@ -1,0 +1,143 @@
+"""The loop monitor: one object per event loop, watching its lag, the server's shutdown and pings.
+
+Shutdown: uvicorn waits for open responses before it exits, and an SSE stream stays open for
+as long as the model talks. :func:`server_shutting_down`, the one place that knows how a
+server says so, reads sse-starlette's public ``AppStatus.should_exit`` (which it sets from
+uvicorn's exit handler) and uvicorn's own flag, in case that patch came too late; the monitor
+tells each open stream, which ends its answer early with a final frame.
+
+Load: the monitor measures how late its own timer fires. That lag is the time every stream's
+next step waits for the CPU; ``Pace`` stretches render intervals by it, so a saturated worker
+sends fewer, larger frames instead of falling further behind. The lag is smoothed over a few
+ticks (a one-off pause weighs a quarter), but not filtered out: load comes in bursts (new
+connections, streams starting together), and a filter that ignored them let the worker fall
+behind in the benchmarks.
+
+Pings: once a second the monitor calls every stream's ``tick``, which sends a keep-alive
+comment when its ``ping`` interval is up. One timer for all streams instead of one each: per
+open stream that is memory the 30 KiB budget of ``benchmarks/README.md`` counts.
+
+The monitor's task runs only while streams are open. :meth:`LoopMonitor.check` is its sync
+core: tests drive it with their own clock and shutdown signal instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from time import monotonic
+from typing import ClassVar, Protocol
+
+from sse_starlette.sse import AppStatus
+
+__all__ = ("TICK", "LoopMonitor", "Watched", "server_shutting_down")
+
+#: How often the monitor wakes up (seconds): the lag's resolution and the shutdown's delay.
+TICK = 0.02
+
+#: Seconds between two ``Watched.tick`` calls, by the clock: counting 20 ms sleeps would stretch
+#: "once a second" by the loop's lag exactly when a busy worker most needs its pings on time.
+_TICK_EVERY = 1.0
+
+#: Weight of the newest lag sample in the smoothed lag (one tick's worth).
+_SMOOTHING = 0.25
+
+
+class Watched(Protocol):
+    """An open stream, as the monitor sees it."""
+
+    def shut_down(self) -> None:
+        """The server is shutting down: end the answer early (called once a tick until it has left)."""
+
+    def tick(self, now: float) -> None:
+        """Once a second (``now``: the monitor's clock): time for a ping?"""
+
+
+def server_shutting_down() -> bool:
+    """Whether the ASGI server (uvicorn, or any that sets sse-starlette's ``AppStatus``) is shutting down."""
+    if AppStatus.should_exit:
+        return True
+    # uvicorn installs its exit handler as a bound method: its server is the handler's __self__.
+    server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
+    return AppStatus.enable_automatic_graceful_drain and bool(getattr(server, "should_exit", False))
+
+
+class LoopMonitor:
+    """Watches one event loop for the streams open on it: lag, shutdown, a tick a second.
+
+    :param clock: seconds, monotonic (``time.monotonic``).
+    :param shutting_down: says whether the server is shutting down (:func:`server_shutting_down`).
+
+    Example::
+
+        monitor = LoopMonitor.current()
+        with monitor.watching(stream):
+            await pull_tokens()
+        interval = max(min_interval, 40 * monitor.lag)  # as Pace does, under load
+    """
+
+    _by_loop: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopMonitor]] = weakref.WeakKeyDictionary()
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = monotonic,
+        shutting_down: Callable[[], bool] = server_shutting_down,
+    ) -> None:
+        self.clock = clock
+        self.shutting_down = shutting_down
+        self.lag = 0.0  # smoothed, seconds; 0 while no stream is open
+        self._streams: set[Watched] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._next_tick = 0.0
+
+    @classmethod
+    def current(cls) -> LoopMonitor:
+        """The monitor of the running event loop (made the first time it is asked for)."""
+        loop = asyncio.get_running_loop()
+        monitor = cls._by_loop.get(loop)
+        if monitor is None:
+            monitor = cls._by_loop[loop] = cls()
+        return monitor
+
+    def lag_now(self) -> float:
+        """The smoothed lag (for ``Pace``)."""
+        return self.lag
+
+    @contextmanager
+    def watching(self, stream: Watched) -> Iterator[None]:
+        """While the block runs, measure the loop's lag and watch ``stream`` (shutdown, pings)."""
+        if self.shutting_down():
+            stream.shut_down()
+        if self._task is None or self._task.done():
+            self._next_tick = self.clock() + _TICK_EVERY
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        self._streams.add(stream)
+        try:
+            yield
+        finally:
+            self._streams.discard(stream)
+
+    async def _run(self) -> None:
+        try:
+            while self._streams:  # a stream registers before the task first runs
+                expected = self.clock() + TICK
+                await asyncio.sleep(TICK)
+                self.check(expected)
+        finally:
+            self.lag = 0.0
+
+    def check(self, expected: float) -> None:
+        """One tick that was due at ``expected``: update the lag, tell the streams of a shutdown or the second."""
+        now = self.clock()
+        self.lag += (max(0.0, now - expected) - self.lag) * _SMOOTHING
+        if self.shutting_down():
+            for stream in list(self._streams):
+                stream.shut_down()
+        elif now >= self._next_tick:
+            self._next_tick = now + _TICK_EVERY
+            for stream in list(self._streams):
+                stream.tick(now)

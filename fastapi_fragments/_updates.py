@@ -1,0 +1,135 @@
+"""Updates: what a stream tells the page, as values, between the text modes and the wire.
+
+Text modes and the producer say *what* changes (replace a part's content, append to it, replace
+or grow the markdown tail, the end and how it came); only a dialect (``_dialects.encode``) turns
+an update into SSE bytes for one frontend, and a registry stream keeps them as a snapshot. No
+module that makes updates imports a dialect.
+
+A stream has parts, each with its own block and target: the answer (``ANSWER``) and the RAG
+sources (``SOURCES``) today. A part is a kind plus an id, so one stream can carry several parts
+of one kind (two tool calls); every update names the part it belongs to.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import TypeAlias
+
+__all__ = (
+    "ANSWER",
+    "GROW_ATTRIBUTE",
+    "GROW_MARKER",
+    "SOURCES",
+    "Append",
+    "End",
+    "Final",
+    "Outcome",
+    "Part",
+    "Replace",
+    "Tail",
+    "TailGrow",
+    "Update",
+    "numbered",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One part of a stream: its kind (``"text"``, ``"sources"``, ...) and, for repeated kinds, an id."""
+
+    kind: str
+    id: str = ""
+
+
+#: The answer's text, rendered into the route's block.
+ANSWER = Part("text")
+#: The RAG sources, rendered into the sources block before the first token.
+SOURCES = Part("sources")
+
+#: What every dialect finds the markdown tail's growth marker by (inside the tail target).
+GROW_ATTRIBUTE = "data-fragments-grow"
+#: The empty element a tail carries at the end of its innermost last element; ``TailGrow`` appends into it.
+GROW_MARKER = f"<span {GROW_ATTRIBUTE}></span>"
+
+
+@dataclass(frozen=True, slots=True)
+class Replace:
+    """Replace the part's content with ``html``, the swap the page chose for the stream.
+
+    ``ended`` (registry streams only) is the same content rendered as an end (``streaming``
+    False), what followers show if the producer dies before its own end; ``seq`` is a registry
+    snapshot's number in its store, the SSE id a reconnecting follower resumes from.
+    """
+
+    html: str
+    part: Part = ANSWER
+    ended: str | None = None
+    seq: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Append:
+    """Add ``html`` after the part's content (append mode's new text, markdown's finished blocks)."""
+
+    html: str
+    part: Part = ANSWER
+
+
+@dataclass(frozen=True, slots=True)
+class Tail:
+    """Replace the part's markdown tail (the unfinished block) with ``html``; it carries ``GROW_MARKER``."""
+
+    html: str
+    part: Part = ANSWER
+
+
+@dataclass(frozen=True, slots=True)
+class TailGrow:
+    """Append ``html`` (text, no tags) into the tail's ``GROW_MARKER``: a growing paragraph costs its new words."""
+
+    html: str
+    part: Part = ANSWER
+
+
+@dataclass(frozen=True, slots=True)
+class Final:
+    """The part's whole content, replacing it whatever swap the page set for the streamed updates.
+
+    Append and markdown modes end with it, so a page wired for another mode still ends complete.
+    """
+
+    html: str
+    part: Part = ANSWER
+
+
+class Outcome(enum.Enum):
+    """How a stream ended; it decides the last update and the hook (see ``_produce.Producer.end``)."""
+
+    COMPLETED = "completed"  # the source ended: the final render, on_complete
+    FAILED = "failed"  # the source, a render or the sink failed: the error block, on_error
+    CLIENT_LEFT = "client_left"  # nothing more is sent; on_disconnect
+    STOPPED = "stopped"  # a registry stream's Stop
+    DEADLINE = "deadline"  # a registry stream ran out of time
+    ABANDONED = "abandoned"  # nobody followed a registry stream
+    SHUTDOWN = "shutdown"  # the server (or the registry) is shutting down
+
+    @property
+    def interrupted(self) -> bool:
+        """The answer was cut short: its last render says so (``interrupted=True``) and ``on_disconnect`` runs."""
+        return self not in (Outcome.COMPLETED, Outcome.FAILED)
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    """The stream is over (``done``); nothing follows it."""
+
+    outcome: Outcome
+
+
+Update: TypeAlias = Replace | Append | Tail | TailGrow | Final | End
+
+
+def numbered(update: Update) -> bool:
+    """Whether ``update`` gets an SSE id: the answer's own content (not sources, the tail, nor the end)."""
+    return (type(update) is Replace or type(update) is Append or type(update) is Final) and update.part == ANSWER
