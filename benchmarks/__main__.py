@@ -65,15 +65,18 @@ class Report:
 class Server:
     """One variant's uvicorn, pinned to the server core, stopped (by its pid) on exit."""
 
-    def __init__(self, variant: str, loop: str = "uvloop", *, trace: bool = False) -> None:
+    def __init__(
+        self, variant: str, loop: str = "uvloop", *, trace: bool = False, env: dict[str, str] | None = None
+    ) -> None:
         self.variant = variant
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         pin = ["taskset", "-c", str(SERVER_CORE)] if shutil.which("taskset") else []
         command = [*pin, sys.executable, "-m", "benchmarks.server", variant, str(self.port), loop]
-        env = {**os.environ, "BENCH_TRACE": "1"} if trace else None  # see benchmarks/trace.py
-        self.popen = subprocess.Popen(command, cwd=os.path.dirname(os.path.dirname(__file__)), env=env)
+        extra = {**({"BENCH_TRACE": "1"} if trace else {}), **(env or {})}  # BENCH_TRACE: see benchmarks/trace.py
+        environ = {**os.environ, **extra} if extra else None
+        self.popen = subprocess.Popen(command, cwd=os.path.dirname(os.path.dirname(__file__)), env=environ)
         self.process = psutil.Process(self.popen.pid)
 
     def __enter__(self) -> Server:
