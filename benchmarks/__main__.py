@@ -54,6 +54,7 @@ class Settings:
     load_rate: float = 50
     memory_streams: int = 500  # held open (slowly paced) to measure RSS per open stream
     loop: str = "uvloop"  # the servers' event loop: "uvloop" (uvicorn's default when installed) or "asyncio"
+    ramp: float = RAMP  # seconds over which a load level's streams start
 
 
 @dataclass
@@ -220,7 +221,7 @@ def _load_level(server: Server, variant: str, level: int, settings: Settings, re
     ideal = settings.load_tokens / settings.load_rate
     read_trace(server.port)  # start (over) recording where each first frame waits
     cpu0, wall0 = server.cpu(), time.perf_counter()
-    streams = _streams(server, level, settings.load_tokens, settings.load_rate, ideal * 5 + 20, ramp=RAMP)
+    streams = _streams(server, level, settings.load_tokens, settings.load_rate, ideal * 5 + 20, ramp=settings.ramp)
     wall, cpu = time.perf_counter() - wall0, server.cpu() - cpu0
     beyond_parsing = split_waits(streams, read_trace(server.port)).to_frame
     completions = [s.completed / ideal for s in streams if s.completed is not None and not s.error]
@@ -254,6 +255,7 @@ def main() -> None:
         help="comma-separated, from: " + ", ".join([*VARIANTS, *EXTRA_VARIANTS]),
     )
     parser.add_argument("--levels", default=None, help="concurrency levels, e.g. 100,1000")
+    parser.add_argument("--ramp", type=float, default=RAMP, help="seconds over which a load level's streams start")
     parser.add_argument(
         "--loop",
         choices=["uvloop", "asyncio"],
@@ -265,6 +267,7 @@ def main() -> None:
     if args.quick:
         settings = Settings(cpu_streams=6, load_levels=(100, 1000), load_tokens=100, memory_streams=200)
     settings.loop = args.loop
+    settings.ramp = args.ramp
     if args.levels:
         settings.load_levels = tuple(int(level) for level in args.levels.split(","))
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -230,7 +230,7 @@ class FragmentStreamResponse(EventSourceResponse):
         else:
             _check_asyncio()
             monitor = LoopMonitor.current()
-            pace = Pace(*self._pacing, lag=monitor.lag_now)
+            pace = Pace(*self._pacing, load=monitor.load)
             await Sender(send, dialect, self._delivery, monitor).run(receive, start, self._producer, pace)
         if self.background is not None:
             await self.background()

@@ -29,10 +29,10 @@ from fastapi_fragments import (
     Datastar,
     FragmentStreamResponse,
     TemplateNotFoundError,
+    _load,
     _pace,
     stream_with_sources,
 )
-from fastapi_fragments._loop import LoopMonitor
 from fastapi_fragments.testing import FakeLLM, FakeOpenStream, LiveServer, SSEParser, read_events
 from tests.helpers import wait_for
 
@@ -234,8 +234,8 @@ def test_min_interval_zero_renders_every_step_for_a_client_that_keeps_up(
     client: httpx.Client, templates: Jinja2Templates, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # "Keeps up" made true rather than hoped for: on a busy machine (CI's two cores) the worker's
-    # loop lag and slow sends would stretch the interval, which other tests cover.
-    monkeypatch.setattr(LoopMonitor, "lag_now", lambda self: 0.0)
+    # load and slow sends would stretch the interval, which other tests cover.
+    monkeypatch.setattr(_load.Load, "update", lambda self, **_: 0.0)
     monkeypatch.setattr(_pace, "SLOW_SEND", float("inf"))
     llm = FakeLLM([f"t{i} " for i in range(20)], delay=0.01)
     scenario("every")(
