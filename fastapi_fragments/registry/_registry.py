@@ -1,23 +1,4 @@
-"""``StreamRegistry``: answers that outlive their connection, resumable on any worker.
-
-htmx 2's EventSource can only GET, and any dropped connection makes the browser reconnect; a
-plain streaming GET would then run the LLM again. Here a POST starts the generation in a task
-owned by the registry (not by any request) and returns a scaffold pointing at
-``GET <stream>/<id>``; that GET only *follows* the stream, from its latest frame on.
-
-- Frames are full snapshots, so the store keeps only the latest one; a reconnect gets it (or
-  nothing, if ``Last-Event-ID`` shows the client already has it) and then the live frames.
-- Ids are 128-bit random and bound to an owner (the app's session id, or the registry's own
-  ``fragments_owner`` cookie). Someone else's, unknown or expired id answers 200 with a polite
-  fragment and ``done``: htmx-ext-sse retries any non-200 forever.
-- The producer heartbeats the store: Stop (from any worker), abandonment (nobody followed for
-  ``abandon_after`` seconds), the deadline and registry shutdown all cancel the generation,
-  which closes the token source (the upstream LLM request) and publishes the partial answer
-  as the final frame. A worker that dies stops heartbeating; its followers then get the last
-  frame marked ``interrupted`` (see ``fastapi_fragments.stores``).
-- A final frame that did not complete normally gets a notice appended by whoever sends it
-  (``notices``), so even a dead producer's partial answer says why it ends there.
-"""
+"""``StreamRegistry``: start a generation, serve its followers, relay Stop (the package docstring says why and how)."""
 
 from __future__ import annotations
 
@@ -41,7 +22,7 @@ from .._hooks import ErrorHook, Hooks
 from .._plan import TokenPlan, plan_tokens
 from .._response import FragmentStreamResponse
 from .._types import Context, Templates, TextHook, Tokens
-from ..stores import MemoryStore, Store
+from ..stores import Store, open_store
 from ._following import DEFAULT_NOTICES, Follower, follow_updates, last_event_id, owns
 from ._generation import Generation, Limits
 from ._outages import unavailable
@@ -107,7 +88,7 @@ class StreamRegistry:
             raise ConfigurationError(f"abandon_after must be > 0 seconds, got {abandon_after!r}")
         if max_active is not None and max_active < 1:
             raise ConfigurationError(f"max_active must be >= 1 (or None), got {max_active!r}")
-        self.store: Store = _open_store(store)
+        self.store: Store = open_store(store)
         self._max_active, self._abandon_after, self._ping = max_active, abandon_after, ping
         self._notices = {**DEFAULT_NOTICES, **(notices or {})}
         self._owners, self._stream_route, self._stop_route = OwnerCookie(owner_cookie), stream_route, stop_route
@@ -304,9 +285,7 @@ class StreamRegistry:
 
     def _running(self) -> anyio.abc.TaskGroup:
         if self._group is None:
-            raise RuntimeError(
-                "the StreamRegistry is not running: enter it in the app's lifespan (async with registry)"
-            )
+            raise RuntimeError("the StreamRegistry is not running: enter it in the lifespan (async with registry)")
         return self._group
 
     @staticmethod
@@ -318,13 +297,3 @@ class StreamRegistry:
             raise ConfigurationError(
                 f"no route named {route!r} with a stream_id parameter: add registry.routes() to the app"
             ) from exc
-
-
-def _open_store(store: Store | str | None) -> Store:
-    if store is None:
-        return MemoryStore()
-    if isinstance(store, str):
-        from ..stores.redis import RedisStore  # imported only when asked for: redis-py is an optional extra
-
-        return RedisStore(store)
-    return store

@@ -20,4 +20,20 @@ from ._protocol import Store as Store
 from ._protocol import StreamRecord as StreamRecord
 from .memory import MemoryStore as MemoryStore
 
-__all__ = ("Frame", "Liveness", "MemoryStore", "Status", "Store", "StreamRecord")
+__all__ = ("Frame", "Liveness", "MemoryStore", "Status", "Store", "StreamRecord", "open_store")
+
+
+def open_store(store: Store | str | None) -> Store:
+    """``store`` itself, a ``RedisStore`` for a Redis URL (the ``redis`` extra), or a new ``MemoryStore`` for None.
+
+    Example::
+
+        open_store(None)  # MemoryStore()
+    """
+    if store is None:
+        return MemoryStore()
+    if isinstance(store, str):
+        from .redis import RedisStore  # imported only when asked for: redis-py is an optional extra
+
+        return RedisStore(store)
+    return store
