@@ -5,6 +5,10 @@ or grow the markdown tail, the end and how it came); only a dialect (``_dialects
 an update into SSE bytes for one frontend, and a registry stream keeps them as a snapshot. No
 module that makes updates imports a dialect.
 
+Updates are values: nothing changes one once it is made. They are plain slotted dataclasses, not
+frozen ones, because one is made per frame and a frozen dataclass costs three times as much to
+create (``benchmarks/README.md`` counts CPU per frame in microseconds).
+
 A stream has parts, each with its own block and target: the answer (``ANSWER``) and the RAG
 sources (``SOURCES``) today. A part is a kind plus an id, so one stream can carry several parts
 of one kind (two tool calls); every update names the part it belongs to.
@@ -53,7 +57,7 @@ GROW_ATTRIBUTE = "data-fragments-grow"
 GROW_MARKER = f"<span {GROW_ATTRIBUTE}></span>"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Replace:
     """Replace the part's content with ``html``, the swap the page chose for the stream.
 
@@ -68,7 +72,7 @@ class Replace:
     seq: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Append:
     """Add ``html`` after the part's content (append mode's new text, markdown's finished blocks)."""
 
@@ -76,7 +80,7 @@ class Append:
     part: Part = ANSWER
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Tail:
     """Replace the part's markdown tail (the unfinished block) with ``html``; it carries ``GROW_MARKER``."""
 
@@ -84,7 +88,7 @@ class Tail:
     part: Part = ANSWER
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TailGrow:
     """Append ``html`` (text, no tags) into the tail's ``GROW_MARKER``: a growing paragraph costs its new words."""
 
@@ -92,7 +96,7 @@ class TailGrow:
     part: Part = ANSWER
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Final:
     """The part's whole content, replacing it whatever swap the page set for the streamed updates.
 
@@ -120,7 +124,7 @@ class Outcome(enum.Enum):
         return self not in (Outcome.COMPLETED, Outcome.FAILED)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class End:
     """The stream is over (``done``); nothing follows it."""
 
@@ -132,4 +136,8 @@ Update: TypeAlias = Replace | Append | Tail | TailGrow | Final | End
 
 def numbered(update: Update) -> bool:
     """Whether ``update`` gets an SSE id: the answer's own content (not sources, the tail, nor the end)."""
-    return (type(update) is Replace or type(update) is Append or type(update) is Final) and update.part == ANSWER
+    kind = type(update)
+    if kind is Replace or kind is Append or kind is Final:
+        part = update.part  # type: ignore[union-attr]
+        return part is ANSWER or part == ANSWER
+    return False
