@@ -27,11 +27,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeAlias, runtime_checkable
 
-from markupsafe import escape
-
 from ._exceptions import ConfigurationError
 from ._sse import check_field, encode_event
-from ._updates import ANSWER, GROW_ATTRIBUTE, SOURCES, Append, End, Final, Replace, Tail, TailGrow, Update
+from ._targets import PartsDialect, datastar_patch, hx_partial
+from ._updates import ANSWER, GROW_ATTRIBUTE, SOURCES, Append, End, Final, Part, Replace, Tail, TailGrow, Update
 
 __all__ = (
     "HTMX2",
@@ -128,7 +127,9 @@ def encode(dialect: Dialect, update: Update, event_id: int) -> bytes:
             return dialect.response(update.html, event_id if update.seq is None else update.seq)
         if update.part == SOURCES:
             return dialect.sources(update.html)
-        raise TypeError(f"no target for the part {update.part!r}")
+        if isinstance(dialect, PartsDialect):  # the other parts: see _targets
+            return dialect.part(update.part, update.html)
+        raise TypeError(f"dialect {dialect.name!r} has no part(): it cannot show the {update.part.kind!r} part")
     if isinstance(update, End):
         return dialect.done()
     if not isinstance(dialect, AppendingDialect):
@@ -189,6 +190,9 @@ class HTMX2:
     def sources(self, html: str) -> bytes:
         return encode_event(html, event=self.sources_event)
 
+    def part(self, part: Part, html: str) -> bytes:
+        return encode_event(html, event=part.block)
+
     def done(self) -> bytes:
         return encode_event("", event=self.done_event)
 
@@ -222,29 +226,32 @@ class HTMX4:
         target = self.target or self.replace_target
         if target is None:
             return self.response(html, event_id)
-        return encode_event(_partial(target, self.swap, html), id=str(event_id))
+        return encode_event(hx_partial(target, self.swap, html), id=str(event_id))
 
     def response(self, html: str, event_id: int) -> bytes:
         if self.target is not None:
-            html = _partial(self.target, self.swap, html)
+            html = hx_partial(self.target, self.swap, html)
         return encode_event(html, id=str(event_id))
 
     def sources(self, html: str) -> bytes:
-        return encode_event(_partial(self.sources_target, "innerHTML", html))
+        return encode_event(hx_partial(self.sources_target, "innerHTML", html))
+
+    def part(self, part: Part, html: str) -> bytes:
+        return encode_event(hx_partial(f"#{part.block}", "innerHTML", html))
 
     def done(self) -> bytes:
         return encode_event("", event=self.done_event)
 
     def append(self, html: str, event_id: int) -> bytes:
         if self.target is not None:
-            html = _partial(self.target, "beforeend", html)
+            html = hx_partial(self.target, "beforeend", html)
         return encode_event(html, id=str(event_id))  # without a target: the form's hx-swap="beforeend"
 
     def tail(self, html: str) -> bytes:
-        return encode_event(_partial(self.tail_target, "innerHTML", html))
+        return encode_event(hx_partial(self.tail_target, "innerHTML", html))
 
     def tail_grow(self, html: str) -> bytes:
-        return encode_event(_partial(f"{self.tail_target} [{GROW_ATTRIBUTE}]", "beforeend", html))
+        return encode_event(hx_partial(f"{self.tail_target} [{GROW_ATTRIBUTE}]", "beforeend", html))
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,12 +274,15 @@ class Datastar:
         check_field(self.tail_target, "tail_target")
 
     def response(self, html: str, event_id: int) -> bytes:
-        return _patch(self.target, html, event_id)
+        return datastar_patch(self.target, html, event_id)
 
     replace = response
 
     def sources(self, html: str) -> bytes:
-        return _patch(self.sources_target, html, None)
+        return datastar_patch(self.sources_target, html, None)
+
+    def part(self, part: Part, html: str) -> bytes:
+        return datastar_patch(f"#{part.block}", html, None)
 
     def done(self) -> bytes:
         return b""
@@ -280,20 +290,10 @@ class Datastar:
     def append(self, html: str, event_id: int) -> bytes:
         if not html.startswith("<"):  # escaped text (append mode): Datastar patches elements only
             html = f"<span>{html}</span>"
-        return _patch(self.target, html, event_id, mode="append")
+        return datastar_patch(self.target, html, event_id, mode="append")
 
     def tail(self, html: str) -> bytes:
-        return _patch(self.tail_target, html, None)
+        return datastar_patch(self.tail_target, html, None)
 
     def tail_grow(self, html: str) -> bytes:
-        return _patch(f"{self.tail_target} [{GROW_ATTRIBUTE}]", f"<span>{html}</span>", None, mode="append")
-
-
-def _partial(target: str, swap: str, html: str) -> str:
-    return f'<hx-partial hx-target="{escape(target)}" hx-swap="{escape(swap)}">{html}</hx-partial>'
-
-
-def _patch(selector: str, html: str, event_id: int | None, *, mode: str = "inner") -> bytes:
-    html = html.replace("\r\n", "\n").replace("\r", "\n")
-    lines = f"selector {selector}\nmode {mode}\nelements " + html.replace("\n", "\nelements ")
-    return encode_event(lines, event="datastar-patch-elements", id=None if event_id is None else str(event_id))
+        return datastar_patch(f"{self.tail_target} [{GROW_ATTRIBUTE}]", f"<span>{html}</span>", None, mode="append")
