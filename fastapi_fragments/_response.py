@@ -42,6 +42,7 @@ from ._options import (
     StreamOptions,
 )
 from ._pace import Pace
+from ._parts_produce import PartBlocks, PartsProducer, ResultHook, check_parts_dialect
 from ._plan import plan_tokens
 from ._produce import Producer
 from ._text import TextModeName
@@ -90,6 +91,8 @@ class FragmentStreamResponse(EventSourceResponse):
         interrupted it), ``dialect`` (``"htmx2"``, ``"htmx4"``, ``"datastar"`` or a Dialect; by
         default detected from the request headers), event names, CSS targets, and sse-starlette's
         own options (``ping``, ``send_timeout``, ``headers``, ...).
+    :param reasoning_block: with ``tools_block``, ``citations_block``, ``usage_block`` and ``on_finish``:
+        a multi-part stream, each part re-rendered into its own block (README, "Parts").
     :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before any byte is sent.
 
     Example::
@@ -114,6 +117,11 @@ class FragmentStreamResponse(EventSourceResponse):
         min_interval: float | None = None,
         on_complete: TextHook | None = None,
         mode: TextModeName = "replace",
+        reasoning_block: str | None = None,
+        tools_block: str | None = None,
+        citations_block: str | None = None,
+        usage_block: str | None = None,
+        on_finish: ResultHook | None = None,
         **options: Unpack[StreamOptions],
     ) -> None:
         if isinstance(tokens, _Produced):  # from_fragments(): the producer is built already
@@ -132,6 +140,7 @@ class FragmentStreamResponse(EventSourceResponse):
             error_block=error_block,
             mode=mode,
             hooks=Hooks(on_complete, on_error, on_disconnect),
+            parts=PartBlocks.asked(reasoning_block, tools_block, citations_block, usage_block, on_finish),
         )
         try:
             if min_interval is None:
@@ -139,6 +148,8 @@ class FragmentStreamResponse(EventSourceResponse):
             self._configure(plan.producer, min_interval, options, block_name)
             if mode != "replace" and self._dialect is not None and not isinstance(self._dialect, AppendingDialect):
                 raise ConfigurationError(f"mode={mode!r} needs a dialect with append() and tail(): {self._dialect!r}")
+            if isinstance(plan.producer, PartsProducer):
+                check_parts_dialect(self._dialect)
         except BaseException:
             discard_now(tokens)  # the caller may have opened it already (an SDK stream is an HTTP response)
             raise
