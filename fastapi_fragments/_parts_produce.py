@@ -217,7 +217,11 @@ class PartsProducer(TokenProducer):
         for change, part, renderer in self._parts:
             if final or changed & change:
                 values = values or self._part_values(final)
-                updates.append(Replace(await renderer.render_async(values), part))
+                html, ended = await renderer.render_async(values), None
+                if self._keep_ended and not final:  # what a registry's followers show if this producer dies
+                    ended = await renderer.render_async({**values, "streaming": False, "interrupted": True,
+                                                         "thinking": False})  # fmt: skip
+                updates.append(Replace(html, part, ended=ended))
         if final or changed & ANSWER_CHANGED:
             updates += await super()._render(final=final)
         return updates

@@ -38,6 +38,7 @@ from .._dialects import Dialect, DialectName
 from .._exceptions import ConfigurationError
 from .._hooks import ErrorHook, Hooks
 from .._options import DEFAULT_MIN_INTERVAL
+from .._parts_produce import PartBlocks, ResultHook
 from .._plan import TokenPlan, plan_tokens
 from .._response import FragmentStreamResponse
 from .._types import Context, Templates, TextHook, Tokens
@@ -154,6 +155,11 @@ class StreamRegistry:
         on_error: ErrorHook | None = None,
         on_disconnect: TextHook | None = None,
         mode: Literal["replace", "markdown-replace"] = "replace",
+        reasoning_block: str | None = None,
+        tools_block: str | None = None,
+        citations_block: str | None = None,
+        usage_block: str | None = None,
+        on_finish: ResultHook | None = None,
     ) -> Response:
         """Start generating in the background; return ``scaffold_block`` rendered with the stream's URLs.
 
@@ -168,6 +174,9 @@ class StreamRegistry:
 
         ``mode="markdown-replace"`` renders the model's markdown (sanitized) into ``text``;
         frames are full snapshots either way, which is what makes resuming possible.
+
+        The part blocks and ``on_finish`` are ``FragmentStreamResponse``'s: each part's latest
+        render is kept in the snapshot too, so a reconnect mid-reasoning shows the same page.
 
         :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before anything starts.
         """
@@ -189,6 +198,7 @@ class StreamRegistry:
             mode=mode,
             hooks=Hooks(on_complete, on_error, on_disconnect),
             keep_ended=True,
+            parts=PartBlocks.asked(reasoning_block, tools_block, citations_block, usage_block, on_finish),
         )
         try:
             return await self._start(request, plan, group, scaffold_block, owner)
