@@ -213,8 +213,12 @@ class PartsProducer(TokenProducer):
         view = self._view
         changed, view.changed = view.changed, 0
         updates: list[Update] = []
-        values: dict[str, Any] | None = None
-        for change, part, renderer in self._parts:
+        values: dict[str, Any] = {}
+        answer = final or bool(changed & ANSWER_CHANGED)
+        for change, part, renderer in self._parts:  # the usage is the last part, and comes after the answer
+            if change == _USAGE_CHANGED and answer:
+                updates += await super()._render(final=final)
+                answer = False
             if final or changed & change:
                 values = values or self._part_values(final)
                 html, ended = await renderer.render_async(values), None
@@ -222,7 +226,7 @@ class PartsProducer(TokenProducer):
                     ended = await renderer.render_async({**values, "streaming": False, "interrupted": True,
                                                          "thinking": False})  # fmt: skip
                 updates.append(Replace(html, part, ended=ended))
-        if final or changed & ANSWER_CHANGED:
+        if answer:
             updates += await super()._render(final=final)
         return updates
 
