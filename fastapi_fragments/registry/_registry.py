@@ -173,10 +173,8 @@ class StreamRegistry:
         deadline, abandonment, shutdown).
 
         ``mode="markdown-replace"`` renders the model's markdown (sanitized) into ``text``;
-        frames are full snapshots either way, which is what makes resuming possible.
-
-        The part blocks and ``on_finish`` are ``FragmentStreamResponse``'s: each part's latest
-        render is kept in the snapshot too, so a reconnect mid-reasoning shows the same page.
+        frames are full snapshots either way, which is what makes resuming possible. The part
+        blocks and ``on_finish`` are ``FragmentStreamResponse``'s; snapshots keep every part.
 
         :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before anything starts.
         """

@@ -12,6 +12,7 @@ import json
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+import anyio
 import jinja2
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from fastapi_fragments import HTMX2, HTMX4, ConfigurationError, Datastar, FragmentStreamResponse
 from fastapi_fragments._parts_produce import PartsProducer
 from fastapi_fragments._produce import TokenProducer
+from fastapi_fragments._updates import Outcome
 from fastapi_fragments.parts._view import StreamResult
 from fastapi_fragments.testing import (
     FakeCitation,
@@ -141,6 +143,33 @@ async def test_a_failure_ends_every_open_part_and_sends_the_error_block(
     if fail_after == 9:
         assert 'data-status="error"' in end["tools"] and "Failed" in end["tools"]
     assert results[0].outcome == "failed" and results[0].finish.reason == "error"
+
+
+@pytest.mark.parametrize("outcome", [Outcome.SHUTDOWN, Outcome.STOPPED])
+async def test_a_stop_mid_reasoning_ends_every_part(parts_env: jinja2.Environment, outcome: Outcome) -> None:
+    thinking = anyio.Event()
+
+    async def stalls() -> AsyncIterator[str]:
+        yield "<think>hm"
+        thinking.set()
+        await anyio.sleep_forever()
+
+    results: list[StreamResult] = []
+    response = respond(parts_env, stalls(), on_finish=results.append)
+    body: list[bytes] = []
+
+    async def serve() -> None:
+        body.append(await sink_bytes(response._producer, HTMX2()))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(serve)
+        await thinking.wait()
+        await anyio.sleep(0.05)
+        response._producer.stop(outcome)
+    end = last(parse_sse(body[0]))
+    assert 'data-thinking="false"' in end["reasoning"] and "hm" in end["reasoning"]
+    assert 'class="thinking"' not in end["fragment"] and "error interrupted" in end["fragment"]
+    assert [result.outcome for result in results] == [outcome.value]
 
 
 async def test_each_dialect_aims_a_part_at_its_block(parts_env: jinja2.Environment) -> None:
