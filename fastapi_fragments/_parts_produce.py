@@ -43,6 +43,7 @@ from .parts._view import (
     CITATIONS_CHANGED,
     REASONING_CHANGED,
     TOOLS_CHANGED,
+    USAGE_CHANGED,
     PartsView,
     StreamResult,
 )
@@ -51,10 +52,6 @@ __all__ = ("ItemStream", "PartBlocks", "PartsProducer", "ResultHook", "check_par
 
 #: A hook called with a multi-part stream's :class:`~fastapi_fragments.parts.StreamResult`; sync or async.
 ResultHook: TypeAlias = Callable[[StreamResult], Awaitable[None] | None]
-
-#: Set by the finish alone: the usage block renders once, at the end.
-_USAGE_CHANGED = 16
-
 
 class ItemStream(TextStream):
     """A token source's items as they come (SDK chunks and events), closed on every exit path like ``iter_text``'s."""
@@ -122,7 +119,7 @@ _CHANGES = {
     "reasoning": REASONING_CHANGED,
     "tools": TOOLS_CHANGED,
     "citations": CITATIONS_CHANGED,
-    "usage": _USAGE_CHANGED,
+    "usage": USAGE_CHANGED,
 }
 
 
@@ -173,6 +170,7 @@ class PartsProducer(TokenProducer):
         self.hooks = _ResultHooks(hooks.on_complete, hooks.on_error, hooks.on_disconnect, on_finish, self._result)
         self._view = PartsView(text.feed, clock)
         self._normaliser: Normaliser | None = None
+        self._context: dict[str, Any] | None = None  # the part variables of the render under way
         self._parts = [
             (_CHANGES[kind], Part(kind, block=block), renderer.sibling(block)) for kind, block in blocks.named()
         ]
@@ -199,10 +197,12 @@ class PartsProducer(TokenProducer):
             self._view.settle([Finish(FinishReason.ERROR if failed else FinishReason.STOP)])
 
     def _part_values(self, final: bool) -> dict[str, Any]:
-        return {**self._view.context(), "streaming": not final, "interrupted": self.interrupted}
+        if self._context is None:
+            self._context = self._view.context()  # once per render: the answer's _values reads it too
+        return {**self._context, "streaming": not final, "interrupted": self.interrupted}
 
     def _values(self, final: bool) -> dict[str, Any]:
-        return {**self._view.context(), **super()._values(final)}
+        return {**self._part_values(final), **super()._values(final)}
 
     def _render_now(self) -> list[Update] | None:
         return None  # every render may concern several blocks: _render
@@ -210,13 +210,14 @@ class PartsProducer(TokenProducer):
     async def _render(self, *, final: bool) -> list[Update]:
         if final:
             self._settle()
+        self._context = None
         view = self._view
         changed, view.changed = view.changed, 0
         updates: list[Update] = []
         values: dict[str, Any] = {}
         answer = final or bool(changed & ANSWER_CHANGED)
         for change, part, renderer in self._parts:  # the usage is the last part, and comes after the answer
-            if change == _USAGE_CHANGED and answer:
+            if change == USAGE_CHANGED and answer:
                 updates += await super()._render(final=final)
                 answer = False
             if final or changed & change:
@@ -232,6 +233,7 @@ class PartsProducer(TokenProducer):
 
     async def _render_error(self, *, builtin: bool) -> list[Update]:
         self._settle()
+        self._context = None
         updates: list[Update] = []
         values = {**self._part_values(True), "error": True}
         for _, part, renderer in self._parts:

@@ -37,6 +37,7 @@ __all__ = (
     "CITATIONS_CHANGED",
     "REASONING_CHANGED",
     "TOOLS_CHANGED",
+    "USAGE_CHANGED",
     "PartsView",
     "StreamResult",
     "ToolCall",
@@ -44,9 +45,10 @@ __all__ = (
 
 logger = logging.getLogger("fastapi_fragments")
 
-#: What changed since the last render (:attr:`PartsView.changed` is a set of these bits).
-ANSWER_CHANGED, REASONING_CHANGED, TOOLS_CHANGED, CITATIONS_CHANGED = 1, 2, 4, 8
-_EVERYTHING = ANSWER_CHANGED | REASONING_CHANGED | TOOLS_CHANGED | CITATIONS_CHANGED
+#: What changed since the last render (:attr:`PartsView.changed` is a set of these bits); the
+#: finish and usage change only at the end, which re-renders everything.
+ANSWER_CHANGED, REASONING_CHANGED, TOOLS_CHANGED, CITATIONS_CHANGED, USAGE_CHANGED = 1, 2, 4, 8, 16
+_EVERYTHING = ANSWER_CHANGED | REASONING_CHANGED | TOOLS_CHANGED | CITATIONS_CHANGED | USAGE_CHANGED
 
 
 @dataclass(frozen=True, slots=True)
