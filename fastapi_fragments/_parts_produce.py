@@ -53,6 +53,7 @@ __all__ = ("ItemStream", "PartBlocks", "PartsProducer", "ResultHook", "check_par
 #: A hook called with a multi-part stream's :class:`~fastapi_fragments.parts.StreamResult`; sync or async.
 ResultHook: TypeAlias = Callable[[StreamResult], Awaitable[None] | None]
 
+
 class ItemStream(TextStream):
     """A token source's items as they come (SDK chunks and events), closed on every exit path like ``iter_text``'s."""
 
