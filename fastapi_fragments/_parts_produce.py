@@ -77,6 +77,10 @@ def iter_items(source: Any) -> ItemStream:
     return ItemStream(source)
 
 
+#: The answer's htmx 2 events (by default): a part block of that name would be swapped as the answer, or end it.
+_TAKEN = frozenset({"fragment", "sources", "done", "append", "tail", "tail-grow"})
+
+
 @dataclass(frozen=True, slots=True)
 class PartBlocks:
     """The part blocks a route asked for (``None``: that part is not shown), and the result hook."""
@@ -106,6 +110,8 @@ class PartBlocks:
             if not isinstance(block, str) or not block:
                 raise ConfigurationError(f"{what}_block must be a non-empty string, got {block!r}")
             _event_name(block, f"{what}_block")  # it names the part's htmx 2 event
+            if block in _TAKEN:
+                raise ConfigurationError(f"{what}_block {block!r} is the name of the answer's own htmx 2 event")
         if len({block for _, block in named}) < len(named):
             raise ConfigurationError(f"each part needs a block of its own, got {dict(named)!r}")
         return blocks if named or on_finish is not None else None

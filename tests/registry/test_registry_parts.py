@@ -58,7 +58,7 @@ async def test_a_reconnect_mid_reasoning_shows_the_same_page() -> None:
             assert 'sse-swap="reasoning"' in turn.html and 'id="usage"' in turn.html
             whole = await turn.open()
             first = await turn.open()
-            seen = await first.until("reasoning", 3)
+            seen = await first.until("reasoning", 2)
             await first.close()
             assert 'data-thinking="true"' in seen.data
             second = await turn.open(headers={"Last-Event-ID": first.last_event_id})
