@@ -8,6 +8,7 @@
 #   make lock         re-resolve uv.lock and requirements/lowest-direct.txt after editing pyproject.toml
 #   make upgrade      the same, moving every pin to its newest release (then run make test)
 #   make bench        the benchmark suite (see benchmarks/README.md)
+#   make docs         build the documentation site into site/ (mkdocs build --strict)
 #
 # Every test environment is installed from uv.lock (and requirements/lowest-direct.txt for the
 # lowest-versions run), so a new release of a dependency changes nothing until the lock is updated
@@ -33,7 +34,7 @@ LOWEST_EXTRAS := --extra test --extra markdown --extra demo --extra test-sdks --
 COVERAGE := .venv/bin/python -m coverage
 
 .PHONY: demo test unit lint typecheck pytest litellm coverage package matrix lowest test-latest \
-	sync system-deps lock upgrade bench clean
+	sync system-deps lock upgrade bench docs clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -65,10 +66,12 @@ pytest: sync system-deps
 	rm -f .coverage .coverage.*
 	$(COVERAGE) run -m pytest -q
 
-# litellm needs openai<3, so it has its own environment; it also runs the OpenAI tests on openai 2.x.
+# litellm needs openai<3, so it has its own environment; it also runs the OpenAI tests on openai 2.x
+# and the docs' litellm example.
 litellm: $(UV)
 	UV_PROJECT_ENVIRONMENT=.venv-litellm $(UV) sync --quiet --locked --extra test --extra test-litellm --python $(PYTHON)
-	.venv-litellm/bin/python -m coverage run -m pytest -q tests/adapters/test_litellm.py tests/adapters/test_openai.py tests/parts/test_litellm.py
+	.venv-litellm/bin/python -m coverage run -m pytest -q tests/adapters/test_litellm.py tests/adapters/test_openai.py tests/parts/test_litellm.py \
+		tests/docs/test_litellm_examples.py
 
 coverage: sync
 	$(COVERAGE) combine --quiet
@@ -100,11 +103,19 @@ lowest: $(UV)
 	$(UV) pip install --quiet --python .venv-lowest --no-deps -e .
 	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider $(UNIT)
 
+# The documentation site (mkdocs.yml, docs/) in its own virtualenv: --strict turns every warning
+# (a broken link or anchor, a page left out of the nav, an API reference name that no longer exists,
+# a docstring field griffe can't parse) into a failure. The examples in the pages are run by
+# tests/docs, not here. NO_MKDOCS_2_WARNING silences Material's end-of-life banner.
+docs: $(UV)
+	UV_PROJECT_ENVIRONMENT=.venv-docs $(UV) sync --quiet --locked --extra docs --python $(PYTHON)
+	NO_MKDOCS_2_WARNING=1 .venv-docs/bin/python -m mkdocs build --strict --quiet --site-dir site
+
 # What CI runs (.ci/run): static checks, the whole suite with the coverage gate, the litellm
-# environment and the package build, one after the other; then the Python matrix and the lowest
-# versions side by side (each is mostly waiting on sockets and timers: together they keep the
-# whole run within 10 minutes on 2 cores).
-test: lint typecheck pytest litellm coverage package
+# environment, the package build and the documentation site, one after the other; then the Python
+# matrix and the lowest versions side by side (each is mostly waiting on sockets and timers:
+# together they keep the whole run within 10 minutes on 2 cores).
+test: lint typecheck pytest litellm coverage package docs
 	$(MAKE) --no-print-directory -j3 --output-sync=target matrix lowest
 
 # Not locked: the newest release of everything, to find breakage on purpose.
@@ -135,4 +146,4 @@ bench: $(UV)
 
 clean:
 	rm -rf .venv .venv-* .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage .coverage.* \
-		tests/artifacts dist build
+		tests/artifacts dist build site

@@ -12,7 +12,7 @@ import argparse
 import collections
 
 from benchmarks.answer import answer_tokens
-from fastapi_fragments._dialects import HTMX2
+from fastapi_fragments._dialects import HTMX2, encode
 from fastapi_fragments._text import text_mode
 from fastapi_fragments.markdown._streaming import render_markdown
 
@@ -33,7 +33,7 @@ def main() -> None:
         final = index == len(tokens)
         if final or index % args.tokens_per_frame == 0:
             html = str(text.markup(final=True)) if final else ""  # the final frame: a `{{ text }}` block, whole
-            for frame in text.frames(dialect, html, index, final=final):
+            for frame in (encode(dialect, update, index) for update in text.updates(html, final=final)):
                 kind = frame.split(b"\n", 1)[0].decode()
                 count[kind] += 1
                 size[kind] += len(frame) + CHUNK_FRAMING

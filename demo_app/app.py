@@ -30,6 +30,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from fastapi_fragments import (
+    HTMX4,
     Fragment,
     FragmentsMiddleware,
     FragmentStreamResponse,
@@ -225,11 +226,8 @@ async def ask_htmx4(
         tokens,
         "answer.html",
         "markdown_body",
-        dialect="htmx4",
+        dialect=HTMX4(target=f"#body-{turn}", tail_target=f"#tail-{turn}", sources_target=f"#sources-{turn}"),
         mode="markdown",
-        target=f"#body-{turn}",
-        tail_target=f"#tail-{turn}",
-        sources_target=f"#sources-{turn}",
         min_interval=0.05,
         **options,
     )

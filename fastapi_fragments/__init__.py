@@ -11,6 +11,7 @@ Example::
 
 from __future__ import annotations
 
+from ._config import StreamConfig as StreamConfig
 from ._detection import detect_dialect as detect_dialect
 from ._dialects import HTMX2 as HTMX2
 from ._dialects import HTMX4 as HTMX4
@@ -56,6 +57,7 @@ __all__ = [
     "Message",
     "ProviderError",
     "Store",
+    "StreamConfig",
     "StreamOptions",
     "StreamRegistry",
     "TemplateNotFoundError",

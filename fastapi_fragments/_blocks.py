@@ -168,17 +168,18 @@ def _escaping(env: jinja2.Environment, template_name: str) -> jinja2.Environment
 
     Model text arrives as ``Markup``, but filters such as ``striptags`` unescape it; only
     autoescape keeps every expression safe. The overlay gets its own caches, since templates
-    compiled without autoescape must not be reused, and is kept on ``env`` so each template is
-    compiled once, not once per stream.
+    compiled without autoescape must not be reused, and is kept per environment (not on it: the
+    user's environment is theirs) so each template is compiled once, not once per stream.
     """
     autoescape = env.autoescape(template_name) if callable(env.autoescape) else env.autoescape
     if autoescape:
         return env
-    overlay = getattr(env, _OVERLAY, None)
-    if not isinstance(overlay, jinja2.Environment):
-        overlay = env.overlay(autoescape=True, cache_size=400, bytecode_cache=None)
-        setattr(env, _OVERLAY, overlay)
+    overlay = _OVERLAYS.get(env)
+    if overlay is None:
+        overlay = _OVERLAYS[env] = env.overlay(autoescape=True, cache_size=400, bytecode_cache=None)
     return overlay
 
 
-_OVERLAY = "_fastapi_fragments_autoescape_overlay"
+#: Each environment's autoescaping overlay. An overlay refers to its environment, so both live as long
+#: as the process does: an app has one environment, or a few.
+_OVERLAYS: dict[jinja2.Environment, jinja2.Environment] = {}

@@ -20,8 +20,7 @@ from markupsafe import escape
 from starlette.types import Scope, Send
 
 from ._detection import detect_dialect_in_scope, resolve_dialect
-from ._dialects import Datastar
-from ._targets import datastar_patch
+from ._dialects import Datastar, _patch
 
 __all__ = ("EARLY_ERROR_HTML", "answer_early_error", "early_error_html", "wants_event_stream")
 
@@ -63,7 +62,7 @@ async def answer_early_error(scope: Scope, send: Send, exc: BaseException) -> No
     html = early_error_html(scope, exc)
     dialect = resolve_dialect(detect_dialect_in_scope(scope))
     if isinstance(dialect, Datastar):
-        frames = datastar_patch("body", html, None, mode="prepend")
+        frames = _patch("body", html, None, mode="prepend")
     else:
         frames = dialect.response(html, 1) + dialect.done()
     await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})

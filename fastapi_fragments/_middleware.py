@@ -1,10 +1,12 @@
 """``FragmentsMiddleware``: per-app defaults for every ``FragmentStreamResponse``.
 
 A plain ASGI middleware (``BaseHTTPMiddleware`` buffers and breaks streaming). For each HTTP
-request it publishes, in a context variable read by the response's constructor:
+request it publishes, in a context variable read by the response's constructor (the one place
+the library keeps state for a request: a route builds its response without the request, and
+the template and block must still be checked before the response starts):
 
-- the app's ``templates``, so routes can omit ``templates=`` and the template and block are
-  still checked before the response starts;
+- the app's :class:`~._config.StreamConfig` (its templates, dialects, pacing, pings, hooks),
+  so routes can omit ``templates=`` and every option they share;
 - the ``request``, added to every render's context so blocks can call ``url_for`` as in a
   full-page ``TemplateResponse``;
 - the dialect the client speaks (htmx 2, htmx 4 or Datastar), also put on
@@ -22,6 +24,7 @@ to the environment's loader, once, when the middleware is built.
 
 from __future__ import annotations
 
+import dataclasses
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -31,19 +34,20 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._blocks import environment_of
+from ._config import StreamConfig
 from ._detection import detect_dialect_in_scope
 from ._early import answer_early_error, wants_event_stream
 from ._exceptions import ConfigurationError
 from ._types import Context, Templates
 
-__all__ = ("FragmentsMiddleware", "RequestDefaults", "current_defaults", "request_defaults")
+__all__ = ("FragmentsMiddleware", "RequestDefaults", "app_config", "current_defaults", "request_defaults")
 
 
 @dataclass(frozen=True, slots=True)
 class RequestDefaults:
     """What ``FragmentsMiddleware`` tells the responses built while handling one request."""
 
-    templates: Templates
+    config: StreamConfig
     request: Request
 
 
@@ -59,7 +63,7 @@ def request_defaults(templates: Templates | None, extra_context: Context | None)
     base = dict(extra_context or {})
     if defaults is not None:
         base.setdefault("request", defaults.request)
-        templates = templates if templates is not None else defaults.templates
+        templates = templates if templates is not None else defaults.config.templates
     if templates is None:
         raise ConfigurationError(
             "no templates: pass templates= (a Jinja2Templates or jinja2.Environment) or add FragmentsMiddleware"
@@ -67,8 +71,14 @@ def request_defaults(templates: Templates | None, extra_context: Context | None)
     return templates, base
 
 
+def app_config() -> StreamConfig:
+    """The configuration of the app handling the current request (``FragmentsMiddleware``'s), or the defaults."""
+    defaults = current_defaults.get()
+    return StreamConfig() if defaults is None else defaults.config
+
+
 class FragmentsMiddleware:
-    """Make ``templates`` the default of every fragment response of the app, and detect the dialect.
+    """Make ``config`` (or just ``templates``) the default of every fragment response of the app; detect the dialect.
 
     On a request that accepts ``text/event-stream``, an exception raised before the response
     starts (a wrong block name, a missing template, a bad option) is logged with its traceback
@@ -81,16 +91,26 @@ class FragmentsMiddleware:
         templates = Jinja2Templates(directory="templates")
         app = FastAPI()
         app.add_middleware(FragmentsMiddleware, templates=templates)
+        # or, with more shared options: config=StreamConfig(templates=templates, ping=5, on_error=report)
 
         @app.get("/stream")
         async def stream():
             return FragmentStreamResponse(llm.stream("hi"), "chat.html", "answer")  # no templates= needed
     """
 
-    def __init__(self, app: ASGIApp, templates: Templates) -> None:
+    def __init__(self, app: ASGIApp, templates: Templates | None = None, *, config: StreamConfig | None = None) -> None:
+        if config is None:
+            config = StreamConfig(templates=templates)
+        elif templates is not None:
+            config = dataclasses.replace(config, templates=templates)
+        if config.templates is None:
+            raise ConfigurationError(
+                "FragmentsMiddleware needs templates: templates=... or config=StreamConfig(templates=...)"
+            )
         self.app = app
-        self.templates = templates
-        _add_macro_loader(environment_of(templates))
+        self.config = config
+        self.templates = config.templates
+        _add_macro_loader(environment_of(config.templates))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,7 +118,7 @@ class FragmentsMiddleware:
             return
         dialect = detect_dialect_in_scope(scope)
         scope.setdefault("state", {})["fragments_dialect"] = dialect
-        token = current_defaults.set(RequestDefaults(self.templates, Request(scope, receive)))
+        token = current_defaults.set(RequestDefaults(self.config, Request(scope, receive)))
         try:
             if wants_event_stream(scope):
                 await self._stream(scope, receive, send)

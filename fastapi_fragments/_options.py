@@ -1,41 +1,27 @@
-"""The options of ``FragmentStreamResponse``: defaults, and the typed keyword arguments it accepts."""
+"""The keyword options of ``FragmentStreamResponse``: their types, and the deprecated flat dialect options.
+
+Every option a route passes overrides the :class:`~._config.StreamConfig` field of the same name
+(the middleware's, or the one given as ``config=``). The seven flat dialect options of 0.1
+(``fragment_event=``, ``target=``, ...) still work for one release, with a ``DeprecationWarning``:
+they are folded into the dialect objects, which are now the one way to set them.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from starlette.background import BackgroundTask
 from starlette.types import Message
 
-from ._dialects import Dialect, DialectName
+from ._config import StreamConfig
+from ._dialects import HTMX2, HTMX4, Datastar, Dialect, DialectName
 from ._hooks import ErrorHook
 from ._types import TextHook
 
-__all__ = (
-    "APPEND_MIN_INTERVAL",
-    "MARKDOWN_MIN_INTERVAL",
-    "DEFAULT_MAX_BYTES_PER_SECOND",
-    "DEFAULT_MIN_INTERVAL",
-    "SSEOptions",
-    "StreamOptions",
-)
-
-#: About one display frame at 60 Hz: re-rendering more often is invisible, less often feels laggy.
-DEFAULT_MIN_INTERVAL = 0.016
-
-#: The default for ``mode="append"``: 20 updates a second, half the bytes of 16 ms (its frames
-#: carry a few words each, so the SSE framing per frame would dominate).
-APPEND_MIN_INTERVAL = 0.05
-
-#: The default for ``mode="markdown"``: 10 updates a second. Besides the framing, every change of
-#: inline markup (a bold word closing) re-sends the unfinished block, and re-parses it.
-MARKDOWN_MIN_INTERVAL = 0.1
-
-#: Per-stream byte budget that stretches the interval as the rendered block grows (see ``Pace``):
-#: a 2 KB render still goes out every ~60 ms, and a 1000-token answer costs ~1/10 of the bytes
-#: of rendering every token.
-DEFAULT_MAX_BYTES_PER_SECOND = 32_000
+__all__ = ("FLAT_DIALECT_OPTIONS", "SSEOptions", "StreamOptions", "fold_flat_dialect_options")
 
 
 class SSEOptions(TypedDict, total=False):
@@ -51,20 +37,18 @@ class SSEOptions(TypedDict, total=False):
 
 
 class StreamOptions(SSEOptions, total=False):
-    """Options shared by ``FragmentStreamResponse(...)`` and ``.from_fragments(...)``.
+    """Options shared by ``FragmentStreamResponse(...)`` and ``.from_fragments(...)``; see ``StreamConfig``.
 
     ``on_error(exc)`` and ``on_disconnect(text)`` are hooks (sync or async); ``dialect`` forces a
-    dialect instead of detecting it per request; the event names configure htmx 2; ``target``,
-    ``sources_target`` and ``tail_target`` (markdown mode) are CSS selectors for htmx 4 partials
-    and Datastar patches (a target not given is derived from the block name: ``#answer`` and
-    ``#answer-tail`` for the block ``answer``; htmx 4 without ``target`` uses the form's).
+    dialect instead of detecting it per request; ``htmx2``, ``htmx4`` and ``datastar`` are the
+    dialect objects (event names, CSS targets) used when that frontend is detected.
     ``max_bytes_per_second`` (default 32 000; ``None`` turns it off, and ``min_interval=0``
     ignores it) stretches the interval between renders as the block grows, so a long answer
     does not cost O(n²) bytes.
 
     Example::
 
-        options: StreamOptions = {"dialect": "htmx4", "sources_target": "#docs", "ping": 5}
+        options: StreamOptions = {"dialect": "htmx4", "htmx4": HTMX4(sources_target="#docs"), "ping": 5}
         FragmentStreamResponse(tokens, "chat.html", "answer", **options)
     """
 
@@ -72,6 +56,10 @@ class StreamOptions(SSEOptions, total=False):
     max_bytes_per_second: float | None
     on_disconnect: TextHook
     dialect: Dialect | DialectName
+    htmx2: HTMX2
+    htmx4: HTMX4
+    datastar: Datastar
+    # Deprecated: set these on the dialect objects (htmx2=HTMX2(fragment_event=...), ...).
     fragment_event: str
     sources_event: str
     done_event: str
@@ -80,3 +68,35 @@ class StreamOptions(SSEOptions, total=False):
     target: str
     sources_target: str
     tail_target: str
+
+
+#: The flat option -> the dialect objects' fields it used to set.
+FLAT_DIALECT_OPTIONS: Mapping[str, tuple[str, ...]] = {
+    "fragment_event": ("htmx2",),
+    "sources_event": ("htmx2",),
+    "tail_event": ("htmx2",),
+    "append_event": ("htmx2",),
+    "done_event": ("htmx2", "htmx4"),
+    "target": ("htmx4", "datastar"),
+    "sources_target": ("htmx4", "datastar"),
+    "tail_target": ("htmx4", "datastar"),
+}
+
+
+def fold_flat_dialect_options(config: StreamConfig, options: dict[str, Any]) -> StreamConfig:
+    """``config`` with the deprecated flat dialect options popped from ``options`` set on its dialect objects."""
+    flat = {name: options.pop(name) for name in FLAT_DIALECT_OPTIONS if name in options}
+    if not flat:
+        return config
+    names = ", ".join(f"{name}=" for name in flat)
+    warnings.warn(
+        f"{names} is deprecated: set it on the dialect objects, e.g. htmx2=HTMX2(fragment_event=...), "
+        "htmx4=HTMX4(target=...), datastar=Datastar(target=...), or once in StreamConfig",
+        DeprecationWarning,
+        stacklevel=4,
+    )
+    dialects: dict[str, Any] = {"htmx2": config.htmx2, "htmx4": config.htmx4, "datastar": config.datastar}
+    for name, value in flat.items():
+        for dialect in FLAT_DIALECT_OPTIONS[name]:
+            dialects[dialect] = dataclasses.replace(dialects[dialect], **{name: value})
+    return dataclasses.replace(config, **dialects)

@@ -9,7 +9,7 @@ A route that asks for a part block (``reasoning_block=``, ``tools_block=``, ``ci
 ``TokenProducer``: the items of the SDK stream are read whole (:class:`ItemStream`), not through
 ``iter_text``'s text extraction. The text-only path pays nothing for this. Each render re-renders
 only the blocks whose part changed (``Replace`` with a ``Part`` naming the block, which the
-dialects aim at ``<block>``: ``_targets``); the answer's text goes through the route's text mode
+dialects aim at ``<block>``: ``_dialect_protocol.PartsDialect``); the answer's text goes through the route's text mode
 as before. Every block gets the same part variables (``PartsView.context``).
 
 The ending is the producer's (``_produce``): whatever ended the stream, :meth:`PartsProducer._settle`
@@ -26,12 +26,11 @@ from time import monotonic
 from typing import Any, TypeAlias
 
 from ._blocks import BlockRenderer
-from ._dialects import Dialect, _event_name
+from ._dialect_protocol import Dialect, PartsDialect, event_name
 from ._exceptions import ConfigurationError
 from ._hooks import Hooks, call_hook
 from ._pace import Coalescer
 from ._produce import TokenProducer
-from ._targets import PartsDialect
 from ._text import TextMode
 from ._tokens import TextStream, check_tokens
 from ._updates import Outcome, Part, Replace, Update
@@ -109,7 +108,7 @@ class PartBlocks:
         for what, block in named:
             if not isinstance(block, str) or not block:
                 raise ConfigurationError(f"{what}_block must be a non-empty string, got {block!r}")
-            _event_name(block, f"{what}_block")  # it names the part's htmx 2 event
+            event_name(block, f"{what}_block")  # it names the part's htmx 2 event
             if block in _TAKEN:
                 raise ConfigurationError(f"{what}_block {block!r} is the name of the answer's own htmx 2 event")
         if len({block for _, block in named}) < len(named):
@@ -135,7 +134,7 @@ def check_parts_dialect(dialect: Dialect | None) -> None:
     if dialect is not None and not isinstance(dialect, PartsDialect):
         raise ConfigurationError(
             f"dialect {dialect!r} has no part(html, part) method: it cannot show reasoning_block=, tools_block=, "
-            "citations_block= or usage_block= (see fastapi_fragments._targets.PartsDialect)"
+            "citations_block= or usage_block= (see PartsDialect in fastapi_fragments._dialect_protocol)"
         )
 
 

@@ -136,10 +136,11 @@ class Producer:
 
     async def pull(self, sink: Sink, pace: Pace) -> None:
         """The sources, then the source, coalesced into ``sink``, until its end or :meth:`stop`."""
+        if self._stopped is not None:  # stopped before it started: a client gone, a shutdown under way
+            await self.aclose()
+            return
         coalescer = self._coalescer = Coalescer(pace, partial(self._emit, sink))
         self._pulling = pulling = anyio.CancelScope()
-        if self._stopped is not None:  # stopped before it started (a shutdown already under way)
-            pulling.cancel()
         try:
             with pulling:
                 try:

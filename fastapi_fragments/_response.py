@@ -19,28 +19,21 @@ every send, which doubled the CPU per frame and the memory per stream. On purpos
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterable, Mapping, Sequence
-from functools import lru_cache
-from types import MappingProxyType
+from collections.abc import AsyncIterable, Sequence
 from typing import Any, Unpack, cast
 
 from sse_starlette import EventSourceResponse
 from starlette.types import Receive, Scope, Send
 
-from ._detection import detect_dialect_in_scope, resolve_dialect
-from ._dialects import HTMX2, HTMX4, AppendingDialect, Datastar, Dialect
+from ._config import StreamConfig
+from ._detection import detect_dialect_in_scope
+from ._dialects import AppendingDialect, Dialect
 from ._exceptions import ConfigurationError
 from ._fragment import Fragment, FragmentProducer
 from ._hooks import Hooks
 from ._loop import LoopMonitor
-from ._middleware import request_defaults
-from ._options import (
-    APPEND_MIN_INTERVAL,
-    DEFAULT_MAX_BYTES_PER_SECOND,
-    DEFAULT_MIN_INTERVAL,
-    MARKDOWN_MIN_INTERVAL,
-    StreamOptions,
-)
+from ._middleware import app_config, request_defaults
+from ._options import StreamOptions, fold_flat_dialect_options
 from ._pace import Pace
 from ._parts_produce import PartBlocks, PartsProducer, ResultHook, check_parts_dialect
 from ._plan import plan_tokens
@@ -53,9 +46,6 @@ from ._wire import Delivery, Sender
 __all__ = ("FragmentStreamResponse",)
 
 logger = logging.getLogger("fastapi_fragments")
-
-#: Modes whose frames carry a few words each: a longer default interval (see ``_options``).
-_DEFAULT_INTERVALS = {"append": APPEND_MIN_INTERVAL, "markdown": MARKDOWN_MIN_INTERVAL}
 
 #: A keep-alive comment: proxies close connections that stay silent (sse-starlette pings every 15 s).
 PING = b": ping\n\n"
@@ -86,14 +76,19 @@ class FragmentStreamResponse(EventSourceResponse):
         or, when only its last element grew, just the new text; needs the ``markdown`` extra).
         Append and markdown modes end with the block rendered with the whole text, replacing the
         response target, so the page ends as in replace mode however it was wired.
+    :param config: the options shared by the app's streams (:class:`StreamConfig`); default: the
+        one ``FragmentsMiddleware`` carries. ``templates``, ``min_interval``, ``on_complete`` and
+        every option below override its field of the same name for this response.
     :param options: see :class:`StreamOptions`: ``on_error(exc)`` when the token source failed,
         ``on_disconnect(text)`` when the stream ended early (the client left, or server shutdown
         interrupted it), ``dialect`` (``"htmx2"``, ``"htmx4"``, ``"datastar"`` or a Dialect; by
-        default detected from the request headers), event names, CSS targets, and sse-starlette's
-        own options (``ping``, ``send_timeout``, ``headers``, ...).
+        default detected from the request headers), the dialect objects (``htmx2=HTMX2(...)``,
+        ``htmx4=``, ``datastar=``: event names, CSS targets), ``ping``, ``send_timeout``,
+        ``shutdown_grace_period``, and sse-starlette's ``headers``, ``status_code``, ``background``.
     :param reasoning_block: with ``tools_block``, ``citations_block``, ``usage_block`` and ``on_finish``:
-        a multi-part stream, each part re-rendered into its own block (README, "Parts").
-    :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before any byte is sent.
+        a multi-part stream, each part re-rendered into its own block (docs/guides/parts.md).
+    :raises ConfigurationError: before any byte is sent (also as its subclasses
+        TemplateNotFoundError and BlockNotFoundError).
 
     Example::
 
@@ -117,6 +112,7 @@ class FragmentStreamResponse(EventSourceResponse):
         min_interval: float | None = None,
         on_complete: TextHook | None = None,
         mode: TextModeName = "replace",
+        config: StreamConfig | None = None,
         reasoning_block: str | None = None,
         tools_block: str | None = None,
         citations_block: str | None = None,
@@ -124,28 +120,30 @@ class FragmentStreamResponse(EventSourceResponse):
         on_finish: ResultHook | None = None,
         **options: Unpack[StreamOptions],
     ) -> None:
-        if isinstance(tokens, _Produced):  # from_fragments(): the producer is built already
-            self._configure(tokens.producer, tokens.min_interval, options, block_name)
+        if isinstance(tokens, _Produced):  # from_fragments(), a registry follower: the producer is built
+            self._configure(tokens.producer, tokens.config, options, block_name, mode)
             return
-        on_error, on_disconnect = options.pop("on_error", None), options.pop("on_disconnect", None)
+        try:
+            settings = _settings(config, templates, min_interval, on_complete, options)
+        except BaseException:
+            discard_now(tokens)
+            raise
         plan = plan_tokens(
             tokens,
             template_name,
             block_name,
-            templates=templates,
+            templates=settings.templates,
             context_key=context_key,
             extra_context=extra_context,
             sources_block=sources_block,
             sources=sources,
             error_block=error_block,
             mode=mode,
-            hooks=Hooks(on_complete, on_error, on_disconnect),
+            hooks=Hooks(settings.on_complete, settings.on_error, settings.on_disconnect),
             parts=PartBlocks.asked(reasoning_block, tools_block, citations_block, usage_block, on_finish),
         )
         try:
-            if min_interval is None:
-                min_interval = _DEFAULT_INTERVALS.get(mode, DEFAULT_MIN_INTERVAL)
-            self._configure(plan.producer, min_interval, options, block_name)
+            self._configure(plan.producer, settings, options, block_name, mode)
             if mode != "replace" and self._dialect is not None and not isinstance(self._dialect, AppendingDialect):
                 raise ConfigurationError(f"mode={mode!r} needs a dialect with append() and tail(): {self._dialect!r}")
             if isinstance(plan.producer, PartsProducer):
@@ -163,8 +161,9 @@ class FragmentStreamResponse(EventSourceResponse):
         sources_block: str | None = None,
         error_block: str | None = None,
         context_key: str = "text",
-        min_interval: float = DEFAULT_MIN_INTERVAL,
+        min_interval: float | None = None,
         on_complete: TextHook | None = None,
+        config: StreamConfig | None = None,
         **options: Unpack[StreamOptions],
     ) -> FragmentStreamResponse:
         """Stream any async iterable of Fragments (what ``stream_with_sources`` yields).
@@ -179,29 +178,31 @@ class FragmentStreamResponse(EventSourceResponse):
             fragments = stream_with_sources(tokens, "chat.html", sources_block="sources", sources=docs)
             return FragmentStreamResponse.from_fragments(fragments, sources_block="sources")
         """
-        templates, _ = request_defaults(templates, None)
-        on_error, on_disconnect = options.pop("on_error", None), options.pop("on_disconnect", None)
+        settings = _settings(config, templates, min_interval, on_complete, options)
+        templates, _ = request_defaults(settings.templates, None)
         producer = FragmentProducer(
             fragments,
             templates,
-            Hooks(on_complete, on_error, on_disconnect),
+            Hooks(settings.on_complete, settings.on_error, settings.on_disconnect),
             sources_block=sources_block,
             error_block=error_block,
             context_key=context_key,
         )
-        return cls._from_producer(producer, min_interval, **options)
+        return cls._from_producer(producer, settings, **options)
 
     @classmethod
     def _from_producer(
-        cls, producer: Producer, min_interval: float, **options: Unpack[StreamOptions]
+        cls, producer: Producer, config: StreamConfig, **options: Unpack[StreamOptions]
     ) -> FragmentStreamResponse:
         """A response streaming a producer built elsewhere (``from_fragments``, a registry follower)."""
-        return cls(cast(Tokens, _Produced(producer, min_interval)), "", **options)
+        return cls(cast(Tokens, _Produced(producer, config)), "", **options)
 
-    def _configure(self, producer: Producer, min_interval: float, options: StreamOptions, block_name: str) -> None:
-        if isinstance(min_interval, bool) or not isinstance(min_interval, int | float) or not min_interval >= 0:
-            raise ConfigurationError(f"min_interval must be a number of seconds >= 0, got {min_interval!r}")
+    def _configure(
+        self, producer: Producer, config: StreamConfig, options: StreamOptions, block_name: str, mode: str
+    ) -> None:
         rest: dict[str, Any] = dict(options)
+        for name in _CONFIG_OPTIONS:
+            rest.pop(name, None)  # in ``config`` already (see _settings)
         for forbidden in ("content", "sep", "data_sender_callable", "media_type", "shutdown_event"):
             if forbidden in rest:
                 raise ConfigurationError(f"{forbidden}= is set by FragmentStreamResponse and cannot be passed")
@@ -210,36 +211,23 @@ class FragmentStreamResponse(EventSourceResponse):
                 "cleanup_timeout= has no effect on FragmentStreamResponse: closing the token source is bounded "
                 "by itself (5 s), and shutdown_grace_period= bounds the end of a stream at shutdown"
             )
-        names = [rest.pop(option, default) for option, default in _DIALECT_OPTIONS]
-        try:
-            self._dialects = _dialects(block_name, *names)
-        except TypeError:  # an unhashable option: build uncached, for the error naming it
-            self._dialects = _dialects.__wrapped__(block_name, *names)
-        forced = rest.pop("dialect", None)
-        self._dialect: Dialect | None = None
-        if forced is not None:
-            self._dialect = self._dialects.get(forced) if isinstance(forced, str) else forced
-            if self._dialect is None:
-                resolve_dialect(cast(str, forced))  # raises the ConfigurationError naming the options
+        self._dialects = config.dialects_for(block_name)
+        self._dialect: Dialect | None = config.forced_dialect(block_name)
         self._producer = producer
-        budget = rest.pop("max_bytes_per_second", DEFAULT_MAX_BYTES_PER_SECOND)
-        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int | float) or budget <= 0):
-            raise ConfigurationError(f"max_bytes_per_second must be a number > 0 or None, got {budget!r}")
-        self._pacing = (float(min_interval), budget)
-        grace = rest.pop("shutdown_grace_period", 1.0)
-        if isinstance(grace, bool) or not isinstance(grace, int | float) or not grace >= 0:
-            raise ConfigurationError(f"shutdown_grace_period must be a number of seconds >= 0, got {grace!r}")
+        self._pacing = (config.interval_for(mode), config.max_bytes_per_second)
         headers = {"Cache-Control": "no-store, no-transform", **dict(rest.pop("headers", None) or {})}
-        if forced is None:
+        if self._dialect is None:
             headers.setdefault("Vary", "Accept, HX-Request, Datastar-Request")
         # No body iterator: __call__ sends the frames itself (see the module docstring).
-        super().__init__(iter(()), headers=headers, sep="\n", **rest)  # the rest are sse-starlette's options
+        super().__init__(
+            iter(()), headers=headers, sep="\n", ping=config.ping, send_timeout=config.send_timeout, **rest
+        )
         self._delivery = Delivery(
             ping_interval=self.ping_interval,
             ping=self._ping_frame,
             send_timeout=self.send_timeout,
             on_client_close=self.client_close_handler_callable,
-            grace_period=float(grace),
+            grace_period=float(config.shutdown_grace_period),
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -261,54 +249,37 @@ class FragmentStreamResponse(EventSourceResponse):
         return PING if factory is None else factory().encode()
 
 
-#: The options that configure the dialects, with their defaults, in ``_dialects``' parameter order.
-#: A target left as None is derived from the block name (``#answer``, ``#answer-tail``).
-_DIALECT_OPTIONS = (
-    ("fragment_event", "fragment"),
-    ("sources_event", "sources"),
-    ("done_event", "done"),
-    ("tail_event", "tail"),
-    ("append_event", "append"),
-    ("target", None),
-    ("sources_target", "#sources"),
-    ("tail_target", None),
-)
+#: The options a route may pass that override the ``StreamConfig`` field of the same name.
+_CONFIG_OPTIONS = (
+    "on_error", "on_disconnect", "dialect", "htmx2", "htmx4", "datastar", "max_bytes_per_second", "ping",
+    "send_timeout", "shutdown_grace_period",
+)  # fmt: skip
 
 
-@lru_cache(maxsize=64)
-def _dialects(
-    block_name: str,
-    fragment_event: str,
-    sources_event: str,
-    done_event: str,
-    tail_event: str,
-    append_event: str,
-    target: str | None,
-    sources_target: str,
-    tail_target: str | None,
-) -> Mapping[str, Dialect]:
-    """The dialects a response can speak, by name; built (and their names checked) once per set of options."""
-    tail_target = tail_target or f"#{block_name}-tail"
-    return MappingProxyType(
-        {
-            "htmx2": HTMX2(fragment_event, sources_event, done_event, tail_event, append_event=append_event),
-            "htmx4": HTMX4(
-                target,
-                sources_target=sources_target,
-                done_event=done_event,
-                tail_target=tail_target,
-                replace_target=f"#{block_name}",
-            ),
-            "datastar": Datastar(target or f"#{block_name}", sources_target, tail_target),
-        }
-    )
+def _settings(
+    config: StreamConfig | None,
+    templates: Templates | None,
+    min_interval: float | None,
+    on_complete: TextHook | None,
+    options: StreamOptions,
+) -> StreamConfig:
+    """The configuration of one response: ``config`` (or the app's) with what the route passed on top."""
+    base = config if config is not None else app_config()
+    if config is not None and not isinstance(config, StreamConfig):
+        raise ConfigurationError(f"config must be a StreamConfig, got {config!r}")
+    given: dict[str, Any] = {name: options[name] for name in _CONFIG_OPTIONS if name in options}  # type: ignore[literal-required]
+    for name, value in (("templates", templates), ("min_interval", min_interval), ("on_complete", on_complete)):
+        if value is not None:
+            given[name] = value
+    settings = base.merged(given)
+    return fold_flat_dialect_options(settings, cast(dict[str, Any], options))
 
 
 class _Produced:
-    """What ``from_fragments`` hands the constructor: a producer built already, and its interval."""
+    """What ``_from_producer`` hands the constructor: a producer built already, and its configuration."""
 
-    __slots__ = ("min_interval", "producer")
+    __slots__ = ("config", "producer")
 
-    def __init__(self, producer: Producer, min_interval: float) -> None:
+    def __init__(self, producer: Producer, config: StreamConfig) -> None:
         self.producer = producer
-        self.min_interval = min_interval
+        self.config = config

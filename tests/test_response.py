@@ -22,8 +22,11 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from fastapi_fragments import (
+    HTMX2,
+    HTMX4,
     BlockNotFoundError,
     ConfigurationError,
+    Datastar,
     FragmentStreamResponse,
     TemplateNotFoundError,
     _pace,
@@ -159,7 +162,7 @@ def test_htmx4_client_gets_unnamed_frames_and_a_sources_partial(
 def test_datastar_dialect_patches_elements(client: httpx.Client, templates: Jinja2Templates) -> None:
     scenario("datastar")(
         lambda r: FragmentStreamResponse(
-            ["x\ny"], "chat.html", "plain", templates=templates, dialect="datastar", target="#answer"
+            ["x\ny"], "chat.html", "plain", templates=templates, dialect="datastar", datastar=Datastar(target="#answer")
         )
     )
     result = read_events(client, "/s/datastar")
@@ -168,18 +171,30 @@ def test_datastar_dialect_patches_elements(client: httpx.Client, templates: Jinj
 
 
 def test_custom_event_names(client: httpx.Client, templates: Jinja2Templates) -> None:
-    scenario("names")(
-        lambda r: FragmentStreamResponse(
+    htmx2 = HTMX2(fragment_event="answer", done_event="finished")
+    scenario("names")(lambda r: FragmentStreamResponse(["x"], "chat.html", "plain", templates=templates, htmx2=htmx2))
+    assert read_events(client, "/s/names").names == ["answer", "answer", "finished"]  # a step, then the final render
+
+
+def test_the_flat_dialect_options_of_0_1_still_work_with_a_deprecation_warning(
+    client: httpx.Client, templates: Jinja2Templates
+) -> None:
+    with pytest.warns(DeprecationWarning, match="fragment_event=, done_event= is deprecated: set it on the dialect"):
+        response = FragmentStreamResponse(
             ["x"], "chat.html", "plain", templates=templates, fragment_event="answer", done_event="finished"
         )
-    )
-    assert read_events(client, "/s/names").names == ["answer", "answer", "finished"]  # a step, then the final render
+    scenario("flat")(lambda r: response)
+    assert read_events(client, "/s/flat").names == ["answer", "answer", "finished"]
+    with pytest.warns(DeprecationWarning, match="target="):
+        datastar = FragmentStreamResponse(["x"], "chat.html", "plain", templates=templates, target="#a")
+    assert datastar._dialects["datastar"] == Datastar(target="#a", tail_target="#plain-tail")
+    assert datastar._dialects["htmx4"] == HTMX4(target="#a", tail_target="#plain-tail", replace_target="#plain")
 
 
 @pytest.mark.parametrize("name", ["error", "open", "message"])
 def test_reserved_event_names_are_refused(templates: Jinja2Templates, name: str) -> None:
     with pytest.raises(ConfigurationError, match="reserved"):
-        FragmentStreamResponse(["x"], "chat.html", templates=templates, fragment_event=name)
+        FragmentStreamResponse(["x"], "chat.html", templates=templates, htmx2=HTMX2(fragment_event=name))
 
 
 # -- untrusted model output --------------------------------------------------------------------
@@ -535,4 +550,4 @@ def test_an_adapter_failure_keeps_the_original_error_as_cause(client: httpx.Clie
 
 def test_datastar_selectors_cannot_add_lines(templates: Jinja2Templates) -> None:
     with pytest.raises(ConfigurationError, match="target"):
-        FragmentStreamResponse(["x"], "chat.html", templates=templates, dialect="datastar", target="#a\nmode x")
+        FragmentStreamResponse(["x"], "chat.html", templates=templates, datastar=Datastar(target="#a\nmode x"))

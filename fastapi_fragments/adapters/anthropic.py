@@ -30,7 +30,7 @@ class AnthropicMessages(ClientAdapter["AnthropicClient"]):
 
     Example::
 
-        llm = AnthropicMessages(AsyncAnthropic(), model="claude-sonnet-4-5", max_tokens=1024)
+        llm = AnthropicMessages(AsyncAnthropic(), model="claude-sonnet-4-6", max_tokens=1024)
         async for delta in llm.stream("What is htmx?", documents=docs):
             print(delta, end="")
     """

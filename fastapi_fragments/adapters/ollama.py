@@ -30,7 +30,7 @@ class OllamaChat(ClientAdapter["OllamaClient"]):
 
     Example::
 
-        llm = OllamaChat(ollama.AsyncClient(host="http://localhost:11434"), model="llama3.2")
+        llm = OllamaChat(ollama.AsyncClient(), model="llama3.2")  # OLLAMA_HOST, or localhost:11434
         async for delta in llm.stream("What is htmx?"):
             print(delta, end="")
     """

@@ -33,11 +33,11 @@ from starlette.responses import Response
 from starlette.routing import NoMatchFound, Route
 
 from .._blocks import BlockRenderer
+from .._config import DEFAULT_MIN_INTERVAL, StreamConfig
 from .._detection import detect_dialect, resolve_dialect
 from .._dialects import Dialect, DialectName
 from .._exceptions import ConfigurationError
 from .._hooks import ErrorHook, Hooks
-from .._options import DEFAULT_MIN_INTERVAL
 from .._parts_produce import PartBlocks, ResultHook
 from .._plan import TokenPlan, plan_tokens
 from .._response import FragmentStreamResponse
@@ -176,7 +176,8 @@ class StreamRegistry:
         frames are full snapshots either way, which is what makes resuming possible. The part
         blocks and ``on_finish`` are ``FragmentStreamResponse``'s; snapshots keep every part.
 
-        :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: before anything starts.
+        :raises ConfigurationError: before anything starts (also as its subclasses
+            TemplateNotFoundError and BlockNotFoundError).
         """
         if mode not in ("replace", "markdown-replace"):
             raise ConfigurationError(
@@ -274,7 +275,8 @@ class StreamRegistry:
             notices=self._notices,
             window=self._limits.outage_window,
         )
-        return FragmentStreamResponse._from_producer(Follower(updates), 0, dialect=chosen, ping=self._ping)
+        config = StreamConfig(min_interval=0, dialect=chosen, ping=self._ping)
+        return FragmentStreamResponse._from_producer(Follower(updates), config)
 
     async def stop(self, request: Request, stream_id: str, *, owner: str | None = None) -> Response:
         """Cancel ``stream_id``'s generation, on whichever worker runs it; answers 204 either way.

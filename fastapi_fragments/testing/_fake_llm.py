@@ -74,7 +74,7 @@ class FakeLLM:
 
         llm = FakeLLM(["Hel", "lo"], delay=0.01, fail_after=None)
         app.dependency_overrides[get_llm] = lambda: llm
-        ...
+        read_events(client, "/answer")
         assert llm.calls[0].closed
     """
 

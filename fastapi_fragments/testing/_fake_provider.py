@@ -92,7 +92,8 @@ class FakeProvider:
 
         with FakeProvider(FakeReply(["Hel", "lo"])) as provider:
             client = AsyncOpenAI(base_url=provider.base_url + "/v1", api_key="test", max_retries=0)
-            ...
+            async for chunk in await client.chat.completions.create(model="m", messages=[], stream=True):
+                ...
             assert provider.requests[-1].json["stream"] is True
     """
 

@@ -27,7 +27,7 @@ from playwright.sync_api import Page
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
-from fastapi_fragments import FragmentsMiddleware, FragmentStreamResponse
+from fastapi_fragments import HTMX4, FragmentsMiddleware, FragmentStreamResponse
 from fastapi_fragments._text import TextModeName
 from fastapi_fragments.markdown._streaming import render_markdown
 from fastapi_fragments.testing import LiveServer
@@ -102,7 +102,7 @@ def site() -> Iterator[LiveServer]:
     @app.api_route("/stream/{frontend}/{mode}/{run}", methods=["GET", "POST"])
     async def stream(frontend: str, mode: TextModeName, run: str) -> Response:
         script = RUNS[run]
-        options: dict[str, Any] = {"dialect": frontend, "target": "#body", "tail_target": "#tail"}
+        options: dict[str, Any] = {"dialect": frontend, "htmx4": HTMX4(target="#body", tail_target="#tail")}
         if script.interval is not None:
             options["min_interval"] = script.interval
         return FragmentStreamResponse(script.tokens(), "md.html", "answer", templates=env, mode=mode, **options)

@@ -1,0 +1,138 @@
+"""The dialect contract: what a frontend's dialect must offer, and :func:`encode`, an update to its bytes.
+
+Implement :class:`Dialect` (and :class:`AppendingDialect` for the append and markdown modes,
+:class:`PartsDialect` for a multi-part stream's part blocks) to support another frontend; the
+built-in ones are in ``_dialects``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol, TypeAlias, runtime_checkable
+
+from ._exceptions import ConfigurationError
+from ._sse import check_field
+from ._updates import ANSWER, SOURCES, Append, End, Final, Part, Replace, Tail, TailGrow, Update
+
+__all__ = ("AppendingDialect", "Dialect", "DialectName", "PartsDialect", "encode", "event_name")
+
+DialectName: TypeAlias = Literal["htmx2", "htmx4", "datastar"]
+
+_RESERVED_EVENTS = frozenset({"error", "open", "message"})
+
+
+def event_name(value: str, what: str) -> str:
+    check_field(value, what)
+    if value in _RESERVED_EVENTS:
+        raise ConfigurationError(f"{what} {value!r} is reserved by EventSource; choose another name")
+    return value
+
+
+class Dialect(Protocol):
+    """Turns rendered HTML into SSE frames for one frontend (htmx 2, htmx 4, Datastar).
+
+    Implement it to support another frontend; pass the instance as ``dialect=``.
+
+    Example::
+
+        def frame(html: str, head: str = "") -> bytes:  # every line of html its own data: line
+            return (head + "".join(f"data: {line}\\n" for line in html.split("\\n")) + "\\n").encode()
+
+        class Plain:
+            name = "plain"
+            def response(self, html: str, event_id: int) -> bytes: return frame(html, f"id: {event_id}\\n")
+            def sources(self, html: str) -> bytes: return frame(html, "event: sources\\n")
+            def done(self) -> bytes: return frame("", "event: done\\n")
+
+        FragmentStreamResponse(tokens, "chat.html", "answer", dialect=Plain())
+    """
+
+    @property
+    def name(self) -> str:
+        """The dialect's name, e.g. ``"htmx2"``."""
+        ...
+
+    def response(self, html: str, event_id: int) -> bytes:
+        """A frame replacing the response target's content with ``html``."""
+        ...
+
+    def sources(self, html: str) -> bytes:
+        """A frame filling the sources target with ``html``."""
+        ...
+
+    def done(self) -> bytes:
+        """The frame that ends the stream (may be empty)."""
+        ...
+
+
+@runtime_checkable
+class AppendingDialect(Dialect, Protocol):
+    """A dialect that can also stream in the ``append`` and ``markdown`` text modes."""
+
+    def append(self, html: str, event_id: int) -> bytes:
+        """A frame adding ``html`` after the response target's content (``beforeend``)."""
+        ...
+
+    def replace(self, html: str, event_id: int) -> bytes:
+        """A frame replacing the whole content of the response target with ``html``.
+
+        Unlike :meth:`response`, it does not depend on the swap style the page gave the streamed
+        frames: the append and markdown modes end with it, so a page wired for another mode still
+        ends with the complete answer.
+        """
+        ...
+
+    def tail(self, html: str) -> bytes:
+        """A frame replacing the content of the markdown tail's target with ``html``."""
+        ...
+
+    def tail_grow(self, html: str) -> bytes:
+        """A frame appending ``html`` (text, no tags) into the tail's ``GROW_MARKER`` (``beforeend``).
+
+        Nothing in the marker listens: on htmx 2 a listener inside swapped content would start
+        only after htmx's settle delay and miss the growth sent meanwhile. The page's permanent
+        ``<tail_event>-grow`` element (the ``sse.tail`` macro) swaps into it, found by selector.
+        """
+        ...
+
+
+@runtime_checkable
+class PartsDialect(Protocol):
+    """What a dialect adds to show a multi-part stream's part blocks (``reasoning_block=`` and the others).
+
+    A part's target is named after its block (``part.block``): the built-in dialects send htmx 2
+    the event ``<block>``, and aim htmx 4's ``<hx-partial>`` and Datastar's patch at ``#<block>``,
+    the element ``fragments/parts.html``'s macros write. The block names are checked as event names
+    when the stream is built, and the page and the stream cannot disagree.
+    """
+
+    def part(self, part: Part, html: str) -> bytes:
+        """A frame replacing the content of ``part``'s target with ``html``."""
+        ...
+
+
+def encode(dialect: Dialect, update: Update, event_id: int) -> bytes:
+    """The SSE bytes of ``update`` for ``dialect`` (``event_id`` numbers the answer's frames).
+
+    :raises TypeError: for an append-mode update and a dialect that is not an ``AppendingDialect``.
+    """
+    if isinstance(update, Replace):
+        if update.part is ANSWER or update.part == ANSWER:
+            return dialect.response(update.html, event_id if update.seq is None else update.seq)
+        if update.part == SOURCES:
+            return dialect.sources(update.html)
+        if isinstance(dialect, PartsDialect):
+            return dialect.part(update.part, update.html)
+        raise TypeError(f"dialect {dialect.name!r} has no part(): it cannot show the {update.part.kind!r} part")
+    if isinstance(update, End):
+        return dialect.done()
+    if not isinstance(dialect, AppendingDialect):
+        raise TypeError(f"dialect {dialect.name!r} has no append()/tail(): it can only stream in replace mode")
+    if isinstance(update, Append):
+        return dialect.append(update.html, event_id)
+    if isinstance(update, Final):
+        return dialect.replace(update.html, event_id)
+    if isinstance(update, Tail):
+        return dialect.tail(update.html)
+    if isinstance(update, TailGrow):
+        return dialect.tail_grow(update.html)
+    raise TypeError(f"not an update: {update!r}")
