@@ -120,6 +120,8 @@ def encode(dialect: Dialect, update: Update, event_id: int) -> bytes:
             return dialect.response(update.html, event_id if update.seq is None else update.seq)
         if update.part == SOURCES:
             return dialect.sources(update.html)
+        if not update.part.block:
+            raise TypeError(f"no target for the part {update.part!r}: it names no block")
         if isinstance(dialect, PartsDialect):
             return dialect.part(update.part, update.html)
         raise TypeError(f"dialect {dialect.name!r} has no part(): it cannot show the {update.part.kind!r} part")

@@ -8,14 +8,14 @@ A route that asks for a part block (``reasoning_block=``, ``tools_block=``, ``ci
 ``usage_block=``) or for the result (``on_finish=``) gets a :class:`PartsProducer` instead of a
 ``TokenProducer``: the items of the SDK stream are read whole (:class:`ItemStream`), not through
 ``iter_text``'s text extraction. The text-only path pays nothing for this. Each render re-renders
-only the blocks whose part changed (``Replace`` with a ``Part`` naming the block, which the
-dialects aim at ``<block>``: ``_dialect_protocol.PartsDialect``); the answer's text goes through the route's text mode
-as before. Every block gets the same part variables (``PartsView.context``).
+only the blocks whose part changed (``Replace`` with a ``Part`` naming the block, which a
+``PartsDialect`` aims at ``<block>``); the answer's text goes through the route's text mode as
+before. Every block gets the same part variables (``PartsView.context``).
 
 The ending is the producer's (``_produce``): whatever ended the stream, :meth:`PartsProducer._settle`
 ends every part first (the normaliser's ``finish``: an open part ends, a tool call still waiting
-gets an error), then every part block gets its last render, before the answer's, and
-``on_finish(result)`` runs after the other hook.
+gets an error), then every part block gets its last render (the usage block's after the
+answer's), and ``on_finish(result)`` runs after the other hook.
 """
 
 from __future__ import annotations
