@@ -101,8 +101,10 @@ class PartsDialect(Protocol):
 
     A part's target is named after its block (``part.block``): the built-in dialects send htmx 2
     the event ``<block>``, and aim htmx 4's ``<hx-partial>`` and Datastar's patch at ``#<block>``,
-    the element ``fragments/parts.html``'s macros write. The block names are checked as event names
-    when the stream is built, and the page and the stream cannot disagree.
+    the element ``fragments/parts.html``'s macros write (the block names are checked as event
+    names when the stream is built). ``HTMX2(part_events=...)`` and ``HTMX4(part_targets=...)`` /
+    ``Datastar(part_targets=...)`` map a part's kind (``reasoning``, ``tools``, ``citations``,
+    ``usage``) to another event or selector, e.g. one per chat turn.
     """
 
     def part(self, part: Part, html: str) -> bytes:

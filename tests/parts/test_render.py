@@ -183,6 +183,23 @@ async def test_each_dialect_aims_a_part_at_its_block(parts_env: jinja2.Environme
     assert "steady" in {m.event for m in htmx2}
 
 
+async def test_the_dialects_map_a_part_to_another_event_or_target(parts_env: jinja2.Environment) -> None:
+    tokens = ["<think>hm</think>", "Hi"]
+    htmx4 = HTMX4(part_targets={"reasoning": "#reasoning-7"})
+    respond(parts_env, ["Hi"], htmx4=htmx4)  # a route's own dialect object (hashed by the config's cache)
+    frames = await run(respond(parts_env, items_of(tokens)), htmx4)
+    assert any(m.data.startswith('<hx-partial hx-target="#reasoning-7"') for m in frames)
+    assert any(m.data.startswith('<hx-partial hx-target="#usage"') for m in frames)
+    htmx2 = await run(respond(parts_env, items_of(tokens)), HTMX2(part_events={"reasoning": "thinking"}))
+    assert {"thinking", "usage"} <= {m.event for m in htmx2} and "reasoning" not in {m.event for m in htmx2}
+    datastar = await run(respond(parts_env, items_of(tokens)), Datastar(part_targets={"usage": ".cost"}))
+    assert any(m.data.startswith("selector .cost\n") for m in datastar)
+    with pytest.raises(ConfigurationError, match="reserved"):
+        HTMX2(part_events={"tools": "error"})
+    with pytest.raises(ConfigurationError):
+        HTMX4(part_targets={"tools": "#a\nb"})
+
+
 async def test_the_text_only_path_is_the_token_producer(parts_env: jinja2.Environment) -> None:
     plain = FragmentStreamResponse(["<think>x</think>Hi"], "parts.html", "response", templates=parts_env)
     assert type(plain._producer) is TokenProducer
