@@ -99,12 +99,13 @@ class PartBlocks:
         usage: str | None,
         on_finish: ResultHook | None,
     ) -> PartBlocks | None:
-        """The blocks, or ``None`` for a text-only stream (nothing asked for).
-
-        :raises ConfigurationError: for a block name that cannot be an htmx 2 event name.
-        """
+        """The blocks, or ``None`` for a text-only stream (nothing asked for); see :meth:`check`."""
         blocks = cls(reasoning, tools, citations, usage, on_finish)
-        named = blocks.named()
+        return blocks if blocks.named() or on_finish is not None else None
+
+    def check(self) -> None:
+        """:raises ConfigurationError: for a block name that cannot be an htmx 2 event name, or is taken."""
+        named = self.named()
         for what, block in named:
             if not isinstance(block, str) or not block:
                 raise ConfigurationError(f"{what}_block must be a non-empty string, got {block!r}")
@@ -113,7 +114,6 @@ class PartBlocks:
                 raise ConfigurationError(f"{what}_block {block!r} is the name of the answer's own htmx 2 event")
         if len({block for _, block in named}) < len(named):
             raise ConfigurationError(f"each part needs a block of its own, got {dict(named)!r}")
-        return blocks if named or on_finish is not None else None
 
     def named(self) -> list[tuple[str, str]]:
         """(kind, block) for each part asked for."""

@@ -62,6 +62,8 @@ def plan_tokens(
     """
     try:
         text = iter_text(tokens) if parts is None else iter_items(tokens)  # refuse a str, a number...
+        if parts is not None:
+            parts.check()
         mode_text = text_mode(mode)
         if not isinstance(context_key, str) or not context_key:
             raise ConfigurationError(f"context_key must be a non-empty string, got {context_key!r}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import anyio
@@ -226,6 +226,18 @@ async def test_a_dialect_without_parts_is_refused(parts_env: jinja2.Environment)
     respond(parts_env, ["Hi"], dialect=HTMX2())  # ours can
 
 
+class SyncStream:
+    """A sync SDK stream, already open: building the response must close it if it fails."""
+
+    closed = False
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["Hi"])
+
+    def close(self) -> None:
+        self.closed = True
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
@@ -239,8 +251,10 @@ async def test_a_dialect_without_parts_is_refused(parts_env: jinja2.Environment)
 def test_part_blocks_are_checked_before_anything_runs(
     parts_env: jinja2.Environment, options: dict[str, Any], message: str
 ) -> None:
+    stream = SyncStream()  # an SDK stream is open before the response is built
     with pytest.raises((ConfigurationError, jinja2.TemplateError, LookupError), match=message):
-        respond(parts_env, ["Hi"], **options)
+        respond(parts_env, stream, **options)
+    assert stream.closed
 
 
 @pytest.mark.parametrize("source", list(SOURCES))
