@@ -74,3 +74,24 @@ async def test_a_reconnect_mid_reasoning_shows_the_same_page() -> None:
     assert '<span class="finish">stop</span>' in end["usage"]
     assert [result.outcome for result in results] == ["completed"] and results[0].text == "The answer."
     assert len(llm.calls) == 1
+
+
+async def test_a_stop_mid_reasoning_closes_the_panel_for_every_follower() -> None:
+    results: list[StreamResult] = []
+    llm = FakeLLM(TOKENS, delay=0.1)
+    with LiveServer(parts_app(StreamRegistry(), llm, results)) as server:
+        async with httpx.AsyncClient(base_url=server.url) as client:
+            turn = await start_answer(client)
+            follower = await turn.open()
+            while (event := await follower.next_event()) is not None:
+                if event.event == "reasoning" and "thought0" in event.data:
+                    break  # the model is thinking, with something to show
+            stopped = await client.post(turn.stop_url, headers=turn.headers)
+            assert stopped.status_code == 204
+            events = await follower.read_all()
+    end = last(events)
+    assert 'data-thinking="false"' in end["reasoning"] and "thought0" in end["reasoning"]
+    assert "Thinking" not in end["reasoning"]
+    assert 'class="thinking"' not in end["fragment"] and 'data-status="stopped"' in end["fragment"]
+    assert '<span class="finish">error</span>' in end["usage"]
+    assert [result.outcome for result in results] == ["stopped"]
