@@ -123,6 +123,7 @@ class PartsView:
         self._segments: dict[str, list[str]] = {}  # reasoning part id -> its escaped text, joined lazily
         self._thought = 0.0  # seconds of reasoning parts that ended
         self._since: float | None = None  # when the open reasoning part started
+        self._tools: list[ToolCall] | None = None  # the tool calls' views, until a tool event changes them
         self.settled = False
 
     def apply(self, events: list[PartEvent]) -> None:
@@ -149,6 +150,8 @@ class PartsView:
                 self.changed |= CITATIONS_CHANGED | ANSWER_CHANGED
             else:
                 self.changed |= _EVERYTHING
+        if self.changed & TOOLS_CHANGED:
+            self._tools = None  # parsing every call's arguments again is for renders after a tool event only
 
     def _delta(self, part_id: str, text: str) -> None:
         kind = self._open
@@ -198,6 +201,7 @@ class PartsView:
                     call.status = ToolStatus.ERROR
         self._stop_clock()
         self._open = None
+        self._tools = None
         self.changed |= _EVERYTHING
 
     # -- what templates get ------------------------------------------------------------------------
@@ -224,6 +228,12 @@ class PartsView:
             shown.append(Markup(joined))
         return shown
 
+    def tool_calls(self) -> list[ToolCall]:
+        """The tool calls' views (their arguments parsed once per change, not once per render)."""
+        if self._tools is None:
+            self._tools = [ToolCall.of(part) for part in self.state.tool_calls]
+        return self._tools
+
     def context(self) -> dict[str, Any]:
         """The variables every block of the stream gets (see the README's "Parts" section)."""
         state = self.state
@@ -234,7 +244,7 @@ class PartsView:
             "duration": self.duration,
             "reasoning": Markup("\n\n").join(segments),
             "segments": segments,
-            "tool_calls": [ToolCall.of(part) for part in state.tool_calls],
+            "tool_calls": self.tool_calls(),
             "citations": list(state.citations),
             "finish": finish,
             "finish_reason": finish.reason.value if finish is not None else None,
