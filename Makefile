@@ -137,12 +137,16 @@ upgrade: $(UV)
 	$(UV) pip compile --quiet --upgrade pyproject.toml $(LOWEST_EXTRAS) --resolution lowest-direct \
 		--python-version 3.11 -o requirements/lowest-direct.txt
 
-# The burst suite, then the open-loop scenario (benchmarks/README.md). make bench BENCH_ARGS=--quick
-# for the short burst run; OPENLOOP_ARGS="--loop asyncio" for the other event loop.
+# The burst suite, the open-loop scenario, the full-GC pauses with and without freeze_after_startup(),
+# and the browser-side latency in chromium (benchmarks/README.md). make bench BENCH_ARGS=--quick for the
+# short burst run; OPENLOOP_ARGS, GC_ARGS, BROWSER_ARGS="--loop asyncio" for the other event loop.
 bench: $(UV)
 	UV_PROJECT_ENVIRONMENT=.venv-bench $(UV) sync --quiet --locked --extra bench --python $(PYTHON)
+	bash scripts/ensure-system-packages.sh chromium
 	.venv-bench/bin/python -m benchmarks $(BENCH_ARGS)
 	.venv-bench/bin/python -m benchmarks.openloop $(OPENLOOP_ARGS)
+	.venv-bench/bin/python -m benchmarks.gcpause $(GC_ARGS)
+	.venv-bench/bin/python -m benchmarks.browser $(BROWSER_ARGS)
 
 clean:
 	rm -rf .venv .venv-* .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage .coverage.* \

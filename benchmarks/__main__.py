@@ -54,6 +54,7 @@ class Settings:
     load_rate: float = 50
     memory_streams: int = 500  # held open (slowly paced) to measure RSS per open stream
     loop: str = "uvloop"  # the servers' event loop: "uvloop" (uvicorn's default when installed) or "asyncio"
+    ramp: float = RAMP  # seconds over which a load level's streams start
 
 
 @dataclass
@@ -65,15 +66,18 @@ class Report:
 class Server:
     """One variant's uvicorn, pinned to the server core, stopped (by its pid) on exit."""
 
-    def __init__(self, variant: str, loop: str = "uvloop", *, trace: bool = False) -> None:
+    def __init__(
+        self, variant: str, loop: str = "uvloop", *, trace: bool = False, env: dict[str, str] | None = None
+    ) -> None:
         self.variant = variant
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         pin = ["taskset", "-c", str(SERVER_CORE)] if shutil.which("taskset") else []
         command = [*pin, sys.executable, "-m", "benchmarks.server", variant, str(self.port), loop]
-        env = {**os.environ, "BENCH_TRACE": "1"} if trace else None  # see benchmarks/trace.py
-        self.popen = subprocess.Popen(command, cwd=os.path.dirname(os.path.dirname(__file__)), env=env)
+        extra = {**({"BENCH_TRACE": "1"} if trace else {}), **(env or {})}  # BENCH_TRACE: see benchmarks/trace.py
+        environ = {**os.environ, **extra} if extra else None
+        self.popen = subprocess.Popen(command, cwd=os.path.dirname(os.path.dirname(__file__)), env=environ)
         self.process = psutil.Process(self.popen.pid)
 
     def __enter__(self) -> Server:
@@ -217,7 +221,7 @@ def _load_level(server: Server, variant: str, level: int, settings: Settings, re
     ideal = settings.load_tokens / settings.load_rate
     read_trace(server.port)  # start (over) recording where each first frame waits
     cpu0, wall0 = server.cpu(), time.perf_counter()
-    streams = _streams(server, level, settings.load_tokens, settings.load_rate, ideal * 5 + 20, ramp=RAMP)
+    streams = _streams(server, level, settings.load_tokens, settings.load_rate, ideal * 5 + 20, ramp=settings.ramp)
     wall, cpu = time.perf_counter() - wall0, server.cpu() - cpu0
     beyond_parsing = split_waits(streams, read_trace(server.port)).to_frame
     completions = [s.completed / ideal for s in streams if s.completed is not None and not s.error]
@@ -251,6 +255,7 @@ def main() -> None:
         help="comma-separated, from: " + ", ".join([*VARIANTS, *EXTRA_VARIANTS]),
     )
     parser.add_argument("--levels", default=None, help="concurrency levels, e.g. 100,1000")
+    parser.add_argument("--ramp", type=float, default=RAMP, help="seconds over which a load level's streams start")
     parser.add_argument(
         "--loop",
         choices=["uvloop", "asyncio"],
@@ -262,6 +267,7 @@ def main() -> None:
     if args.quick:
         settings = Settings(cpu_streams=6, load_levels=(100, 1000), load_tokens=100, memory_streams=200)
     settings.loop = args.loop
+    settings.ramp = args.ramp
     if args.levels:
         settings.load_levels = tuple(int(level) for level in args.levels.split(","))
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

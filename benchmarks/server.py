@@ -15,9 +15,11 @@ block, then the answer, then a ``done`` event. Variants:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import resource
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -42,12 +44,13 @@ def _environment() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
 
 
-async def paced(n: int, rate: float) -> AsyncIterator[str]:
+async def paced(n: int, rate: float, stamps: list[float] | None = None) -> AsyncIterator[str]:
     """``n`` tokens at ``rate`` per second on an absolute schedule (no drift), or unpaced.
 
     Unpaced tokens still arrive one event-loop turn apart, as tokens read from an LLM's socket
     do: a source that never yields would let a server write the whole answer in one turn and
-    batch frames into a few syscalls, which no real stream allows.
+    batch frames into a few syscalls, which no real stream allows. ``stamps`` (python -m
+    benchmarks.browser) gets the ``time.perf_counter()`` at which each token left this "model".
     """
     tokens = answer_tokens(n)
     if rate <= 0:
@@ -61,24 +64,36 @@ async def paced(n: int, rate: float) -> AsyncIterator[str]:
         delay = start + (index + 1) / rate - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
+        if stamps is not None:
+            stamps.append(time.perf_counter())
         yield token
+
+
+#: Token departure times of the streams asked for with ``&stamp=ID`` (python -m benchmarks.browser),
+#: by ID, until ``GET /_stamps?id=ID`` takes them.
+STAMPS: dict[str, list[float]] = {}
+
+
+def _tokens(request: Request) -> AsyncIterator[str]:
+    n, rate = _params(request)
+    stamp = request.query_params.get("stamp")
+    return paced(n, rate, STAMPS.setdefault(stamp, []) if stamp else None)
 
 
 def naive(env: jinja2.Environment) -> Endpoint:
     from jinja2_fragments import render_block
     from sse_starlette import EventSourceResponse, ServerSentEvent
 
-    async def frames(n: int, rate: float) -> AsyncIterator[ServerSentEvent]:
+    async def frames(tokens: AsyncIterator[str]) -> AsyncIterator[ServerSentEvent]:
         yield ServerSentEvent(render_block(env, "bench.html", "sources", sources=SOURCES), event="sources")
         text = ""
-        async for token in paced(n, rate):
+        async for token in tokens:
             text += token
             yield ServerSentEvent(render_block(env, "bench.html", "response", text=text), event="fragment")
         yield ServerSentEvent("", event="done")
 
     async def endpoint(request: Request) -> Response:
-        n, rate = _params(request)
-        return EventSourceResponse(frames(n, rate))
+        return EventSourceResponse(frames(_tokens(request)))
 
     return endpoint
 
@@ -94,19 +109,18 @@ def handwritten(env: jinja2.Environment) -> Endpoint:
     sources_html = "".join(template.blocks["sources"](template.new_context({"sources": SOURCES})))
     block = template.blocks["response"]
 
-    async def frames(n: int, rate: float) -> AsyncIterator[bytes]:
+    async def frames(tokens: AsyncIterator[str]) -> AsyncIterator[bytes]:
         yield _frame("sources", sources_html)
         context = template.new_context({"text": Markup("")})
         escaped = ""
-        async for token in paced(n, rate):
+        async for token in tokens:
             escaped += str(escape(token))
             context.vars["text"] = Markup(escaped)
             yield _frame("fragment", "".join(block(context)))
         yield b"event: done\ndata: \n\n"
 
     async def endpoint(request: Request) -> Response:
-        n, rate = _params(request)
-        return StreamingResponse(frames(n, rate), media_type="text/event-stream")
+        return StreamingResponse(frames(_tokens(request)), media_type="text/event-stream")
 
     return endpoint
 
@@ -114,15 +128,14 @@ def handwritten(env: jinja2.Environment) -> Endpoint:
 def floor(env: jinja2.Environment) -> Endpoint:
     """The floor under every variant: a frame per token with nothing rendered (a constant frame)."""
 
-    async def frames(n: int, rate: float) -> AsyncIterator[bytes]:
+    async def frames(tokens: AsyncIterator[str]) -> AsyncIterator[bytes]:
         yield b"event: sources\ndata: \n\n"
-        async for _ in paced(n, rate):
+        async for _ in tokens:
             yield b"event: fragment\ndata: x\n\n"
         yield b"event: done\ndata: \n\n"
 
     async def endpoint(request: Request) -> Response:
-        n, rate = _params(request)
-        return StreamingResponse(frames(n, rate), media_type="text/event-stream")
+        return StreamingResponse(frames(_tokens(request)), media_type="text/event-stream")
 
     return endpoint
 
@@ -131,9 +144,8 @@ def fragments(env: jinja2.Environment, **options: Any) -> Endpoint:
     from fastapi_fragments import FragmentStreamResponse
 
     async def endpoint(request: Request) -> Response:
-        n, rate = _params(request)
         return FragmentStreamResponse(
-            paced(n, rate), "bench.html", templates=env, sources_block="sources", sources=SOURCES, **options
+            _tokens(request), "bench.html", templates=env, sources_block="sources", sources=SOURCES, **options
         )
 
     return endpoint
@@ -166,6 +178,20 @@ def _params(request: Request) -> tuple[int, float]:
     return int(request.query_params.get("n", "1000")), float(request.query_params.get("rate", "0"))
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    if os.environ.get("BENCH_STARTUP_HEAP") == "sdk":  # python -m benchmarks.gcpause --startup-heap sdk
+        import anthropic
+        import openai
+
+        app.state.clients = (openai.AsyncOpenAI(api_key="unused"), anthropic.AsyncAnthropic(api_key="unused"))
+    if os.environ.get("BENCH_GC") == "freeze":  # python -m benchmarks.gcpause: the recommended setting
+        from fastapi_fragments import freeze_after_startup
+
+        freeze_after_startup()
+    yield
+
+
 def main() -> None:
     import uvicorn
 
@@ -173,12 +199,22 @@ def main() -> None:
     loop = sys.argv[3] if len(sys.argv) > 3 else "uvloop"
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # thousands of open streams
-    app: Any = Starlette(routes=[Route("/", {**VARIANTS, **EXTRA_VARIANTS}[variant](_environment()))])
+    endpoint = {**VARIANTS, **EXTRA_VARIANTS}[variant](_environment())
+    routes = [Route("/", endpoint)]
+    if os.environ.get("BENCH_BROWSER"):  # python -m benchmarks.browser: the page and the token times
+        from benchmarks.browser import routes as browser_routes
+
+        routes += browser_routes(STAMPS)
+    app: Any = Starlette(routes=routes, lifespan=_lifespan)
     http: Any = "httptools"
     if os.environ.get("BENCH_TRACE"):  # python -m benchmarks.trace: accept and app-entry times
         from benchmarks.trace import TracingApp, TracingProtocol
 
         app, http = TracingApp(app), TracingProtocol
+    if os.environ.get("BENCH_GC"):  # python -m benchmarks.gcpause: timed full collections on demand
+        from benchmarks.gcpause import CollectingApp
+
+        app = CollectingApp(app)
     uvicorn.run(
         app, host="127.0.0.1", port=port, log_level="warning", backlog=4096, access_log=False, loop=loop, http=http
     )

@@ -26,6 +26,7 @@ from ._exceptions import TokenSourceError as TokenSourceError
 from ._fragment import Fragment as Fragment
 from ._fragment import stream_to_fragments as stream_to_fragments
 from ._fragment import stream_with_sources as stream_with_sources
+from ._gc import freeze_after_startup as freeze_after_startup
 from ._middleware import FragmentsMiddleware as FragmentsMiddleware
 from ._options import StreamOptions as StreamOptions
 from ._response import FragmentStreamResponse as FragmentStreamResponse
@@ -64,6 +65,7 @@ __all__ = [
     "TokenSourceError",
     "__version__",
     "detect_dialect",
+    "freeze_after_startup",
     "iter_text",
     "llm_from_env",
     "stream_to_fragments",

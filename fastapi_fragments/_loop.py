@@ -1,4 +1,4 @@
-"""The loop monitor: one object per event loop, watching its lag, the server's shutdown and pings.
+"""The loop monitor: one object per event loop, watching its load, the server's shutdown and pings.
 
 Shutdown: uvicorn waits for open responses before it exits, and an SSE stream stays open for
 as long as the model talks. :func:`server_shutting_down`, the one place that knows how a
@@ -6,12 +6,10 @@ server says so, reads sse-starlette's public ``AppStatus.should_exit`` (which it
 uvicorn's exit handler) and uvicorn's own flag, in case that patch came too late; the monitor
 tells each open stream, which ends its answer early with a final frame.
 
-Load: the monitor measures how late its own timer fires. That lag is the time every stream's
-next step waits for the CPU; ``Pace`` stretches render intervals by it, so a saturated worker
-sends fewer, larger frames instead of falling further behind. The lag is smoothed over a few
-ticks (a one-off pause weighs a quarter), but not filtered out: load comes in bursts (new
-connections, streams starting together), and a filter that ignored them let the worker fall
-behind in the benchmarks.
+Load: every ``UPDATE_EVERY`` seconds the monitor measures how busy its thread was (CPU time
+over wall time) and hands that to its :class:`~._load.Load`, which decides how far every
+stream's renders are spaced so the worker keeps up, and no further (see ``_load``). It used to
+stretch intervals to 40 times the loop's timer lag: half-second gaps at 70% CPU.
 
 Pings: once a second the monitor calls every stream's ``tick``, which sends a keep-alive
 comment when its ``ping`` interval is up. One timer for all streams instead of one each: per
@@ -28,22 +26,21 @@ import signal
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from time import monotonic
+from time import monotonic, thread_time
 from typing import ClassVar, Protocol
 
 from sse_starlette.sse import AppStatus
 
+from ._load import UPDATE_EVERY, Load
+
 __all__ = ("TICK", "LoopMonitor", "Watched", "server_shutting_down")
 
-#: How often the monitor wakes up (seconds): the lag's resolution and the shutdown's delay.
+#: How often the monitor wakes up (seconds): the shutdown's delay.
 TICK = 0.02
 
 #: Seconds between two ``Watched.tick`` calls, by the clock: counting 20 ms sleeps would stretch
 #: "once a second" by the loop's lag exactly when a busy worker most needs its pings on time.
 _TICK_EVERY = 1.0
-
-#: Weight of the newest lag sample in the smoothed lag (one tick's worth).
-_SMOOTHING = 0.25
 
 
 class Watched(Protocol):
@@ -66,17 +63,18 @@ def server_shutting_down() -> bool:
 
 
 class LoopMonitor:
-    """Watches one event loop for the streams open on it: lag, shutdown, a tick a second.
+    """Watches one event loop for the streams open on it: load, shutdown, a tick a second.
 
     :param clock: seconds, monotonic (``time.monotonic``).
+    :param cpu_clock: this thread's CPU seconds (``time.thread_time``).
     :param shutting_down: says whether the server is shutting down (:func:`server_shutting_down`).
 
     Example::
 
         monitor = LoopMonitor.current()
+        pace = Pace(0.016, load=monitor.load)
         with monitor.watching(stream):
-            await pull_tokens()
-        interval = max(min_interval, 40 * monitor.lag)  # as Pace does, under load
+            await pull_tokens()  # renders spaced by at least monitor.load.interval under load
     """
 
     _by_loop: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopMonitor]] = weakref.WeakKeyDictionary()
@@ -85,14 +83,17 @@ class LoopMonitor:
         self,
         *,
         clock: Callable[[], float] = monotonic,
+        cpu_clock: Callable[[], float] = thread_time,
         shutting_down: Callable[[], bool] = server_shutting_down,
     ) -> None:
         self.clock = clock
+        self.cpu_clock = cpu_clock
         self.shutting_down = shutting_down
-        self.lag = 0.0  # smoothed, seconds; 0 while no stream is open
+        self.load = Load()
         self._streams: set[Watched] = set()
         self._task: asyncio.Task[None] | None = None
         self._next_tick = 0.0
+        self._measured = (0.0, 0.0)  # (clock, cpu_clock) at the last load update
 
     @classmethod
     def current(cls) -> LoopMonitor:
@@ -103,17 +104,14 @@ class LoopMonitor:
             monitor = cls._by_loop[loop] = cls()
         return monitor
 
-    def lag_now(self) -> float:
-        """The smoothed lag (for ``Pace``)."""
-        return self.lag
-
     @contextmanager
     def watching(self, stream: Watched) -> Iterator[None]:
-        """While the block runs, measure the loop's lag and watch ``stream`` (shutdown, pings)."""
+        """While the block runs, measure the loop's load and watch ``stream`` (shutdown, pings)."""
         if self.shutting_down():
             stream.shut_down()
         if self._task is None or self._task.done():
             self._next_tick = self.clock() + _TICK_EVERY
+            self._measured = (self.clock(), self.cpu_clock())
             self._task = asyncio.get_running_loop().create_task(self._run())
         self._streams.add(stream)
         try:
@@ -124,16 +122,19 @@ class LoopMonitor:
     async def _run(self) -> None:
         try:
             while self._streams:  # a stream registers before the task first runs
-                expected = self.clock() + TICK
                 await asyncio.sleep(TICK)
-                self.check(expected)
+                self.check()
         finally:
-            self.lag = 0.0
+            self.load = Load()  # the next streams start unloaded
 
-    def check(self, expected: float) -> None:
-        """One tick that was due at ``expected``: update the lag, tell the streams of a shutdown or the second."""
+    def check(self) -> None:
+        """One tick: the load every ``UPDATE_EVERY`` seconds; tell the streams of a shutdown or the second."""
         now = self.clock()
-        self.lag += (max(0.0, now - expected) - self.lag) * _SMOOTHING
+        then, cpu_then = self._measured
+        if now - then >= UPDATE_EVERY:
+            cpu = self.cpu_clock()
+            self._measured = (now, cpu)
+            self.load.update(busy=(cpu - cpu_then) / (now - then), wall=now - then, streams=len(self._streams))
         if self.shutting_down():
             for stream in list(self._streams):
                 stream.shut_down()

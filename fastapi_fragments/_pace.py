@@ -15,17 +15,12 @@ from time import monotonic
 
 import anyio
 
-__all__ = ("LAG_FACTOR", "LAG_FLOOR", "MAX_LAG_INTERVAL", "SLOW_SEND", "Coalescer", "Pace")
+from ._load import Load
+
+__all__ = ("SLOW_SEND", "Coalescer", "Pace")
 
 #: A send that took longer than this (seconds) waited for the client to drain its socket.
 SLOW_SEND = 0.002
-
-#: Event-loop lag (seconds) below which the server counts as keeping up (uvloop timers have 1 ms steps).
-LAG_FLOOR = 0.002
-
-#: Under load, the interval is at least this many times the loop's lag (at most ``MAX_LAG_INTERVAL``).
-LAG_FACTOR = 40.0
-MAX_LAG_INTERVAL = 0.5
 
 
 class Pace:
@@ -37,8 +32,8 @@ class Pace:
     long answer's renders slow down so the stream stays within the budget. A send that had to
     wait for the client (longer than ``SLOW_SEND``) makes the next render wait as long, even with
     ``min_interval=0``: the updates meanwhile merge instead of queueing. When the server itself
-    falls behind (its event loop runs timers more than ``LAG_FLOOR`` late, as ``lag()`` says: the
-    ``LoopMonitor``'s), the interval grows to ``LAG_FACTOR`` times the lag: every stream sends
+    is too busy to keep up, the interval is at least ``load.interval`` (the ``LoopMonitor``'s
+    :class:`~._load.Load`, which each sent frame tells the CPU it took): every stream sends
     fewer, larger frames until the worker keeps up again. The final render never waits.
 
     Example::
@@ -48,15 +43,13 @@ class Pace:
         pace.interval  # 0.2
     """
 
-    __slots__ = ("bytes_per_second", "interval", "lag", "min_interval")
+    __slots__ = ("bytes_per_second", "interval", "load", "min_interval")
 
-    def __init__(
-        self, min_interval: float, bytes_per_second: float | None = None, lag: Callable[[], float] = float
-    ) -> None:
+    def __init__(self, min_interval: float, bytes_per_second: float | None = None, load: Load | None = None) -> None:
         self.min_interval = min_interval
         self.bytes_per_second = bytes_per_second if min_interval > 0 else None
         self.interval = min_interval
-        self.lag = lag  # the event loop's lag in seconds (``float``: none)
+        self.load = load
 
     def sent(self, size: int, duration: float = 0.0) -> None:
         """Record a render just sent (its size in bytes, how long the send took): sets the next wait."""
@@ -65,9 +58,11 @@ class Pace:
             interval = max(interval, size / self.bytes_per_second)
         if duration > SLOW_SEND:
             interval = max(interval, duration)
-        lag = self.lag()
-        if lag > LAG_FLOOR:
-            interval = max(interval, min(LAG_FACTOR * lag, MAX_LAG_INTERVAL))
+        load = self.load
+        if load is not None:
+            if duration <= SLOW_SEND:  # a longer one waited for the client, not for the CPU
+                load.frame(duration)
+            interval = max(interval, load.interval)
         self.interval = interval
 
 

@@ -18,6 +18,7 @@ every send, which doubled the CPU per frame and the memory per stream. On purpos
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterable, Sequence
 from typing import Any, Unpack, cast
@@ -238,8 +239,9 @@ class FragmentStreamResponse(EventSourceResponse):
             await send(start)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         else:
+            _check_asyncio()
             monitor = LoopMonitor.current()
-            pace = Pace(*self._pacing, lag=monitor.lag_now)
+            pace = Pace(*self._pacing, load=monitor.load)
             await Sender(send, dialect, self._delivery, monitor).run(receive, start, self._producer, pace)
         if self.background is not None:
             await self.background()
@@ -247,6 +249,17 @@ class FragmentStreamResponse(EventSourceResponse):
     def _ping_frame(self) -> bytes:
         factory = self.ping_message_factory
         return PING if factory is None else factory().encode()
+
+
+def _check_asyncio() -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        raise RuntimeError(
+            "FragmentStreamResponse streams on asyncio (uvicorn, hypercorn's asyncio worker, granian's asyncio "
+            "loop): its sender is asyncio-only by design (see fastapi_fragments/_wire.py), and this server runs "
+            "another event loop"
+        ) from None
 
 
 #: The options a route may pass that override the ``StreamConfig`` field of the same name.

@@ -29,10 +29,10 @@ from fastapi_fragments import (
     Datastar,
     FragmentStreamResponse,
     TemplateNotFoundError,
+    _load,
     _pace,
     stream_with_sources,
 )
-from fastapi_fragments._loop import LoopMonitor
 from fastapi_fragments.testing import FakeLLM, FakeOpenStream, LiveServer, SSEParser, read_events
 from tests.helpers import wait_for
 
@@ -234,8 +234,8 @@ def test_min_interval_zero_renders_every_step_for_a_client_that_keeps_up(
     client: httpx.Client, templates: Jinja2Templates, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # "Keeps up" made true rather than hoped for: on a busy machine (CI's two cores) the worker's
-    # loop lag and slow sends would stretch the interval, which other tests cover.
-    monkeypatch.setattr(LoopMonitor, "lag_now", lambda self: 0.0)
+    # load and slow sends would stretch the interval, which other tests cover.
+    monkeypatch.setattr(_load.Load, "update", lambda self, **_: 0.0)
     monkeypatch.setattr(_pace, "SLOW_SEND", float("inf"))
     llm = FakeLLM([f"t{i} " for i in range(20)], delay=0.01)
     scenario("every")(
@@ -551,3 +551,19 @@ def test_an_adapter_failure_keeps_the_original_error_as_cause(client: httpx.Clie
 def test_datastar_selectors_cannot_add_lines(templates: Jinja2Templates) -> None:
     with pytest.raises(ConfigurationError, match="target"):
         FragmentStreamResponse(["x"], "chat.html", templates=templates, datastar=Datastar(target="#a\nmode x"))
+
+
+def test_on_another_event_loop_than_asyncio_the_response_says_it_is_asyncio_only(templates: Jinja2Templates) -> None:
+    response = FragmentStreamResponse(["x"], "chat.html", "plain", templates=templates)
+    scope = {"type": "http", "method": "GET", "headers": []}
+
+    async def receive() -> dict[str, str]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: object) -> None:
+        pass
+
+    call = response(scope, receive, send)
+    with pytest.raises(RuntimeError, match="asyncio-only by design"):
+        call.send(None)  # driven by hand, as trio would: no asyncio loop is running
+    call.close()

@@ -130,7 +130,7 @@ class Generation:
                     group.start_soon(self._publish_latest, store, limits, outage)
                     group.start_soon(self._supervise, store, limits, outage)
                     with anyio.move_on_after(limits.deadline) as deadline:
-                        await producer.pull(self, Pace(limits.min_interval, lag=LoopMonitor.current().lag_now))
+                        await producer.pull(self, Pace(limits.min_interval, load=LoopMonitor.current().load))
                     if deadline.cancelled_caught:
                         producer.stop(Outcome.DEADLINE)
                     group.cancel_scope.cancel()
