@@ -1,7 +1,8 @@
 """The dialect contract: what a frontend's dialect must offer, and :func:`encode`, an update to its bytes.
 
-Implement :class:`Dialect` (and :class:`AppendingDialect` for the append and markdown modes) to
-support another frontend; the built-in ones are in ``_dialects``.
+Implement :class:`Dialect` (and :class:`AppendingDialect` for the append and markdown modes,
+:class:`PartsDialect` for a multi-part stream's part blocks) to support another frontend; the
+built-in ones are in ``_dialects``.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from typing import Literal, Protocol, TypeAlias, runtime_checkable
 
 from ._exceptions import ConfigurationError
 from ._sse import check_field
-from ._updates import ANSWER, SOURCES, Append, End, Final, Replace, Tail, TailGrow, Update
+from ._updates import ANSWER, SOURCES, Append, End, Final, Part, Replace, Tail, TailGrow, Update
 
-__all__ = ("AppendingDialect", "Dialect", "DialectName", "encode", "event_name")
+__all__ = ("AppendingDialect", "Dialect", "DialectName", "PartsDialect", "encode", "event_name")
 
 DialectName: TypeAlias = Literal["htmx2", "htmx4", "datastar"]
 
@@ -94,6 +95,23 @@ class AppendingDialect(Dialect, Protocol):
         ...
 
 
+@runtime_checkable
+class PartsDialect(Protocol):
+    """What a dialect adds to show a multi-part stream's part blocks (``reasoning_block=`` and the others).
+
+    A part's target is named after its block (``part.block``): the built-in dialects send htmx 2
+    the event ``<block>``, and aim htmx 4's ``<hx-partial>`` and Datastar's patch at ``#<block>``,
+    the element ``fragments/parts.html``'s macros write (the block names are checked as event
+    names when the stream is built). ``HTMX2(part_events=...)`` and ``HTMX4(part_targets=...)`` /
+    ``Datastar(part_targets=...)`` map a part's kind (``reasoning``, ``tools``, ``citations``,
+    ``usage``) to another event or selector, e.g. one per chat turn.
+    """
+
+    def part(self, part: Part, html: str) -> bytes:
+        """A frame replacing the content of ``part``'s target with ``html``."""
+        ...
+
+
 def encode(dialect: Dialect, update: Update, event_id: int) -> bytes:
     """The SSE bytes of ``update`` for ``dialect`` (``event_id`` numbers the answer's frames).
 
@@ -104,7 +122,11 @@ def encode(dialect: Dialect, update: Update, event_id: int) -> bytes:
             return dialect.response(update.html, event_id if update.seq is None else update.seq)
         if update.part == SOURCES:
             return dialect.sources(update.html)
-        raise TypeError(f"no target for the part {update.part!r}")
+        if not update.part.block:
+            raise TypeError(f"no target for the part {update.part!r}: it names no block")
+        if isinstance(dialect, PartsDialect):
+            return dialect.part(update.part, update.html)
+        raise TypeError(f"dialect {dialect.name!r} has no part(): it cannot show the {update.part.kind!r} part")
     if isinstance(update, End):
         return dialect.done()
     if not isinstance(dialect, AppendingDialect):

@@ -26,13 +26,14 @@ itself (``onerror``/``onopen``) and htmx 4 bubbles them to ``window``.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from markupsafe import escape
 
 from ._dialect_protocol import AppendingDialect, Dialect, DialectName, encode, event_name
 from ._sse import check_field, encode_event
-from ._updates import GROW_ATTRIBUTE
+from ._updates import GROW_ATTRIBUTE, Part
 
 __all__ = (
     "HTMX2",
@@ -65,8 +66,11 @@ class HTMX2:
     tail_event: str = "tail"
     name: str = "htmx2"
     append_event: str = "append"
+    part_events: Mapping[str, str] = field(default_factory=dict, hash=False)  # kind -> event; default: the block
 
     def __post_init__(self) -> None:
+        for kind, event in self.part_events.items():
+            event_name(event, f"part_events[{kind!r}]")
         event_name(self.fragment_event, "fragment_event")
         event_name(self.sources_event, "sources_event")
         event_name(self.done_event, "done_event")
@@ -89,6 +93,9 @@ class HTMX2:
 
     def sources(self, html: str) -> bytes:
         return encode_event(html, event=self.sources_event)
+
+    def part(self, part: Part, html: str) -> bytes:
+        return encode_event(html, event=self.part_events.get(part.kind) or part.block)
 
     def done(self) -> bytes:
         return encode_event("", event=self.done_event)
@@ -117,8 +124,10 @@ class HTMX4:
     tail_target: str | None = None
     name: str = "htmx4"
     replace_target: str | None = None
+    part_targets: Mapping[str, str] = field(default_factory=dict, hash=False)  # kind -> selector; default: #<block>
 
     def __post_init__(self) -> None:
+        _check_targets(self.part_targets)
         event_name(self.done_event, "done_event")
 
     def for_block(self, block_name: str) -> HTMX4:
@@ -142,6 +151,9 @@ class HTMX4:
 
     def sources(self, html: str) -> bytes:
         return encode_event(_partial(self.sources_target, "innerHTML", html))
+
+    def part(self, part: Part, html: str) -> bytes:
+        return encode_event(_partial(self.part_targets.get(part.kind) or f"#{part.block}", "innerHTML", html))
 
     def done(self) -> bytes:
         return encode_event("", event=self.done_event)
@@ -174,8 +186,10 @@ class Datastar:
     sources_target: str = "#sources"
     tail_target: str | None = None
     name: str = "datastar"
+    part_targets: Mapping[str, str] = field(default_factory=dict, hash=False)  # kind -> selector; default: #<block>
 
     def __post_init__(self) -> None:
+        _check_targets(self.part_targets)
         for what, selector in (("target", self.target), ("sources_target", self.sources_target)):
             if selector is not None:
                 check_field(selector, what)  # a newline would add lines to the patch's data
@@ -196,6 +210,9 @@ class Datastar:
     def sources(self, html: str) -> bytes:
         return _patch(self.sources_target, html, None)
 
+    def part(self, part: Part, html: str) -> bytes:
+        return _patch(self.part_targets.get(part.kind) or f"#{part.block}", html, None)
+
     def done(self) -> bytes:
         return b""
 
@@ -213,6 +230,11 @@ class Datastar:
 
 #: The targets of the default block, ``response``, for a dialect used without a block (see ``for_block``).
 _TARGET, _TAIL = "#response", "#response-tail"
+
+
+def _check_targets(targets: Mapping[str, str]) -> None:
+    for kind, selector in targets.items():
+        check_field(selector, f"part_targets[{kind!r}]")  # a newline would add lines to the frame
 
 
 def _partial(target: str, swap: str, html: str) -> str:

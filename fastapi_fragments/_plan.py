@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ._blocks import BlockRenderer
 from ._exceptions import ConfigurationError
 from ._hooks import Hooks
 from ._middleware import request_defaults
+from ._parts_produce import PartBlocks, PartsProducer, iter_items
 from ._produce import TokenProducer
 from ._text import text_mode
 from ._tokens import discard_now, iter_text
@@ -48,16 +50,20 @@ def plan_tokens(
     mode: str,
     hooks: Hooks,
     keep_ended: bool = False,
+    parts: PartBlocks | None = None,
 ) -> TokenPlan:
     """Check every template and block a token stream needs, and build its producer.
 
     ``keep_ended``: a registry stream's updates also carry the render as an end (``Replace.ended``).
+    ``parts``: the part blocks asked for; a multi-part stream (``_parts_produce``) reads the SDK's items.
 
     :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: after closing ``tokens``,
         which the caller may have opened already (an SDK stream is an HTTP response).
     """
     try:
-        text = iter_text(tokens)  # refuses a str, bytes, a number, anything that cannot stream text
+        text = iter_text(tokens) if parts is None else iter_items(tokens)  # refuse a str, a number...
+        if parts is not None:
+            parts.check()
         mode_text = text_mode(mode)
         if not isinstance(context_key, str) or not context_key:
             raise ConfigurationError(f"context_key must be a non-empty string, got {context_key!r}")
@@ -67,17 +73,14 @@ def plan_tokens(
         renderer = BlockRenderer(templates, template_name, block_name, priming)
         error_renderer = renderer.sibling(error_block) if error_block else None
         sources_renderer = renderer.sibling(sources_block) if sources_block else None  # one priming
+        render_sources = None if sources_renderer is None else partial(sources_renderer.render_async, base)
+        common: dict[str, Any] = {"context_key": context_key, "error_renderer": error_renderer,
+                                  "sources": render_sources, "keep_ended": keep_ended}  # fmt: skip
+        if parts is None:
+            producer = TokenProducer(text, renderer, mode_text, hooks, **common)
+        else:  # its part blocks are checked here, with the others
+            producer = PartsProducer(text, renderer, mode_text, hooks, blocks=parts, **common)
     except BaseException:
         discard_now(tokens)
         raise
-    render_sources = None
-    if sources_renderer is not None:
-
-        async def render_sources() -> str:
-            return await sources_renderer.render_async(base)
-
-    producer = TokenProducer(
-        text, renderer, mode_text, hooks, context_key=context_key, error_renderer=error_renderer,
-        sources=render_sources, keep_ended=keep_ended,
-    )  # fmt: skip
     return TokenPlan(templates, template_name, base, producer, sources_renderer)

@@ -36,6 +36,7 @@ from ._loop import LoopMonitor
 from ._middleware import app_config, request_defaults
 from ._options import StreamOptions, fold_flat_dialect_options
 from ._pace import Pace
+from ._parts_produce import PartBlocks, PartsProducer, ResultHook, check_parts_dialect
 from ._plan import plan_tokens
 from ._produce import Producer
 from ._text import TextModeName
@@ -85,6 +86,8 @@ class FragmentStreamResponse(EventSourceResponse):
         default detected from the request headers), the dialect objects (``htmx2=HTMX2(...)``,
         ``htmx4=``, ``datastar=``: event names, CSS targets), ``ping``, ``send_timeout``,
         ``shutdown_grace_period``, and sse-starlette's ``headers``, ``status_code``, ``background``.
+    :param reasoning_block: with ``tools_block``, ``citations_block``, ``usage_block`` and ``on_finish``:
+        a multi-part stream, each part re-rendered into its own block (docs/guides/parts.md).
     :raises ConfigurationError: before any byte is sent (also as its subclasses
         TemplateNotFoundError and BlockNotFoundError).
 
@@ -111,6 +114,11 @@ class FragmentStreamResponse(EventSourceResponse):
         on_complete: TextHook | None = None,
         mode: TextModeName = "replace",
         config: StreamConfig | None = None,
+        reasoning_block: str | None = None,
+        tools_block: str | None = None,
+        citations_block: str | None = None,
+        usage_block: str | None = None,
+        on_finish: ResultHook | None = None,
         **options: Unpack[StreamOptions],
     ) -> None:
         if isinstance(tokens, _Produced):  # from_fragments(), a registry follower: the producer is built
@@ -133,11 +141,14 @@ class FragmentStreamResponse(EventSourceResponse):
             error_block=error_block,
             mode=mode,
             hooks=Hooks(settings.on_complete, settings.on_error, settings.on_disconnect),
+            parts=PartBlocks.asked(reasoning_block, tools_block, citations_block, usage_block, on_finish),
         )
         try:
             self._configure(plan.producer, settings, options, block_name, mode)
             if mode != "replace" and self._dialect is not None and not isinstance(self._dialect, AppendingDialect):
                 raise ConfigurationError(f"mode={mode!r} needs a dialect with append() and tail(): {self._dialect!r}")
+            if isinstance(plan.producer, PartsProducer):
+                check_parts_dialect(self._dialect)
         except BaseException:
             discard_now(tokens)  # the caller may have opened it already (an SDK stream is an HTTP response)
             raise

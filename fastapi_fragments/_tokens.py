@@ -98,6 +98,7 @@ class TextStream:
     """
 
     __slots__ = ("_closed", "_items", "_source", "_stack")
+    raw = False  # True: items are yielded as they come (the parts producer's stream), not as their text
 
     def __init__(self, source: Any) -> None:
         self._source = source
@@ -117,26 +118,31 @@ class TextStream:
                 item = await items.__anext__()
                 text = item if type(item) is str else extract_text(item)  # str: the common case, no call
             except BaseException as exc:  # the end, an error, or cancelled while waiting: close it now
-                await self.aclose()
-                if _wraps(exc):
-                    raise TokenSourceError(f"the token source failed: {exc!r}") from exc
+                await self._failed(exc)
                 raise
             if text:
                 # A lone surrogate (half of a split \\uXXXX escape) cannot be encoded as UTF-8.
                 return text if text.isascii() else text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+    async def _failed(self, exc: BaseException) -> None:
+        """Close the source on any way out but an item; raise an error as :class:`TokenSourceError`."""
+        await self.aclose()
+        if _wraps(exc):
+            raise TokenSourceError(f"the token source failed: {exc!r}") from exc
 
     async def _start(self) -> AsyncIterator[Any]:
         if self._closed:
             raise StopAsyncIteration
         source = self._source
         try:
-            if hasattr(source, "__aiter__") and not inspect.isawaitable(source) and text_iterable(source) is None:
+            iterable = hasattr(source, "__aiter__") and not inspect.isawaitable(source)
+            if iterable and (self.raw or text_iterable(source) is None):  # else the text it offers
                 # The common case, an async iterator of text: nothing to enter, and closing it
                 # needs no exit stack (about a kilobyte per open stream).
                 self._items = source.__aiter__()
             else:
                 self._stack = AsyncExitStack()
-                self._items = await _open(source, self._stack)
+                self._items = await _open(source, self._stack, raw=self.raw)
         except BaseException as exc:
             await self.aclose()
             if _wraps(exc):
@@ -197,8 +203,11 @@ def discard_now(source: Any) -> None:
         logger.warning("%r could not be closed from sync code; close it when building the response fails", source)
 
 
-async def _open(source: Any, stack: AsyncExitStack) -> AsyncIterator[Any]:
-    """Resolve awaitables and context managers; register every close on ``stack``."""
+async def _open(source: Any, stack: AsyncExitStack, *, raw: bool = False) -> AsyncIterator[Any]:
+    """Resolve awaitables and context managers; register every close on ``stack``.
+
+    ``raw``: an iterable SDK object is iterated itself (its events), not for the text it offers.
+    """
     if inspect.isawaitable(source):
         source = await source
     if hasattr(source, "__aenter__") and not hasattr(source, "__aiter__"):
@@ -206,7 +215,7 @@ async def _open(source: Any, stack: AsyncExitStack) -> AsyncIterator[Any]:
     elif hasattr(source, "__enter__") and not hasattr(source, "__iter__") and not hasattr(source, "__aiter__"):
         source = await anyio.to_thread.run_sync(stack.enter_context, source)
     owner = source  # what holds the HTTP response, when text_iterable swaps in a text stream
-    inner = text_iterable(source)
+    inner = None if raw and (hasattr(source, "__aiter__") or hasattr(source, "__iter__")) else text_iterable(source)
     if inner is not None:
         stack.push_async_callback(close_quietly, source)
         source = inner

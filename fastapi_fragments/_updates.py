@@ -9,15 +9,16 @@ Updates are values: nothing changes one once it is made. They are plain slotted 
 frozen ones, because one is made per frame and a frozen dataclass costs three times as much to
 create (``benchmarks/README.md`` counts CPU per frame in microseconds).
 
-A stream has parts, each with its own block and target: the answer (``ANSWER``) and the RAG
-sources (``SOURCES``) today. A part is a kind plus an id, so one stream can carry several parts
+A stream has parts, each with its own block and target: the answer (``ANSWER``), the RAG
+sources (``SOURCES``) and, for a multi-part stream (``_parts_produce``), the reasoning, the tool
+calls, the citations and the usage. A part is a kind plus an id, so one stream can carry several parts
 of one kind (two tool calls); every update names the part it belongs to.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeAlias
 
 __all__ = (
@@ -40,10 +41,16 @@ __all__ = (
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """One part of a stream: its kind (``"text"``, ``"sources"``, ...) and, for repeated kinds, an id."""
+    """One part of a stream: its kind (``"text"``, ``"reasoning"``, ...) and, for repeated kinds, an id.
+
+    ``block`` is the template block a part's renders come from (not part of its identity): a
+    dialect derives a part's default target from it (``#<block>``), and a follower gets it back
+    from the registry's snapshot.
+    """
 
     kind: str
     id: str = ""
+    block: str = field(default="", compare=False)
 
 
 #: The answer's text, rendered into the route's block.

@@ -146,6 +146,7 @@ def test_updates_are_encoded_only_by_dialects_and_only_parts_with_a_target() -> 
     assert encode(dialect, End(Outcome.COMPLETED), 3) == b"event: done\ndata: \n\n"
     with pytest.raises(TypeError, match="no target for the part"):
         encode(dialect, Replace("x", Part("reasoning")), 1)
+    assert encode(dialect, Replace("x", Part("reasoning", block="thoughts")), 1) == b"event: thoughts\ndata: x\n\n"
     assert numbered(Replace("x")) and not numbered(Replace("x", SOURCES)) and not numbered(Tail("x"))
     assert not numbered(End(Outcome.FAILED)) and Replace("x").part is ANSWER
 

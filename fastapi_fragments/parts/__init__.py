@@ -1,6 +1,7 @@
 """Multi-part streams: the part vocabulary, and normalisers from every supported SDK's stream items to it.
 
-Not yet part of the public API (the rendering side comes with the pipeline redesign). A normaliser is
+``FragmentStreamResponse(..., reasoning_block=, tools_block=, citations_block=, usage_block=,
+on_finish=)`` renders them (README, "Parts"); ``on_finish`` gets a :class:`StreamResult`. A normaliser is
 sans-I/O: ``feed(item)`` returns the :data:`PartEvent` values an item completes and ``finish()`` the
 ones that end the stream; :class:`PartsState` folds them into what a page shows.
 
@@ -44,6 +45,7 @@ from fastapi_fragments.parts._openai_responses import OpenAIResponsesNormaliser
 from fastapi_fragments.parts._pydantic_ai import PydanticAINormaliser
 from fastapi_fragments.parts._state import PartsState, PartState, fold
 from fastapi_fragments.parts._tags import REASONING_TAGS, TagSplitter
+from fastapi_fragments.parts._view import StreamResult, ToolCall
 
 __all__ = [
     "REASONING_TAGS",
@@ -64,8 +66,10 @@ __all__ = [
     "PartState",
     "PartsState",
     "PydanticAINormaliser",
+    "StreamResult",
     "TagSplitter",
     "TextNormaliser",
+    "ToolCall",
     "ToolResult",
     "ToolStatus",
     "Usage",

@@ -1,6 +1,7 @@
 """What a follower of a registry stream receives: the store's snapshots as updates, through the same sender.
 
-The store holds dialect-neutral snapshots (``{"sources": html, "response": html}``), so one
+The store holds dialect-neutral snapshots (``{"sources": html, "response": html}``, and a
+multi-part stream's part blocks, sent only when they changed), so one
 stream can be followed by an htmx 2 EventSource, an htmx 4 ``hx-sse:connect`` and Datastar at
 once: a :class:`Follower` is a producer whose source is the store, written to the same HTTP sink
 (``_wire.Sender``) as a ``FragmentStreamResponse``, with the same ending. A final frame that did
@@ -109,6 +110,7 @@ async def follow_updates(
     """
     send_sources, final, notice = after == 0, False, notices["unknown"]
     shown: str | None = None  # the answer as the client shows it now, rendered as an end
+    parts: dict[str, str] = {}  # each part block's html as this client shows it
     try:
         async with aclosing(_ride_out(store, stream_id, owner, window)) as frames:
             async for frame in frames:
@@ -116,7 +118,8 @@ async def follow_updates(
                 if frame.seq >= after:
                     shown = snapshot.get("ended") or snapshot.get("response") or shown
                 if frame.seq > after:
-                    yield _updates(frame, snapshot, send_sources, notices)
+                    ended = frame.final and frame.status in notices  # see _updates
+                    yield _part_updates(snapshot, parts, ended) + _updates(frame, snapshot, send_sources, notices)
                     send_sources, after = False, frame.seq
     except Exception:
         # A store outage past the window: end politely with done, or EventSource retries forever.
@@ -159,6 +162,17 @@ async def _ride_out(store: Store, stream_id: str, owner: str | None, window: flo
             if not outage.failed(exc):
                 raise
         await anyio.sleep(RETRY_INTERVAL)
+
+
+def _part_updates(snapshot: dict[str, Any], shown: dict[str, str], ended: bool) -> list[Replace]:
+    """A multi-part stream's part blocks that changed since ``shown`` (``ended``: their render as an end)."""
+    updates: list[Replace] = []
+    for kind, part in (snapshot.get("parts") or {}).items():
+        html = (ended and part.get("ended")) or part["html"]
+        if shown.get(kind) != html:
+            shown[kind] = html
+            updates.append(Replace(html, Part(kind, block=part["block"])))
+    return updates
 
 
 def _updates(frame: Frame, snapshot: dict[str, Any], send_sources: bool, notices: Mapping[str, str]) -> list[Replace]:

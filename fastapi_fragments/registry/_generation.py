@@ -2,7 +2,8 @@
 
 It runs the same producer and ending as ``FragmentStreamResponse`` (``_produce``), rendering
 at most every ``min_interval`` seconds, but its sink keeps the updates as a snapshot
-(``{"sources": html, "response": html, "ended": html}`` as JSON) that the store keeps and
+(``{"sources": html, "response": html, "ended": html}`` as JSON, plus ``"parts"``: each part
+block's latest render by kind, ``{"block", "html", "ended"}``) that the store keeps and
 followers encode for their own dialect. ``ended`` is the same text rendered as an end
 (``streaming`` False): what followers show if this producer dies, so its end never brings back
 the cursor nor drops a word.
@@ -23,7 +24,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 
@@ -31,7 +32,7 @@ from .._exceptions import ConfigurationError
 from .._loop import LoopMonitor
 from .._pace import Pace
 from .._produce import Producer
-from .._updates import SOURCES, End, Outcome, Replace, Update
+from .._updates import ANSWER, SOURCES, End, Outcome, Replace, Update
 from ..stores import Frame, Status, Store
 from ._lease import LeaseTimer
 from ._outages import RETRY_INTERVAL, Outage
@@ -86,7 +87,7 @@ class Generation:
         self.stream_id = stream_id
         self._recreate = recreate  # store.create with this stream's options
         self._producer = producer
-        self._snapshot: dict[str, str | None] = {"sources": None, "response": None, "ended": None}
+        self._snapshot: dict[str, Any] = {"sources": None, "response": None, "ended": None}
         self._seq = 0
         self._lost = False
         self._scope = anyio.CancelScope()
@@ -100,8 +101,11 @@ class Generation:
             if isinstance(update, Replace):
                 if update.part == SOURCES:
                     self._snapshot["sources"] = update.html
-                else:
+                elif update.part == ANSWER:
                     self._snapshot["response"], self._snapshot["ended"] = update.html, update.ended
+                else:  # a multi-part stream's other parts: each one's latest render, and its block
+                    part = {"block": update.part.block, "html": update.html, "ended": update.ended}
+                    self._snapshot.setdefault("parts", {})[update.part.kind] = part
             elif isinstance(update, End) and self._final is not None:
                 await self._final(STATUS[update.outcome])
                 return 0

@@ -11,7 +11,7 @@ from typing import Any, Literal
 import anyio
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import NoMatchFound, Route
+from starlette.routing import Route
 
 from .._blocks import BlockRenderer
 from .._config import DEFAULT_MIN_INTERVAL, StreamConfig
@@ -19,6 +19,7 @@ from .._detection import detect_dialect, resolve_dialect
 from .._dialects import Dialect, DialectName
 from .._exceptions import ConfigurationError
 from .._hooks import ErrorHook, Hooks
+from .._parts_produce import PartBlocks, ResultHook
 from .._plan import TokenPlan, plan_tokens
 from .._response import FragmentStreamResponse
 from .._types import Context, Templates, TextHook, Tokens
@@ -27,6 +28,7 @@ from ._following import DEFAULT_NOTICES, Follower, follow_updates, last_event_id
 from ._generation import Generation, Limits
 from ._outages import unavailable
 from ._owners import OwnerCookie
+from ._paths import path_for
 
 __all__ = ("StreamRegistry",)
 
@@ -135,6 +137,11 @@ class StreamRegistry:
         on_error: ErrorHook | None = None,
         on_disconnect: TextHook | None = None,
         mode: Literal["replace", "markdown-replace"] = "replace",
+        reasoning_block: str | None = None,
+        tools_block: str | None = None,
+        citations_block: str | None = None,
+        usage_block: str | None = None,
+        on_finish: ResultHook | None = None,
     ) -> Response:
         """Start generating in the background; return ``scaffold_block`` rendered with the stream's URLs.
 
@@ -148,7 +155,8 @@ class StreamRegistry:
         deadline, abandonment, shutdown).
 
         ``mode="markdown-replace"`` renders the model's markdown (sanitized) into ``text``;
-        frames are full snapshots either way, which is what makes resuming possible.
+        frames are full snapshots either way, which is what makes resuming possible. The part
+        blocks and ``on_finish`` are ``FragmentStreamResponse``'s; snapshots keep every part.
 
         :raises ConfigurationError: before anything starts (also as its subclasses
             TemplateNotFoundError and BlockNotFoundError).
@@ -171,6 +179,7 @@ class StreamRegistry:
             mode=mode,
             hooks=Hooks(on_complete, on_error, on_disconnect),
             keep_ended=True,
+            parts=PartBlocks.asked(reasoning_block, tools_block, citations_block, usage_block, on_finish),
         )
         try:
             return await self._start(request, plan, group, scaffold_block, owner)
@@ -192,8 +201,8 @@ class StreamRegistry:
         scaffold_context = {
             **base,
             "stream_id": stream_id,
-            "stream_url": self._url(request, self._stream_route, stream_id),
-            "stop_url": self._url(request, self._stop_route, stream_id),
+            "stream_url": path_for(request, self._stream_route, stream_id),
+            "stop_url": path_for(request, self._stop_route, stream_id),
             "dialect": detect_dialect(request.headers),
         }
         # Rendered before the stream exists, so a broken scaffold never leaves a generation behind.
@@ -287,13 +296,3 @@ class StreamRegistry:
         if self._group is None:
             raise RuntimeError("the StreamRegistry is not running: enter it in the lifespan (async with registry)")
         return self._group
-
-    @staticmethod
-    def _url(request: Request, route: str, stream_id: str) -> str:
-        # Only the path: an absolute URL built behind a TLS proxy would say http:// (mixed content).
-        try:
-            return request.url_for(route, stream_id=stream_id).path
-        except NoMatchFound as exc:
-            raise ConfigurationError(
-                f"no route named {route!r} with a stream_id parameter: add registry.routes() to the app"
-            ) from exc

@@ -6,9 +6,11 @@ import importlib.util
 import os
 from collections.abc import Iterator
 
+import jinja2
 import pytest
 
 from fastapi_fragments.testing import FakeProvider
+from tests.conftest import TEMPLATES_DIR
 
 # litellm pins openai<3, so it has its own virtualenv: `make litellm` runs test_litellm.py there, and only
 # that file (the others need the SDKs of the main one).
@@ -22,3 +24,10 @@ os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 def provider() -> Iterator[FakeProvider]:
     with FakeProvider() as fake:
         yield fake
+
+
+@pytest.fixture(scope="session")
+def parts_env() -> jinja2.Environment:
+    """The test templates and the package's macros (``fragments/parts.html``), as FragmentsMiddleware sets them up."""
+    loaders = [jinja2.FileSystemLoader(TEMPLATES_DIR), jinja2.PackageLoader("fastapi_fragments", "templates")]
+    return jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True)

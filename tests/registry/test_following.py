@@ -68,3 +68,31 @@ async def test_a_dead_producer_ends_with_its_last_text_rendered_final() -> None:
     assert [event.event for event in events] == ["fragment", "fragment", "done"]
     assert events[1].data.startswith("<p>41 words</p><p") and "cursor" not in events[1].data
     assert 'data-status="interrupted"' in events[1].data
+
+
+PARTS = {
+    "reasoning": {"block": "thoughts", "html": "<details open>hm</details>", "ended": "<details>hm</details>"},
+    "usage": {"block": "usage", "html": "", "ended": None},
+}
+
+
+async def test_part_blocks_go_out_when_they_change_and_as_ended_when_the_producer_died() -> None:
+    store = await created(MemoryStore(poll_interval=0.01))
+    running = json.dumps({"response": "<p>thinking</p>", "ended": "<p>thinking</p>", "parts": PARTS})
+    events: list[SSEMessage] = []
+
+    async def read() -> None:
+        events.extend(await follow(store))
+
+    await store.publish("s1", Frame(1, running), ttl=60)
+    async with anyio.create_task_group() as group:
+        group.start_soon(read)
+        for seq in (2, 3):
+            await anyio.sleep(0.1)
+            await store.publish("s1", Frame(seq, running), ttl=60)
+        await anyio.sleep(0.1)
+        await store.publish("s1", Frame(4, running, "interrupted"), ttl=60)  # the store's end for a dead producer
+    assert [event.event for event in events][:3] == ["thoughts", "usage", "fragment"]
+    reasoning = [event.data for event in events if event.event == "thoughts"]
+    assert reasoning == ["<details open>hm</details>", "<details>hm</details>"], "unchanged parts are not resent"
+    assert [event.event for event in events].count("fragment") == 4 and events[-1].event == "done"

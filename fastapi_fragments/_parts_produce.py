@@ -1,0 +1,255 @@
+"""The producer of a multi-part stream: SDK items in, the answer and a block per part out.
+
+::
+
+    SDK items ─▶ Normaliser (parts.normaliser_for) ─▶ part events ─▶ PartsView ─▶ [Update per changed block]
+
+A route that asks for a part block (``reasoning_block=``, ``tools_block=``, ``citations_block=``,
+``usage_block=``) or for the result (``on_finish=``) gets a :class:`PartsProducer` instead of a
+``TokenProducer``: the items of the SDK stream are read whole (:class:`ItemStream`), not through
+``iter_text``'s text extraction. The text-only path pays nothing for this. Each render re-renders
+only the blocks whose part changed (``Replace`` with a ``Part`` naming the block, which a
+``PartsDialect`` aims at ``<block>``); the answer's text goes through the route's text mode as
+before. Every block gets the same part variables (``PartsView.context``).
+
+The ending is the producer's (``_produce``): whatever ended the stream, :meth:`PartsProducer._settle`
+ends every part first (the normaliser's ``finish``: an open part ends, a tool call still waiting
+gets an error), then every part block gets its last render (the usage block's after the
+answer's), and ``on_finish(result)`` runs after the other hook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from time import monotonic
+from typing import Any, TypeAlias
+
+from ._blocks import BlockRenderer
+from ._dialect_protocol import Dialect, PartsDialect, event_name
+from ._exceptions import ConfigurationError
+from ._hooks import Hooks, call_hook
+from ._pace import Coalescer
+from ._produce import TokenProducer
+from ._text import TextMode
+from ._tokens import TextStream, check_tokens
+from ._updates import Outcome, Part, Replace, Update
+from .parts._detect import normaliser_for
+from .parts._events import Finish, FinishReason
+from .parts._normaliser import Normaliser
+from .parts._view import (
+    ANSWER_CHANGED,
+    CITATIONS_CHANGED,
+    REASONING_CHANGED,
+    TOOLS_CHANGED,
+    USAGE_CHANGED,
+    PartsView,
+    StreamResult,
+)
+
+__all__ = ("ItemStream", "PartBlocks", "PartsProducer", "ResultHook", "check_parts_dialect", "iter_items")
+
+#: A hook called with a multi-part stream's :class:`~fastapi_fragments.parts.StreamResult`; sync or async.
+ResultHook: TypeAlias = Callable[[StreamResult], Awaitable[None] | None]
+
+
+class ItemStream(TextStream):
+    """A token source's items as they come (SDK chunks and events), closed on every exit path like ``iter_text``'s."""
+
+    __slots__ = ()
+    raw = True
+
+    async def __anext__(self) -> Any:
+        items = self._items
+        if items is None:
+            items = await self._start()
+        try:
+            return await items.__anext__()
+        except BaseException as exc:  # the end, an error, or cancelled while waiting
+            await self._failed(exc)
+            raise
+
+
+def iter_items(source: Any) -> ItemStream:
+    """The items of ``source``, for a multi-part stream; refuses what ``iter_text`` refuses."""
+    check_tokens(source)
+    return ItemStream(source)
+
+
+#: The answer's htmx 2 events (by default): a part block of that name would be swapped as the answer, or end it.
+_TAKEN = frozenset({"fragment", "sources", "done", "append", "tail", "tail-grow"})
+
+
+@dataclass(frozen=True, slots=True)
+class PartBlocks:
+    """The part blocks a route asked for (``None``: that part is not shown), and the result hook."""
+
+    reasoning: str | None = None
+    tools: str | None = None
+    citations: str | None = None
+    usage: str | None = None
+    on_finish: ResultHook | None = None
+
+    @classmethod
+    def asked(
+        cls,
+        reasoning: str | None,
+        tools: str | None,
+        citations: str | None,
+        usage: str | None,
+        on_finish: ResultHook | None,
+    ) -> PartBlocks | None:
+        """The blocks, or ``None`` for a text-only stream (nothing asked for); see :meth:`check`."""
+        blocks = cls(reasoning, tools, citations, usage, on_finish)
+        return blocks if blocks.named() or on_finish is not None else None
+
+    def check(self) -> None:
+        """:raises ConfigurationError: for a block name that cannot be an htmx 2 event name, or is taken."""
+        named = self.named()
+        for what, block in named:
+            if not isinstance(block, str) or not block:
+                raise ConfigurationError(f"{what}_block must be a non-empty string, got {block!r}")
+            event_name(block, f"{what}_block")  # it names the part's htmx 2 event
+            if block in _TAKEN:
+                raise ConfigurationError(f"{what}_block {block!r} is the name of the answer's own htmx 2 event")
+        if len({block for _, block in named}) < len(named):
+            raise ConfigurationError(f"each part needs a block of its own, got {dict(named)!r}")
+
+    def named(self) -> list[tuple[str, str]]:
+        """(kind, block) for each part asked for."""
+        pairs = (("reasoning", self.reasoning), ("tools", self.tools), ("citations", self.citations))
+        return [(kind, block) for kind, block in (*pairs, ("usage", self.usage)) if block is not None]
+
+
+_CHANGES = {
+    "reasoning": REASONING_CHANGED,
+    "tools": TOOLS_CHANGED,
+    "citations": CITATIONS_CHANGED,
+    "usage": USAGE_CHANGED,
+}
+
+
+def check_parts_dialect(dialect: Dialect | None) -> None:
+    """Refuse a forced dialect that cannot show parts, before any byte is sent."""
+    if dialect is not None and not isinstance(dialect, PartsDialect):
+        raise ConfigurationError(
+            f"dialect {dialect!r} has no part(html, part) method: it cannot show reasoning_block=, tools_block=, "
+            "citations_block= or usage_block= (see PartsDialect in fastapi_fragments._dialect_protocol)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _ResultHooks(Hooks):
+    """The route's hooks, then ``on_finish(result)`` however the stream ended."""
+
+    on_finish: ResultHook | None = None
+    result: Callable[[Outcome], StreamResult] | None = None
+
+    async def call(self, outcome: Outcome, text: str, error: BaseException | None) -> None:
+        await Hooks.call(self, outcome, text, error)
+        if self.on_finish is not None and self.result is not None:
+            await call_hook(self.on_finish, self.result(outcome))
+
+
+class PartsProducer(TokenProducer):
+    """SDK items in; the answer block and a block per part re-rendered as they change (see the module docstring)."""
+
+    def __init__(
+        self,
+        items: TextStream,
+        renderer: BlockRenderer,
+        text: TextMode,
+        hooks: Hooks,
+        *,
+        blocks: PartBlocks,
+        context_key: str,
+        error_renderer: BlockRenderer | None,
+        sources: Callable[[], Awaitable[str]] | None = None,
+        keep_ended: bool = False,
+        clock: Callable[[], float] = monotonic,
+    ) -> None:
+        super().__init__(
+            items, renderer, text, hooks, context_key=context_key, error_renderer=error_renderer,
+            sources=sources, keep_ended=keep_ended,
+        )  # fmt: skip
+        on_finish = blocks.on_finish
+        self.hooks = _ResultHooks(hooks.on_complete, hooks.on_error, hooks.on_disconnect, on_finish, self._result)
+        self._view = PartsView(text.feed, clock)
+        self._normaliser: Normaliser | None = None
+        self._context: dict[str, Any] | None = None  # the part variables of the render under way
+        self._parts = [
+            (_CHANGES[kind], Part(kind, block=block), renderer.sibling(block)) for kind, block in blocks.named()
+        ]
+
+    async def _run(self, coalescer: Coalescer) -> None:
+        view, changed = self._view, coalescer.changed
+        async for item in self._tokens:
+            normaliser = self._normaliser
+            if normaliser is None:
+                normaliser = self._normaliser = normaliser_for(item)
+            view.apply(normaliser.feed(item))
+            if view.changed and changed():
+                await coalescer.render()
+
+    def _settle(self) -> None:
+        """End every part (once): the normaliser's finish, as a failure unless the stream completed."""
+        if self._view.settled:
+            return
+        failed = self.outcome is not Outcome.COMPLETED
+        normaliser = self._normaliser
+        if normaliser is not None:
+            self._view.settle(normaliser.finish(failed=failed))
+        else:
+            self._view.settle([Finish(FinishReason.ERROR if failed else FinishReason.STOP)])
+
+    def _part_values(self, final: bool) -> dict[str, Any]:
+        if self._context is None:
+            self._context = self._view.context()  # once per render: the answer's _values reads it too
+        return {**self._context, "streaming": not final, "interrupted": self.interrupted}
+
+    def _values(self, final: bool) -> dict[str, Any]:
+        return {**self._part_values(final), **super()._values(final)}
+
+    def _render_now(self) -> list[Update] | None:
+        return None  # every render may concern several blocks: _render
+
+    async def _render(self, *, final: bool) -> list[Update]:
+        if final:
+            self._settle()
+        self._context = None
+        view = self._view
+        changed, view.changed = view.changed, 0
+        updates: list[Update] = []
+        values: dict[str, Any] = {}
+        answer = final or bool(changed & ANSWER_CHANGED)
+        for change, part, renderer in self._parts:  # the usage is the last part, and comes after the answer
+            if change == USAGE_CHANGED and answer:
+                updates += await super()._render(final=final)
+                answer = False
+            if final or changed & change:
+                values = values or self._part_values(final)
+                html, ended = await renderer.render_async(values), None
+                if self._keep_ended and not final:  # what a registry's followers show if this producer dies
+                    ended = await renderer.render_async({**values, "streaming": False, "interrupted": True,
+                                                         "thinking": False})  # fmt: skip
+                updates.append(Replace(html, part, ended=ended))
+        if answer:
+            updates += await super()._render(final=final)
+        return updates
+
+    async def _render_error(self, *, builtin: bool) -> list[Update]:
+        self._settle()
+        self._context = None
+        updates: list[Update] = []
+        values = {**self._part_values(True), "error": True}
+        for _, part, renderer in self._parts:
+            try:
+                updates.append(Replace(await renderer.render_async(values), part))
+            except Exception:
+                if not builtin:
+                    raise  # the producer falls back to the built-in message, and this again
+        return updates + await super()._render_error(builtin=builtin)
+
+    def _result(self, outcome: Outcome) -> StreamResult:
+        self._settle()
+        return self._view.result(outcome.value, self.text())

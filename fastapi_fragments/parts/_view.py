@@ -1,0 +1,265 @@
+"""What the blocks of a multi-part stream see: part events folded, what changed since the last render, the result.
+
+:class:`PartsView` is sans-I/O, like the normalisers: the producer (``_parts_produce``) feeds it
+each item's events and asks it which blocks to render and with what. The answer's text deltas go
+to a callback (the route's text mode); reasoning is escaped per delta, as the answer is. The
+reasoning's duration is measured with ``clock`` (seconds the reasoning parts were open), never
+estimated. :meth:`PartsView.settle` ends every part, whatever ended the stream.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from time import monotonic
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from fastapi_fragments.parts._events import (
+    Citation,
+    Finish,
+    FinishReason,
+    PartDelta,
+    PartEnd,
+    PartEvent,
+    PartKind,
+    PartStart,
+    ToolResult,
+    ToolStatus,
+    Usage,
+)
+from fastapi_fragments.parts._state import PartsState, PartState
+
+__all__ = (
+    "ANSWER_CHANGED",
+    "CITATIONS_CHANGED",
+    "REASONING_CHANGED",
+    "TOOLS_CHANGED",
+    "USAGE_CHANGED",
+    "PartsView",
+    "StreamResult",
+    "ToolCall",
+)
+
+logger = logging.getLogger("fastapi_fragments")
+
+#: What changed since the last render (:attr:`PartsView.changed` is a set of these bits); the
+#: finish and usage change only at the end, which re-renders everything.
+ANSWER_CHANGED, REASONING_CHANGED, TOOLS_CHANGED, CITATIONS_CHANGED, USAGE_CHANGED = 1, 2, 4, 8, 16
+_EVERYTHING = ANSWER_CHANGED | REASONING_CHANGED | TOOLS_CHANGED | CITATIONS_CHANGED | USAGE_CHANGED
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """One tool call as a page shows it: ``arguments`` is the JSON so far parsed as far as it goes.
+
+    Example (a tool card)::
+
+        {% for call in tool_calls %}
+          <li data-status="{{ call.status }}">{{ call.name }} {{ call.arguments }}</li>
+        {% endfor %}
+    """
+
+    id: str
+    name: str | None
+    arguments_text: str
+    arguments: object
+    status: ToolStatus | None
+    result: object = None
+    provider_executed: bool = False
+
+    @classmethod
+    def of(cls, part: PartState) -> ToolCall:
+        """The view of a tool call part."""
+        return cls(part.id, part.name, part.text, part.arguments, part.status, part.result, part.provider_executed)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamResult:
+    """How a multi-part stream ended, for ``on_finish(result)``: the answer, the reasoning, the tools, the usage.
+
+    ``outcome`` is ``"completed"``, ``"failed"``, ``"client_left"``, ``"stopped"``, ``"deadline"``,
+    ``"abandoned"`` or ``"shutdown"``; ``finish.reason`` is ``error`` for every stream that did not complete.
+
+    Example::
+
+        async def save(result: StreamResult) -> None:
+            await db.save(result.text, tokens=result.usage.output_tokens if result.usage else None)
+    """
+
+    outcome: str
+    text: str
+    reasoning: str
+    reasoning_seconds: float | None
+    tool_calls: tuple[ToolCall, ...]
+    citations: tuple[Citation, ...]
+    finish: Finish
+
+    @property
+    def usage(self) -> Usage | None:
+        """The token counts the provider reported, if it did."""
+        return self.finish.usage
+
+
+class PartsView:
+    """The parts of one stream as its blocks render them; see the module docstring.
+
+    Example::
+
+        view = PartsView(text.feed)
+        view.apply(normaliser.feed(item))
+        if view.changed & REASONING_CHANGED:
+            html = render(view.context())
+    """
+
+    def __init__(self, on_text: Callable[[str], None], clock: Callable[[], float] = monotonic) -> None:
+        self.state = PartsState()
+        self.changed = 0
+        self._on_text = on_text
+        self._clock = clock
+        self._open: PartKind | None = None
+        self._segments: dict[str, list[str]] = {}  # reasoning part id -> its escaped text, joined lazily
+        self._thought = 0.0  # seconds of reasoning parts that ended
+        self._since: float | None = None  # when the open reasoning part started
+        self._tools: list[ToolCall] | None = None  # the tool calls' views, until a tool event changes them
+        self.settled = False
+
+    def apply(self, events: list[PartEvent]) -> None:
+        """Fold ``events`` in and note which blocks they change.
+
+        :raises ValueError: for events out of protocol order (see :meth:`PartsState.apply`).
+        """
+        for event in events:
+            self.state.apply(event)
+            if type(event) is PartDelta:
+                self._delta(event.id, _encodable(event.text))
+            elif type(event) is PartStart:
+                self._start(event)
+            elif type(event) is PartEnd:
+                if self._open is PartKind.REASONING:
+                    self._stop_clock()
+                    self.changed |= REASONING_CHANGED | ANSWER_CHANGED  # thinking is over
+                elif self._open is PartKind.TOOL_CALL:
+                    self.changed |= TOOLS_CHANGED  # running
+                self._open = None
+            elif type(event) is ToolResult:
+                self.changed |= TOOLS_CHANGED
+            elif type(event) is Citation:
+                self.changed |= CITATIONS_CHANGED | ANSWER_CHANGED
+            else:
+                self.changed |= _EVERYTHING
+        if self.changed & TOOLS_CHANGED:
+            self._tools = None  # parsing every call's arguments again is for renders after a tool event only
+
+    def _delta(self, part_id: str, text: str) -> None:
+        kind = self._open
+        if kind is PartKind.TEXT:
+            self._on_text(text)
+            self.changed |= ANSWER_CHANGED
+        elif kind is PartKind.REASONING:
+            self._segments[part_id].append(str(escape(text)))
+            self.changed |= REASONING_CHANGED
+        else:
+            self.changed |= TOOLS_CHANGED
+
+    def _start(self, event: PartStart) -> None:
+        self._open = kind = event.kind
+        if kind is PartKind.REASONING:
+            self._segments.setdefault(event.id, [])
+            self._since = self._clock()
+            self.changed |= REASONING_CHANGED | ANSWER_CHANGED  # thinking
+        elif kind is PartKind.TOOL_CALL:
+            self.changed |= TOOLS_CHANGED
+
+    def _stop_clock(self) -> None:
+        if self._since is not None:
+            self._thought += self._clock() - self._since
+            self._since = None
+
+    def settle(self, events: list[PartEvent]) -> None:
+        """End the stream with the normaliser's last events; every part is ended, even out of order."""
+        if self.settled:
+            return
+        self.settled = True
+        for event in events:
+            try:
+                self.apply([event])
+            except ValueError:  # a source that broke the protocol: its failure is already the outcome
+                logger.warning("dropped the part event %r at the end of a stream", event)
+        state = self.state
+        if state.open_id is not None:
+            for part in state.parts:
+                part.done = True
+            state.open_id = None
+        if state.finish is None:
+            state.finish = next((event for event in events if isinstance(event, Finish)), None)
+        if state.finish is None or state.finish.reason is FinishReason.ERROR:
+            for call in state.tool_calls:  # a call cut short is an error, not forever running
+                if call.status in (ToolStatus.PENDING, ToolStatus.RUNNING):
+                    call.status = ToolStatus.ERROR
+        self._stop_clock()
+        self._open = None
+        self._tools = None
+        self.changed |= _EVERYTHING
+
+    # -- what templates get ------------------------------------------------------------------------
+
+    @property
+    def thinking(self) -> bool:
+        """Whether a reasoning part is open: the model is thinking."""
+        return self._open is PartKind.REASONING
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds the model has spent thinking (to a tenth), measured; ``None`` if it did not think."""
+        if not self._segments:
+            return None
+        running = self._clock() - self._since if self._since is not None else 0.0
+        return round(self._thought + running, 1)
+
+    def segments(self) -> list[Markup]:
+        """Each reasoning segment, escaped."""
+        shown = []
+        for pieces in self._segments.values():
+            joined = "".join(pieces)
+            pieces[:] = [joined]  # the next join starts from one piece
+            shown.append(Markup(joined))
+        return shown
+
+    def tool_calls(self) -> list[ToolCall]:
+        """The tool calls' views (their arguments parsed once per change, not once per render)."""
+        if self._tools is None:
+            self._tools = [ToolCall.of(part) for part in self.state.tool_calls]
+        return self._tools
+
+    def context(self) -> dict[str, Any]:
+        """The variables every block of the stream gets (see the README's "Parts" section)."""
+        state = self.state
+        segments = self.segments()
+        finish = state.finish
+        return {
+            "thinking": self.thinking,
+            "duration": self.duration,
+            "reasoning": Markup("\n\n").join(segments),
+            "segments": segments,
+            "tool_calls": self.tool_calls(),
+            "citations": list(state.citations),
+            "finish": finish,
+            "finish_reason": finish.reason.value if finish is not None else None,
+            "usage": finish.usage if finish is not None else None,
+        }
+
+    def result(self, outcome: str, text: str) -> StreamResult:
+        """The result for ``on_finish`` (after :meth:`settle`)."""
+        state = self.state
+        reasoning = "\n\n".join(part.text for part in state.reasoning)
+        calls = tuple(ToolCall.of(part) for part in state.tool_calls)
+        finish = state.finish or Finish(FinishReason.ERROR)
+        return StreamResult(outcome, text, reasoning, self.duration, calls, tuple(state.citations), finish)
+
+
+def _encodable(text: str) -> str:
+    """``text`` with a lone surrogate (half of a split ``\\uXXXX`` escape) replaced: it cannot be encoded as UTF-8."""
+    return text if text.isascii() else text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")

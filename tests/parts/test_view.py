@@ -1,0 +1,106 @@
+"""``PartsView``: which blocks a part event changes, the measured thinking time, and the ending of every part."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from fastapi_fragments.parts import (
+    Citation,
+    Finish,
+    FinishReason,
+    PartDelta,
+    PartEnd,
+    PartKind,
+    PartStart,
+    ToolResult,
+    ToolStatus,
+    Usage,
+)
+from fastapi_fragments.parts._view import (
+    ANSWER_CHANGED,
+    CITATIONS_CHANGED,
+    REASONING_CHANGED,
+    TOOLS_CHANGED,
+    PartsView,
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def view() -> tuple[PartsView, list[str], Clock]:
+    text: list[str] = []
+    clock = Clock()
+    return PartsView(text.append, clock), text, clock
+
+
+def test_reasoning_is_escaped_timed_and_flips_thinking() -> None:
+    parts, text, clock = view()
+    assert parts.duration is None and not parts.thinking
+    parts.apply([PartStart(PartKind.REASONING, "r1"), PartDelta("r1", "a < b")])
+    assert parts.thinking and parts.changed == REASONING_CHANGED | ANSWER_CHANGED
+    clock.now += 2.25
+    assert parts.duration == 2.2  # still thinking: the time so far
+    parts.changed = 0
+    parts.apply([PartEnd("r1"), PartStart(PartKind.TEXT, "t1"), PartDelta("t1", "Hi")])
+    assert not parts.thinking and parts.changed == REASONING_CHANGED | ANSWER_CHANGED
+    clock.now += 10
+    assert parts.duration == 2.2, "only the time the reasoning part was open counts"
+    assert text == ["Hi"]
+    context = parts.context()
+    assert context["reasoning"] == Markup("a &lt; b") and context["segments"] == [Markup("a &lt; b")]
+
+
+def test_two_reasoning_segments_add_up() -> None:
+    parts, _, clock = view()
+    for segment in ("r1", "r2"):
+        parts.apply([PartStart(PartKind.REASONING, segment), PartDelta(segment, segment)])
+        clock.now += 1.0
+        parts.apply([PartEnd(segment), PartStart(PartKind.TOOL_CALL, f"c{segment}", "t"), PartEnd(f"c{segment}")])
+        clock.now += 5.0
+    assert parts.duration == 2.0
+    assert parts.context()["reasoning"] == Markup("r1\n\nr2")
+
+
+def test_tool_calls_citations_and_finish_mark_their_blocks() -> None:
+    parts, _, _ = view()
+    parts.apply([PartStart(PartKind.TOOL_CALL, "c1", "search"), PartDelta("c1", '{"q": "ht')])
+    assert parts.changed == TOOLS_CHANGED
+    call = parts.context()["tool_calls"][0]
+    assert (call.name, call.arguments, call.status) == ("search", {"q": "ht"}, ToolStatus.PENDING)
+    parts.changed = 0
+    parts.apply([PartEnd("c1"), ToolResult("c1", ToolStatus.DONE, {"hits": 3})])
+    assert parts.changed == TOOLS_CHANGED
+    assert parts.context()["tool_calls"][0].status is ToolStatus.DONE
+    parts.changed = 0
+    parts.apply([Citation(url="https://htmx.org/", title="htmx")])
+    assert parts.changed == CITATIONS_CHANGED | ANSWER_CHANGED
+    parts.settle([Finish(FinishReason.STOP, usage=Usage(1, 2))])
+    context = parts.context()
+    assert context["finish_reason"] == "stop" and context["usage"] == Usage(1, 2)
+
+
+def test_settle_ends_every_part_even_out_of_order() -> None:
+    parts, _, _ = view()
+    parts.apply([PartStart(PartKind.TOOL_CALL, "c1", "search"), PartDelta("c1", "{")])
+    parts.settle([Finish(FinishReason.ERROR)])  # a source that never ended its part
+    assert parts.state.open_id is None and parts.state.finish == Finish(FinishReason.ERROR)
+    assert parts.state.tool_calls[0].status is ToolStatus.ERROR
+    parts.settle([Finish(FinishReason.STOP)])  # once only
+    assert parts.result("failed", "").finish.reason is FinishReason.ERROR
+
+
+def test_the_result_says_everything() -> None:
+    parts, text, clock = view()
+    parts.apply([PartStart(PartKind.REASONING, "r"), PartDelta("r", "hm")])
+    clock.now += 1
+    parts.apply([PartEnd("r"), PartStart(PartKind.TEXT, "t"), PartDelta("t", "Hi"), PartEnd("t")])
+    parts.settle([Finish(FinishReason.LENGTH, "max_tokens", Usage(3, 4))])
+    result = parts.result("completed", "".join(text))
+    assert (result.text, result.reasoning, result.reasoning_seconds) == ("Hi", "hm", 1.0)
+    assert result.usage == Usage(3, 4) and result.finish.reason is FinishReason.LENGTH
