@@ -52,23 +52,23 @@ class Load:
         load.interval                       # 0.0625: frames may take 80% of the CPU (nothing else runs)
     """
 
-    __slots__ = ("_cost", "_cpu", "_frames", "interval")
+    __slots__ = ("_cost", "cpu", "frames", "interval")
 
     def __init__(self) -> None:
         self.interval = 0.0
-        self._cpu = 0.0  # CPU seconds the frames took since the last update
-        self._frames = 0
+        self.cpu = 0.0  # CPU seconds the frames took since the last update (``Pace.sent`` adds to it)
+        self.frames = 0
         self._cost = 0.0  # CPU seconds per frame, from the last window that had frames
 
     def frame(self, seconds: float) -> None:
         """One frame was rendered and sent, taking ``seconds`` of CPU."""
-        self._cpu += seconds
-        self._frames += 1
+        self.cpu += seconds
+        self.frames += 1
 
     def update(self, *, busy: float, wall: float, streams: int) -> float:
         """Decide from the last ``wall`` seconds (``busy``: the thread's CPU over wall time); the new interval."""
-        cpu, frames = self._cpu, self._frames
-        self._cpu, self._frames = 0.0, 0
+        cpu, frames = self.cpu, self.frames
+        self.cpu, self.frames = 0.0, 0
         if frames:
             self._cost = cpu / frames
         if wall <= 0 or not self._cost:

@@ -47,8 +47,8 @@ DEFAULT_ERROR_HTML = (
 class Sink(Protocol):
     """Where a producer's updates go: one method, like httpx's transport."""
 
-    async def write(self, updates: Sequence[Update]) -> int:
-        """Deliver ``updates`` in order; returns the bytes sent (the pace's budget; 0 where bytes don't count)."""
+    def write(self, updates: Sequence[Update]) -> Awaitable[int]:
+        """Deliver ``updates`` in order; resolves to the bytes sent (the pace's budget; 0 where bytes don't count)."""
         ...
 
 
@@ -163,18 +163,30 @@ class Producer:
         finally:
             coalescer.close()
 
-    async def _emit(self, sink: Sink) -> int:
-        """The coalescer's call: render the latest state and write it (one coroutine: it runs per token)."""
+    def _emit(self, sink: Sink) -> Awaitable[int]:
+        """The coalescer's call: render the latest state and write it.
+
+        Not a coroutine itself: it runs for nearly every token with ``min_interval=0``, so the
+        common case (a sync render) hands the sink's write straight to the coalescer to await.
+        """
         try:
             updates = self._render_now()
-            if updates is None:
-                updates = await self._render(final=False)
         except Exception as exc:
-            self._failure = exc
-            if self._pulling is not None:
-                self._pulling.cancel()  # stop pulling; the error block is the last update
-            return 0
+            return self._render_failed(exc)
+        return self._render_and_write(sink) if updates is None else sink.write(updates)
+
+    async def _render_and_write(self, sink: Sink) -> int:
+        try:
+            updates = await self._render(final=False)
+        except Exception as exc:
+            return await self._render_failed(exc)
         return await sink.write(updates)
+
+    async def _render_failed(self, error: Exception) -> int:
+        self._failure = error
+        if self._pulling is not None:
+            self._pulling.cancel()  # stop pulling; the error block is the last update
+        return 0
 
     async def end(self, sink: Sink, *, grace: float = math.inf) -> Outcome:
         """The one ending (see the module docstring); ``grace`` bounds a cut-short stream's last write."""

@@ -30,7 +30,7 @@ from ._loop import LoopMonitor
 from ._pace import Pace
 from ._produce import Producer
 from ._tokens import CLOSE_TIMEOUT
-from ._updates import Outcome, Update, numbered
+from ._updates import ANSWER, Outcome, Replace, Update, numbered
 
 __all__ = ("Delivery", "Sender")
 
@@ -104,16 +104,26 @@ class Sender:
             await producer.pull(self, pace)
         await producer.end(self, grace=self._delivery.grace_period)
 
-    async def write(self, updates: Sequence[Update]) -> int:
-        """Encode ``updates`` for this client's dialect and send them in one body chunk; returns the bytes."""
-        if self._client_gone:
-            return 0
-        dialect, chunks = self._dialect, []
+    def write(self, updates: Sequence[Update]) -> Awaitable[int]:
+        """Encode ``updates`` for this client's dialect and send them in one body chunk; resolves to the bytes.
+
+        Not a coroutine itself: it runs per frame, and the send is the only step that awaits.
+        """
+        dialect = self._dialect
+        if len(updates) == 1:  # nearly every frame: no list to build and join
+            update = updates[0]
+            if type(update) is Replace and update.part is ANSWER and update.seq is None:  # replace mode's every frame
+                self._event_id += 1
+                return self._send_body(dialect.response(update.html, self._event_id))
+            if numbered(update):
+                self._event_id += 1
+            return self._send_body(encode(dialect, update, self._event_id))
+        chunks = []
         for update in updates:
             if numbered(update):
                 self._event_id += 1
             chunks.append(encode(dialect, update, self._event_id))
-        return await self._send_body(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+        return self._send_body(b"".join(chunks))
 
     async def _send_body(self, body: bytes) -> int:
         if not body or self._client_gone:
