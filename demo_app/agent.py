@@ -29,15 +29,16 @@ import random
 import secrets
 from collections.abc import AsyncIterator, Iterable, Sequence
 from types import SimpleNamespace
+from typing import Any
 
 import anyio
 
-from fastapi_fragments import Message
+from fastapi_fragments import LLMClient, Message
 from fastapi_fragments.adapters.embedded import EmbeddedLLM
 
 from .retriever import Search
 
-__all__ = ("TOOL", "DocsAgent", "reasoning_for", "tool_result")
+__all__ = ("TOOL", "DocsAgent", "answer_items", "reasoning_for", "tool_result")
 
 #: The tool the agent calls.
 TOOL = "search_docs"
@@ -74,18 +75,20 @@ def reasoning_for(search: Search, *, follow_up: bool = False) -> tuple[str, str]
     return "\n".join(before), "\n".join(after)
 
 
-def tool_result(search: Search) -> dict[str, object]:
-    """What ``search_docs`` returned: how many pages, and which (their ids, best first)."""
+def tool_result(search: Search) -> str:
+    """What ``search_docs`` returned: how many pages it kept, and which (their ids, best first)."""
     pages = [doc.id or doc.title for doc in search.documents]
-    return {"found": len(pages), "pages": pages}
+    if not pages:
+        return "0 pages"
+    return f"{len(pages)} page{'s' if len(pages) > 1 else ''}: {', '.join(pages)}"
 
 
 def _event(kind: str, **fields: object) -> SimpleNamespace:
     return SimpleNamespace(event_kind=kind, **fields)
 
 
-def _start(index: int, part_kind: str, **fields: object) -> SimpleNamespace:
-    return _event("part_start", index=index, part=SimpleNamespace(part_kind=part_kind, **fields))
+def _part(kind: str, **fields: object) -> SimpleNamespace:
+    return SimpleNamespace(part_kind=kind, **fields)
 
 
 def _delta(index: int, kind: str, **fields: object) -> SimpleNamespace:
@@ -110,40 +113,33 @@ class DocsAgent:
         return self._run(question, search, list(history))
 
     async def _run(self, question: str, search: Search, history: list[Message]) -> AsyncIterator[object]:
-        llm, tokenize = self.llm, self.llm.tokenize
+        tokenize = self.llm.tokenize
         seed = int.from_bytes(hashlib.sha256(f"agent\0{question}".encode()).digest()[:8], "big")
         rng = random.Random(seed)
-        follow_up = any(message["role"] == "assistant" for message in history)
-        before, after = reasoning_for(search, follow_up=follow_up)
-        call_id = f"call_{secrets.token_hex(6)}"
-        arguments = json.dumps({"query": question}, ensure_ascii=False)
+        before, after = reasoning_for(search, follow_up=any(message["role"] == "assistant" for message in history))
+        call = _part("tool-call", tool_name=TOOL, tool_call_id=f"call_{secrets.token_hex(6)}",
+                     args=json.dumps({"query": question}, ensure_ascii=False))  # fmt: skip
         documents = search.documents
         read = [question, *(message["content"] for message in history), *(doc.text for doc in documents)]
-        input_tokens = sum(len(tokenize(text)) for text in read)
         thought = len(tokenize(before)) + len(tokenize(after))
-        written = thought + len(tokenize(arguments))
+        written = thought + len(tokenize(str(call.args)))
 
-        await anyio.sleep(llm.first_token_delay)
-        # The first model response: it thinks, then calls the tool.
-        yield _start(0, "thinking", content="")
-        async for piece in self._paced(tokenize(before), rng):
-            yield _delta(0, "thinking", content_delta=piece)
-        yield _event("part_end", index=0)
-        yield _start(1, "tool-call", tool_name=TOOL, tool_call_id=call_id, args="")
-        async for piece in self._paced(tokenize(arguments), rng):
-            yield _delta(1, "tool_call", args_delta=piece)
-        yield _event("part_end", index=1)
-        result = SimpleNamespace(part_kind="tool-return", tool_name=TOOL, tool_call_id=call_id,
-                                 content=tool_result(search), outcome="success")  # fmt: skip
-        yield _event("function_tool_result", part=result)
+        await anyio.sleep(self.llm.first_token_delay)
+        # The first model response: it thinks, then calls the tool (the search that ran, see the module docstring).
+        async for event in self._written(0, _part("thinking", content=before), rng):
+            yield event
+        async for event in self._written(1, call, rng):
+            yield event
+        yield _event("function_tool_call", part=call, args_valid=True)
+        result = _part("tool-return", tool_name=TOOL, tool_call_id=call.tool_call_id, content=tool_result(search),
+                       outcome="success")  # fmt: skip
+        yield _event("function_tool_result", part=result, content=None)
         # The second one: it thinks about the pages, then answers from them.
-        yield _start(0, "thinking", content="")
-        async for piece in self._paced(tokenize(after), rng):
-            yield _delta(0, "thinking", content_delta=piece)
-        yield _event("part_end", index=0)
-        yield _start(1, "text", content="")
+        async for event in self._written(0, _part("thinking", content=after), rng):
+            yield event
+        yield _event("part_start", index=1, part=_part("text", content=""))
         text: list[str] = []
-        tokens = llm.stream(question, history=history, documents=documents)
+        tokens = self.llm.stream(question, history=history, documents=documents)
         try:
             async for token in tokens:
                 text.append(token)
@@ -153,18 +149,34 @@ class DocsAgent:
             if close is not None:
                 await close()
         answer = "".join(text)
+        yield _event("part_end", index=1, part=_part("text", content=answer))
         cited = [
-            SimpleNamespace(kind="document", document_id=doc.id, title=doc.title, url=doc.url, excerpts=[])
+            SimpleNamespace(kind="document", document_id=doc.id or doc.title, title=doc.title, excerpts=[])
             for n, doc in enumerate(documents, start=1)
             if f"[{n}]" in answer
         ]
-        if cited:
-            yield _delta(1, "text", content_delta="", citations_delta=[SimpleNamespace(sources=cited)])
-        yield _event("part_end", index=1)
-        written += len(text)
-        usage = SimpleNamespace(input_tokens=input_tokens, output_tokens=written, details={"reasoning_tokens": thought})
-        run = SimpleNamespace(usage=usage, response=SimpleNamespace(finish_reason="stop"))
-        yield _event("agent_run_result", result=run)
+        if cited:  # pydantic-ai sends a text part's citations in a delta of their own
+            yield _delta(1, "text", content_delta="", citations_delta=[SimpleNamespace(sources=cited, anchor=None)])
+        usage = SimpleNamespace(
+            input_tokens=sum(len(tokenize(part)) for part in read),
+            output_tokens=written + len(text),
+            details={"reasoning_tokens": thought},
+        )
+        yield _event(
+            "agent_run_result", result=SimpleNamespace(usage=usage, response=_part("response", finish_reason="stop"))
+        )
+
+    async def _written(self, index: int, part: SimpleNamespace, rng: random.Random) -> AsyncIterator[object]:
+        """A thinking or tool-call part (``part``, whole) as the model writes it: start, its pieces paced, end."""
+        field, delta_field, delta_kind = (
+            ("args", "args_delta", "tool_call")
+            if part.part_kind == "tool-call"
+            else ("content", "content_delta", "thinking")
+        )
+        yield _event("part_start", index=index, part=SimpleNamespace(**{**vars(part), field: ""}))
+        async for piece in self._paced(self.llm.tokenize(getattr(part, field)), rng):
+            yield _delta(index, delta_kind, **{delta_field: piece})
+        yield _event("part_end", index=index, part=part)
 
     async def _paced(self, pieces: Iterable[str], rng: random.Random) -> AsyncIterator[str]:
         """``pieces`` at the model's pace (its ``tokens_per_second`` and ``jitter``), as its answer streams."""
@@ -174,3 +186,10 @@ class DocsAgent:
             await anyio.sleep(interval * (1 + jitter * rng.uniform(-1, 1)))
             yield piece
 
+
+def answer_items(llm: LLMClient, question: str, *, search: Search, history: Sequence[Message]) -> AsyncIterator[Any]:
+    """What an answer streams from: the embedded model as a :class:`DocsAgent` (all its parts), another
+    model's text (its answer only: the demo does not make up a real model's reasoning)."""
+    if isinstance(llm, EmbeddedLLM):
+        return DocsAgent(llm).run(question, search=search, history=history)
+    return llm.stream(question, history=history, documents=search.documents)

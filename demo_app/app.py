@@ -15,11 +15,9 @@ The model is ``app.state.llm``: the one given to ``create_app``, else the one ``
 names (``openai:gpt-4o-mini``...), else the keyless ``EmbeddedLLM``. Override ``get_llm`` in
 ``app.dependency_overrides`` to swap it per test.
 
-Both pages show the answer's parts in their own blocks (``fragments/parts.html``'s macros): the
-reasoning panel, the tool cards and the usage line. The embedded model runs as ``DocsAgent``
-(``agent.py``): it thinks aloud about the search it got, shows it as a ``search_docs`` call, answers
-and counts its tokens. Another model streams its answer text (a ``<think>`` in it still reaches the
-reasoning panel).
+Both pages show the reasoning panel, the tool cards and the usage line (``fragments/parts.html``):
+the embedded model runs as ``agent.DocsAgent`` (its thinking, a ``search_docs`` call, the answer,
+its token counts); another model streams its answer text (a ``<think>`` in it is still reasoning).
 """
 
 from __future__ import annotations
@@ -44,10 +42,9 @@ from fastapi_fragments import (
     StreamRegistry,
     llm_from_env,
 )
-
 from fastapi_fragments.adapters.embedded import EmbeddedLLM
 
-from .agent import DocsAgent
+from .agent import answer_items
 from .retriever import Retriever, load_corpus
 from .sessions import TURN_ID, Conversations, Turn, new_turn_id
 
@@ -131,13 +128,6 @@ def _set_session(response: Response, session: str) -> None:
     response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="strict")
 
 
-def _answer(llm: LLMClient, turn: Turn) -> Any:
-    """What the answer streams from: the embedded model as an agent (its parts), any other model's text."""
-    if isinstance(llm, EmbeddedLLM):
-        return DocsAgent(llm).run(turn.question, search=turn.search, history=turn.history)
-    return llm.stream(turn.question, history=turn.history, documents=turn.documents)
-
-
 def _answer_options(request: Request, session: str, turn: Turn, llm: LLMClient, *, registry: bool) -> dict[str, Any]:
     """What both frontends pass to the library: the blocks, the sources first, and remembering the exchange.
 
@@ -195,8 +185,9 @@ async def ask(
     conversations, registry = _state(request)
     turn = Turn(new_turn_id(), question, retriever.run(question), conversations.history(session))
     options = _answer_options(request, session, turn, llm, registry=True)
+    answer = answer_items(llm, turn.question, search=turn.search, history=turn.history)
     response = await registry.start(
-        request, _answer(llm, turn), "answer.html", scaffold_block="turn", owner=session, mode="markdown-replace", **options
+        request, answer, "answer.html", scaffold_block="turn", owner=session, mode="markdown-replace", **options
     )
     if new:
         _set_session(response, session)
@@ -242,7 +233,7 @@ async def ask_htmx4(
     options = {**_answer_options(request, session, current, llm, registry=False), "error_block": "markdown_failed"}
     parts = {kind: f"#{kind}-{turn}" for kind in ("reasoning", "tools", "usage")}
     stream = FragmentStreamResponse(
-        _answer(llm, current),
+        answer_items(llm, question, search=current.search, history=current.history),
         "answer.html",
         "markdown_body",
         dialect=HTMX4(
