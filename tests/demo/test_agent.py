@@ -189,4 +189,3 @@ async def test_another_model_streams_its_answer_only() -> None:
     state = fold(events_of(items))
     assert (state.reasoning, state.tool_calls) == ([], [])
     assert [part.kind for part in state.parts] == [PartKind.TEXT]
-
