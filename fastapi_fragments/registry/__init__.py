@@ -18,10 +18,10 @@ owned by the registry (not by any request) and returns a scaffold pointing at
 - A final frame that did not complete normally gets a notice appended by whoever sends it
   (``notices``), so even a dead producer's partial answer says why it ends there.
 
-``StreamRegistry`` (``_registry``, its routes' paths in ``_paths``) starts a generation, which publishes snapshots to a store
-(``_generation``), and serves its followers (``_following``); ``_lease``, ``_outages`` and
-``_owners`` keep a stream alive on a lagging loop, through a store outage, and private to its
-owner. The stores themselves are public: ``fastapi_fragments.stores``.
+``StreamRegistry`` (``_registry``, its routes' paths in ``_paths``) starts a generation, which
+publishes snapshots to a store (``_generation``), and serves its followers (``_following``);
+``_lease``, ``_outages`` and ``_owners`` keep a stream alive on a lagging loop, through a store
+outage, and private to its owner. The stores themselves are public: ``fastapi_fragments.stores``.
 """
 
 from ._registry import StreamRegistry as StreamRegistry
