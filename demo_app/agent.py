@@ -108,11 +108,11 @@ class DocsAgent:
     def __init__(self, llm: EmbeddedLLM) -> None:
         self.llm = llm
 
-    def run(self, question: str, *, search: Search, history: Sequence[Message] = ()) -> AsyncIterator[object]:
+    def run(self, question: str, *, search: Search, history: Sequence[Message] = ()) -> AsyncIterator[SimpleNamespace]:
         """The agent's stream of events for ``question``, whose search is ``search``; nothing runs until iterated."""
         return self._run(question, search, list(history))
 
-    async def _run(self, question: str, search: Search, history: list[Message]) -> AsyncIterator[object]:
+    async def _run(self, question: str, search: Search, history: list[Message]) -> AsyncIterator[SimpleNamespace]:
         tokenize = self.llm.tokenize
         seed = int.from_bytes(hashlib.sha256(f"agent\0{question}".encode()).digest()[:8], "big")
         rng = random.Random(seed)
@@ -166,7 +166,7 @@ class DocsAgent:
             "agent_run_result", result=SimpleNamespace(usage=usage, response=_part("response", finish_reason="stop"))
         )
 
-    async def _written(self, index: int, part: SimpleNamespace, rng: random.Random) -> AsyncIterator[object]:
+    async def _written(self, index: int, part: SimpleNamespace, rng: random.Random) -> AsyncIterator[SimpleNamespace]:
         """A thinking or tool-call part (``part``, whole) as the model writes it: start, its pieces paced, end."""
         field, delta_field, delta_kind = (
             ("args", "args_delta", "tool_call")
