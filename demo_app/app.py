@@ -14,6 +14,10 @@ Two pages speak to the same model through FastAPI ``Depends(get_llm)``:
 The model is ``app.state.llm``: the one given to ``create_app``, else the one ``FRAGMENTS_LLM``
 names (``openai:gpt-4o-mini``...), else the keyless ``EmbeddedLLM``. Override ``get_llm`` in
 ``app.dependency_overrides`` to swap it per test.
+
+Both pages show the reasoning panel, the tool cards and the usage line (``fragments/parts.html``):
+the embedded model runs as ``agent.DocsAgent`` (its thinking, a ``search_docs`` call, the answer,
+its token counts); another model streams its answer text (a ``<think>`` in it is still reasoning).
 """
 
 from __future__ import annotations
@@ -38,7 +42,9 @@ from fastapi_fragments import (
     StreamRegistry,
     llm_from_env,
 )
+from fastapi_fragments.adapters.embedded import EmbeddedLLM
 
+from .agent import answer_items
 from .retriever import Retriever, load_corpus
 from .sessions import TURN_ID, Conversations, Turn, new_turn_id
 
@@ -122,10 +128,11 @@ def _set_session(response: Response, session: str) -> None:
     response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="strict")
 
 
-def _answer_options(request: Request, session: str, turn: Turn, *, registry: bool) -> dict[str, Any]:
+def _answer_options(request: Request, session: str, turn: Turn, llm: LLMClient, *, registry: bool) -> dict[str, Any]:
     """What both frontends pass to the library: the blocks, the sources first, and remembering the exchange.
 
-    ``registry`` tells the template that the registry appends the reason an answer ended early (``NOTICES``).
+    ``registry`` tells the template that the registry appends the reason an answer ended early (``NOTICES``);
+    ``embedded`` that the usage is counted in the embedded model's word pieces.
     """
     conversations, _ = _state(request)
 
@@ -136,7 +143,10 @@ def _answer_options(request: Request, session: str, turn: Turn, *, registry: boo
         "sources_block": "sources",
         "sources": turn.documents,
         "error_block": "failed",
-        "extra_context": {"turn": turn, "registry": registry},
+        "reasoning_block": "reasoning",
+        "tools_block": "tools",
+        "usage_block": "usage",
+        "extra_context": {"turn": turn, "registry": registry, "embedded": isinstance(llm, EmbeddedLLM)},
         "on_complete": remember,
     }
 
@@ -173,11 +183,11 @@ async def ask(
         return _notice()
     session, new = _session(request)
     conversations, registry = _state(request)
-    turn = Turn(new_turn_id(), question, retriever.search(question), conversations.history(session))
-    tokens = llm.stream(turn.question, history=turn.history, documents=turn.documents)
-    options = _answer_options(request, session, turn, registry=True)
+    turn = Turn(new_turn_id(), question, retriever.run(question), conversations.history(session))
+    options = _answer_options(request, session, turn, llm, registry=True)
+    answer = answer_items(llm, turn.question, search=turn.search, history=turn.history)
     response = await registry.start(
-        request, tokens, "answer.html", scaffold_block="turn", owner=session, mode="markdown-replace", **options
+        request, answer, "answer.html", scaffold_block="turn", owner=session, mode="markdown-replace", **options
     )
     if new:
         _set_session(response, session)
@@ -219,14 +229,16 @@ async def ask_htmx4(
         return _notice()
     session, new = _session(request)
     conversations, _ = _state(request)
-    current = Turn(turn, question, retriever.search(question), conversations.history(session))
-    tokens = llm.stream(question, history=current.history, documents=current.documents)
-    options = {**_answer_options(request, session, current, registry=False), "error_block": "markdown_failed"}
+    current = Turn(turn, question, retriever.run(question), conversations.history(session))
+    options = {**_answer_options(request, session, current, llm, registry=False), "error_block": "markdown_failed"}
+    parts = {kind: f"#{kind}-{turn}" for kind in ("reasoning", "tools", "usage")}
     stream = FragmentStreamResponse(
-        tokens,
+        answer_items(llm, question, search=current.search, history=current.history),
         "answer.html",
         "markdown_body",
-        dialect=HTMX4(target=f"#body-{turn}", tail_target=f"#tail-{turn}", sources_target=f"#sources-{turn}"),
+        dialect=HTMX4(
+            target=f"#body-{turn}", tail_target=f"#tail-{turn}", sources_target=f"#sources-{turn}", part_targets=parts
+        ),
         mode="markdown",
         min_interval=0.05,
         **options,

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from fastapi_fragments import Document, Message
 
+from .retriever import Search
+
 #: Turn ids the htmx 4 page makes up in the browser must look like ours (they become element ids).
 TURN_ID = re.compile(r"^t[a-z0-9]{4,32}$")
 #: Conversations kept at once; the oldest session is forgotten first.
@@ -28,12 +30,17 @@ def new_turn_id() -> str:
 
 @dataclass(frozen=True)
 class Turn:
-    """One question being answered, as the templates see it (``id`` prefixes its element ids)."""
+    """One question being answered, as the templates see it (``id`` prefixes its element ids), and its search."""
 
     id: str
     question: str
-    documents: list[Document] = field(default_factory=list)
+    search: Search
     history: list[Message] = field(default_factory=list)
+
+    @property
+    def documents(self) -> list[Document]:
+        """The pages the search kept: the answer's sources."""
+        return self.search.documents
 
 
 class Conversations:

@@ -136,6 +136,17 @@ class EmbeddedLLM(Adapter):
             f"first_token_delay={self.first_token_delay!r}, jitter={self.jitter!r})"
         )
 
+    @staticmethod
+    def tokenize(text: str) -> list[str]:
+        """The word pieces this model cuts ``text`` into: what it streams, one per delta, and what it would count
+        as tokens. ``"".join(EmbeddedLLM.tokenize(text)) == text``.
+
+        Example::
+
+            EmbeddedLLM.tokenize("Failed jobs are retried.")  # ['Failed', ' jobs', ' are', ' retried.']
+        """
+        return _split_tokens(text)
+
     def _source(
         self, prompt: str, history: Sequence[Message], system: str | None, documents: Sequence[Document]
     ) -> AsyncIterator[str]:

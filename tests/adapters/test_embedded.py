@@ -79,6 +79,12 @@ async def test_streams_word_pieces_that_keep_their_whitespace() -> None:
     assert max(len(piece.strip()) for piece in pieces) <= 8
 
 
+async def test_tokenize_cuts_text_as_the_stream_does() -> None:
+    pieces = await answer(fast(), "How many retries?", documents=DOCS)
+    assert EmbeddedLLM.tokenize("".join(pieces)) == pieces
+    assert "".join(EmbeddedLLM.tokenize(DOCS[0].text)) == DOCS[0].text
+
+
 async def test_closing_the_stream_stops_it() -> None:
     stream = EmbeddedLLM(tokens_per_second=1000, first_token_delay=0).stream("How many retries?", documents=DOCS)
     got = [await anext(stream) for _ in range(3)]

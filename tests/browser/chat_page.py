@@ -10,9 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from playwright.sync_api import Page
 
-from demo_app.retriever import Retriever, load_corpus
+from demo_app.agent import DocsAgent
+from demo_app.retriever import Retriever, Search, load_corpus
 from fastapi_fragments.adapters.embedded import EmbeddedLLM
 from fastapi_fragments.markdown._streaming import render_markdown
+from fastapi_fragments.parts import PartsState, Usage, normaliser_for
 
 FIRST = "How do retries work when a job fails?"
 SECOND = "How do I rotate an API key?"
@@ -29,6 +31,25 @@ def expected_answer(question: str) -> str:
     # Playwright's sync API owns this thread's event loop; run ours beside it.
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, collect()).result()
+
+
+def expected_parts(question: str) -> tuple[Search, Usage | None]:
+    """The search the demo runs for a first question, and the usage its model reports, computed apart from the app."""
+    search = Retriever(load_corpus()).run(question)
+
+    async def usage() -> Usage | None:
+        state, normaliser = PartsState(), None
+        agent = DocsAgent(EmbeddedLLM(tokens_per_second=math.inf, first_token_delay=0))
+        async for item in agent.run(question, search=search):
+            normaliser = normaliser or normaliser_for(item)
+            for event in normaliser.feed(item):
+                state.apply(event)
+        for event in normaliser.finish() if normaliser else []:
+            state.apply(event)
+        return state.finish.usage if state.finish else None
+
+    with ThreadPoolExecutor(1) as pool:
+        return search, pool.submit(asyncio.run, usage()).result()
 
 
 def ask(page: Page, question: str) -> None:

@@ -9,19 +9,20 @@ from typing import cast
 from fastapi import FastAPI
 
 from demo_app.app import get_llm
-from fastapi_fragments import Document, LLMClient, Message
-from fastapi_fragments.adapters._base import Adapter
+from fastapi_fragments import Document, Message
 from fastapi_fragments.adapters.embedded import EmbeddedLLM
 
 
-class RecordingLLM(Adapter):
-    """Wraps a model and counts how its streams end, so a test can see the server-side close.
+class RecordingLLM(EmbeddedLLM):
+    """The demo's model, counting how its answer streams end, so a test can see the server-side close.
 
-    ``fail_after`` makes every stream raise after that many tokens, like a provider dropping out.
+    It is still an ``EmbeddedLLM``, so the demo runs it as its agent (reasoning, ``search_docs``, usage);
+    the counts are of the answer's text stream. ``fail_after`` makes every answer raise after that many
+    tokens, like a provider dropping out.
     """
 
-    def __init__(self, inner: LLMClient, *, fail_after: int | None = None) -> None:
-        self.inner = inner
+    def __init__(self, *, fail_after: int | None = None, **settings: float) -> None:
+        super().__init__(**settings)
         self.fail_after = fail_after
         self.opened = 0
         self.completed = 0
@@ -30,7 +31,7 @@ class RecordingLLM(Adapter):
     def _source(
         self, prompt: str, history: Sequence[Message], system: str | None, documents: Sequence[Document]
     ) -> AsyncIterator[str]:
-        return self._recorded(self.inner.stream(prompt, history=history, system=system, documents=documents))
+        return self._recorded(super()._source(prompt, history, system, documents))
 
     async def _recorded(self, tokens: AsyncIterator[str]) -> AsyncIterator[str]:
         self.opened += 1
@@ -48,9 +49,6 @@ class RecordingLLM(Adapter):
             else:
                 self.closed_early += 1
 
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
 
 async def _numbered(tokens: AsyncIterator[str]) -> AsyncIterator[tuple[int, str]]:
     count = 0
@@ -61,7 +59,7 @@ async def _numbered(tokens: AsyncIterator[str]) -> AsyncIterator[tuple[int, str]
 
 def fast_model(tokens_per_second: float = 80, *, fail_after: int | None = None) -> RecordingLLM:
     """The demo's model at test speed: no first-token delay, and counted."""
-    return RecordingLLM(EmbeddedLLM(tokens_per_second=tokens_per_second, first_token_delay=0), fail_after=fail_after)
+    return RecordingLLM(tokens_per_second=tokens_per_second, first_token_delay=0, fail_after=fail_after)
 
 
 class Demo:

@@ -6,6 +6,8 @@ htmx 4 page (``/htmx4``: the POST response is the stream).
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from tests.browser.chat_page import (
     SECOND,
     answer_text,
     ask,
+    expected_parts,
     shown_answer,
     turn_state,
     wait_for_state,
@@ -40,6 +43,32 @@ TIMELINE = """() => {
       length: Array.from(turn.querySelectorAll(".answer-text"), (e) => e.textContent).join("").length,
     });
   }).observe(document.getElementById("conversation"), {childList: true, subtree: true, characterData: true});
+}"""
+
+
+#: Records, in the page, how the newest turn's reasoning panel and tool card looked at each DOM change.
+PARTS_TIMELINE = """() => {
+  window.__parts = {openLengths: [], openWithAnswer: 0, statuses: [], maxCards: 0, asked: performance.now(),
+                    answerAt: null};
+  new MutationObserver(() => {
+    const turns = document.querySelectorAll("#conversation .turn");
+    const turn = turns[turns.length - 1];
+    if (!turn) return;
+    const seen = window.__parts;
+    const panel = turn.querySelector(".reasoning details");
+    const answered = Array.from(turn.querySelectorAll(".answer-text"), (e) => e.textContent).join("").length > 0;
+    if (answered && seen.answerAt === null) seen.answerAt = performance.now();
+    if (panel && panel.open) {
+      seen.openLengths.push(panel.textContent.length);
+      if (answered) seen.openWithAnswer++;
+    }
+    const cards = turn.querySelectorAll(".tools .fragments-tool");
+    seen.maxCards = Math.max(seen.maxCards, cards.length);
+    cards.forEach((card) => {
+      if (seen.statuses.at(-1) !== card.dataset.status) seen.statuses.push(card.dataset.status);
+    });
+  }).observe(document.getElementById("conversation"),
+             {childList: true, subtree: true, characterData: true, attributes: true});
 }"""
 
 
@@ -158,3 +187,48 @@ def test_a_failing_model_shows_the_failure_and_the_page_keeps_working(
     wait_for_state(page, 1, "done")
     assert "API key" in answer_text(page, 1)
     assert turn_state(page, 0) == "failed"
+
+
+def test_the_model_shows_its_reasoning_its_search_and_its_usage(
+    page: Page, demo: Demo, frontend: str, artifacts: Path
+) -> None:
+    search, usage = expected_parts(FIRST)
+    open_chat(page, demo, frontend)
+    page.evaluate(PARTS_TIMELINE)
+    ask(page, FIRST)
+    page.locator(".turn .reasoning details[open]").wait_for(timeout=10_000)
+    page.screenshot(path=artifacts / f"{frontend}-thinking.png")
+    wait_for_state(page, 0, "done")
+    page.locator(".turn .usage .fragments-usage").wait_for(timeout=5_000)
+    seen = page.evaluate("window.__parts")
+
+    # The reasoning panel: open and growing while the model thinks, closed once it answers, the time measured.
+    assert len(set(seen["openLengths"])) >= 3, "the reasoning panel was never open and growing"
+    assert seen["openWithAnswer"] == 0, "the panel stayed open after the answer started"
+    panel = page.locator(".turn .reasoning details")
+    assert panel.get_attribute("open") is None
+    summary = page.locator(".turn .reasoning summary").inner_text()
+    match = re.fullmatch(r"Thought for ([0-9.]+) s", summary)
+    assert match is not None, summary
+    assert 0 < float(match.group(1)) <= (seen["answerAt"] - seen["asked"]) / 1000 + 0.2
+    reasoning = page.locator(".turn .reasoning .fragments-reasoning-text").text_content() or ""
+    kept = [hit for hit in search.hits if hit.kept]
+    assert f'The user asks: "{FIRST}"' in reasoning
+    for number, hit in enumerate(kept, start=1):
+        assert f"[{number}] {hit.document.title}: {hit.score:.2f}" in reasoning
+
+    # One search_docs card, its status changing in place, with the real query and the real result count.
+    assert seen["maxCards"] == 1 and seen["statuses"][-1] == "done" and len(seen["statuses"]) >= 2
+    card = page.locator(".turn .tools .fragments-tool")
+    assert card.locator(".fragments-tool-name").inner_text() == "search_docs"
+    assert json.loads(card.locator(".fragments-tool-arguments").inner_text()) == {"query": FIRST}
+    pages = ", ".join(doc.id or "" for doc in search.documents)
+    assert card.locator(".fragments-tool-result").inner_text() == f"{len(kept)} pages: {pages}"
+    assert page.locator(".turn .source-list li").count() == len(kept), "the card and the sources agree"
+
+    # The usage line, at the end, with the counts the model reports.
+    assert usage is not None
+    line = f"{usage.input_tokens} tokens in · {usage.output_tokens} out ({usage.reasoning_tokens} thinking)"
+    assert page.locator(".turn .usage .fragments-usage").inner_text() == line
+    assert answer_text(page, 0) == shown_answer(page, FIRST), "the answer is as it was"
+    page.screenshot(path=artifacts / f"{frontend}-parts.png")
