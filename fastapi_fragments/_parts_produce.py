@@ -30,9 +30,9 @@ from ._dialect_protocol import Dialect, PartsDialect, event_name
 from ._exceptions import ConfigurationError
 from ._hooks import Hooks, call_hook
 from ._pace import Coalescer
-from ._produce import TokenProducer
 from ._text import TextMode
 from ._tokens import TextStream, check_tokens
+from ._tokens_produce import TokenProducer
 from ._updates import Outcome, Part, Replace, Update
 from .parts._detect import normaliser_for
 from .parts._events import Finish, FinishReason

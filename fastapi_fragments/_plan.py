@@ -17,9 +17,9 @@ from ._exceptions import ConfigurationError
 from ._hooks import Hooks
 from ._middleware import request_defaults
 from ._parts_produce import PartBlocks, PartsProducer, iter_items
-from ._produce import TokenProducer
 from ._text import text_mode
 from ._tokens import discard_now, iter_text
+from ._tokens_produce import TokenProducer
 from ._types import Context, Templates
 
 __all__ = ("TokenPlan", "plan_tokens")

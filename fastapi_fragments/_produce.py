@@ -20,21 +20,16 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any, Protocol
 
 import anyio
-from markupsafe import Markup
 
-from ._blocks import BlockRenderer
 from ._hooks import Hooks
 from ._pace import Coalescer, Pace
-from ._text import TextMode
-from ._tokens import close_quietly
-from ._updates import SOURCES, End, Outcome, Replace, Update
+from ._updates import SOURCES, End, Outcome, Replace, Sink, Update
 
-__all__ = ("DEFAULT_ERROR_HTML", "Producer", "Sink", "TokenProducer")
+__all__ = ("DEFAULT_ERROR_HTML", "Producer", "Sink")
 
 logger = logging.getLogger("fastapi_fragments")
 
@@ -42,14 +37,6 @@ logger = logging.getLogger("fastapi_fragments")
 DEFAULT_ERROR_HTML = (
     '<p class="fragments-error" role="alert">Sorry, the answer could not be completed. Please try again.</p>'
 )
-
-
-class Sink(Protocol):
-    """Where a producer's updates go: one method, like httpx's transport."""
-
-    def write(self, updates: Sequence[Update]) -> Awaitable[int]:
-        """Deliver ``updates`` in order; resolves to the bytes sent (the pace's budget; 0 where bytes don't count)."""
-        ...
 
 
 class Producer:
@@ -240,73 +227,3 @@ class Producer:
             self.told = True
             await self.aclose()
             await self.hooks.call(Outcome.CLIENT_LEFT, self.text(), None)
-
-
-class TokenProducer(Producer):
-    """Tokens in; the block re-rendered with the text so far (how, the text mode says)."""
-
-    def __init__(
-        self,
-        tokens: Any,
-        renderer: BlockRenderer,
-        text: TextMode,
-        hooks: Hooks,
-        *,
-        context_key: str,
-        error_renderer: BlockRenderer | None,
-        sources: Callable[[], Awaitable[str]] | None = None,
-        keep_ended: bool = False,
-    ) -> None:
-        super().__init__(hooks, sources)
-        self._tokens = tokens
-        self._renderer = renderer
-        self._error_renderer = error_renderer
-        self._context_key = context_key
-        self._text = text
-        self._keep_ended = keep_ended  # a registry snapshot also keeps the render as an end
-        self._shown = Markup("")
-
-    async def _run(self, coalescer: Coalescer) -> None:
-        text, changed = self._text, coalescer.changed
-        async for delta in self._tokens:
-            text.feed(delta)
-            if changed():
-                await coalescer.render()
-
-    def _values(self, final: bool) -> dict[str, Any]:
-        # The base context is already in the renderer's primed context: only these change.
-        self._shown = self._text.markup(final=final)
-        return {self._context_key: self._shown, "streaming": not final, "interrupted": self.interrupted}
-
-    def _render_now(self) -> list[Update] | None:
-        renderer, text = self._renderer, self._text
-        if renderer.is_async or self._keep_ended:
-            return None
-        # Before the final render only the text changes: no mapping per update.
-        html = renderer.render_value(self._context_key, text.markup()) if text.renders_block else ""
-        return text.updates(html, final=False)
-
-    async def _render(self, *, final: bool) -> list[Update]:
-        text, renderer = self._text, self._renderer
-        html = await renderer.render_async(self._values(final)) if text.renders_block or final else ""
-        updates = text.updates(html, final=final)
-        if self._keep_ended and not final and text.renders_block:
-            ended = {self._context_key: self._shown, "streaming": False, "interrupted": True}
-            updates = [Replace(html, ended=await renderer.render_async(ended))]
-        return updates
-
-    async def _render_error(self, *, builtin: bool) -> list[Update]:
-        if builtin:
-            html = DEFAULT_ERROR_HTML
-        elif self._error_renderer is not None:
-            html = await self._error_renderer.render_async({**self._values(True), "error": True})
-        else:
-            partial_answer = await self._renderer.render_async({**self._values(True), "error": True})
-            html = partial_answer + DEFAULT_ERROR_HTML
-        return self._text.error_updates(html)
-
-    def text(self) -> str:
-        return self._text.raw
-
-    async def aclose(self) -> None:
-        await close_quietly(self._tokens)

@@ -18,8 +18,9 @@ of one kind (two tool calls); every update names the part it belongs to.
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import Protocol, TypeAlias
 
 __all__ = (
     "ANSWER",
@@ -32,6 +33,7 @@ __all__ = (
     "Outcome",
     "Part",
     "Replace",
+    "Sink",
     "Tail",
     "TailGrow",
     "Update",
@@ -148,3 +150,11 @@ def numbered(update: Update) -> bool:
         part = update.part  # type: ignore[union-attr]
         return part is ANSWER or part == ANSWER
     return False
+
+
+class Sink(Protocol):
+    """Where a producer's updates go: one method, like httpx's transport."""
+
+    def write(self, updates: Sequence[Update]) -> Awaitable[int]:
+        """Deliver ``updates`` in order; resolves to the bytes sent (the pace's budget; 0 where bytes don't count)."""
+        ...

@@ -93,9 +93,11 @@ def run(page: Page, url: str, frontend: str) -> None:
     # Watching from before the page's own scripts run, so no frame can come before the observer.
     page.add_init_script("""
         window.__partial = false;
+        window.__cursor = false;
         new MutationObserver(() => {
             const shown = document.querySelector('#answer')?.textContent || '';
             if (shown.includes('Title') && !shown.includes('more')) window.__partial = true;
+            if (document.querySelector('#answer .cursor, #answer-tail .cursor')) window.__cursor = true;
         }).observe(document, {childList: true, subtree: true, characterData: true});
     """)
     page.goto(url)
@@ -130,3 +132,5 @@ def test_the_page_ends_with_the_one_shot_render(
     assert page.locator(".cursor").count() == 0
     if wiring == "macros":  # the old wiring may show the answer only at the end (htmx 2 append, markdown)
         assert page.evaluate("window.__partial"), "the answer did not stream: it appeared only at the end"
+        if mode != "append":  # the block's {% if streaming %} cursor showed while it streamed (markdown: in the tail)
+            assert page.evaluate("window.__cursor"), "the block's cursor never showed while the answer streamed"
