@@ -99,7 +99,7 @@ class PageRun:
             self.compile_template(block)
 
     def execute(self, block: Block) -> None:
-        code = compile(block.body, block.where, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        code = compile(block.body, f"<{block.where}>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
         output = io.StringIO()
         with contextlib.redirect_stdout(output):
             result = eval(code, self.namespace)

@@ -205,7 +205,8 @@ def given(provider: FakeProvider, module_name: str) -> dict[str, Any]:
 
 
 def run(code: str, name: str, namespace: dict[str, Any]) -> None:
-    compiled = compile(code, name, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    # "<...>": a file name coverage knows is no file (a bare "fastapi_fragments" is the package's folder).
+    compiled = compile(code, f"<example of {name}>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     with asyncio.Runner() as runner:
         try:
             result = eval(compiled, namespace)
@@ -219,7 +220,7 @@ def run(code: str, name: str, namespace: dict[str, Any]) -> None:
 
 def run_in_route(code: str, name: str, namespace: dict[str, Any]) -> None:
     """Run ``code`` as the body of a route of ``app``, and read the response it returns (if any)."""
-    exec(compile("async def example():\n" + textwrap.indent(code, "    "), name, "exec"), namespace)
+    exec(compile("async def example():\n" + textwrap.indent(code, "    "), f"<example of {name}>", "exec"), namespace)
     example = namespace["example"]
 
     async def route() -> Response:
