@@ -113,12 +113,12 @@ docs: $(UV)
 	UV_PROJECT_ENVIRONMENT=.venv-docs $(UV) sync --quiet --locked --extra docs --python $(PYTHON)
 	NO_MKDOCS_2_WARNING=1 .venv-docs/bin/python -m mkdocs build --strict --quiet --site-dir site
 
-# What CI runs (.ci/run): static checks, the whole suite with the coverage gate, the litellm
-# environment, the package build and the documentation site, one after the other; then the Python
-# matrix and the lowest versions side by side (each is mostly waiting on sockets and timers:
+# What CI runs (.ci/run): static checks, the whole suite with the coverage gate and the litellm
+# environment, one after the other; then the Python matrix, the lowest versions, the package
+# build and the documentation site side by side (the suites mostly wait on sockets and timers:
 # together they keep the whole run within 10 minutes on 2 cores).
-test: lint typecheck pytest litellm coverage package docs
-	$(MAKE) --no-print-directory -j3 --output-sync=target matrix lowest
+test: lint typecheck pytest litellm coverage
+	$(MAKE) --no-print-directory -j3 --output-sync=target matrix lowest package docs
 
 # Not locked: the newest release of everything, to find breakage on purpose.
 test-latest: $(UV) system-deps
