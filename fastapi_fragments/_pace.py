@@ -61,8 +61,7 @@ class Pace:
         load = self.load
         if load is not None:
             if duration <= SLOW_SEND:  # a longer one waited for the client, not for the CPU
-                load.cpu += duration  # Load.frame(), inline: this runs per frame
-                load.frames += 1
+                load.frame(duration)
             interval = max(interval, load.interval)
         self.interval = interval
 

@@ -17,7 +17,7 @@ from ._blocks import BlockRenderer
 from ._hooks import Hooks
 from ._pace import Coalescer
 from ._produce import DEFAULT_ERROR_HTML, Producer
-from ._text import MarkdownText, ReplaceText, TextMode
+from ._text import MarkdownText, TextMode
 from ._tokens import close_quietly
 from ._updates import Replace, Tail, Update
 
@@ -68,8 +68,6 @@ class TokenProducer(Producer):
         if renderer.is_async or self._keep_ended:
             return None
         # Before the final render only the text changes: no mapping per update.
-        if type(text) is ReplaceText:  # replace mode, nearly every frame: one update, made here
-            return [Replace(renderer.render_value(self._context_key, text.markup()))]
         html = renderer.render_value(self._context_key, text.markup()) if text.renders_block else ""
         updates = text.updates(html, final=False)
         if self._tail_in_block:
@@ -81,7 +79,7 @@ class TokenProducer(Producer):
         text, renderer = self._text, self._renderer
         html = await renderer.render_async(self._values(final)) if text.renders_block or final else ""
         updates = text.updates(html, final=final)
-        if isinstance(text, MarkdownText) and not final:
+        if self._tail_in_block and not final:
             values = {"streaming": True, "interrupted": self.interrupted}
             updates = [
                 Tail(await renderer.render_async({**values, self._context_key: Markup(u.html)}))

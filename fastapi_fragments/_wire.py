@@ -109,21 +109,18 @@ class Sender:
 
         Not a coroutine itself: it runs per frame, and the send is the only step that awaits.
         """
-        dialect = self._dialect
         if len(updates) == 1:  # nearly every frame: no list to build and join
             update = updates[0]
             if type(update) is Replace and update.part is ANSWER and update.seq is None:  # replace mode's every frame
-                self._event_id += 1
-                return self._send_body(dialect.response(update.html, self._event_id))
-            if numbered(update):
-                self._event_id += 1
-            return self._send_body(encode(dialect, update, self._event_id))
-        chunks = []
-        for update in updates:
-            if numbered(update):
-                self._event_id += 1
-            chunks.append(encode(dialect, update, self._event_id))
-        return self._send_body(b"".join(chunks))
+                self._event_id += 1  # encode() and numbered() would say the same, two calls later
+                return self._send_body(self._dialect.response(update.html, self._event_id))
+            return self._send_body(self._encode(update))
+        return self._send_body(b"".join([self._encode(update) for update in updates]))
+
+    def _encode(self, update: Update) -> bytes:
+        if numbered(update):
+            self._event_id += 1
+        return encode(self._dialect, update, self._event_id)
 
     async def _send_body(self, body: bytes) -> int:
         if not body or self._client_gone:
