@@ -19,7 +19,7 @@ from typing import Any
 from ._detection import resolve_dialect
 from ._dialects import HTMX2, HTMX4, Datastar, Dialect, DialectName
 from ._exceptions import ConfigurationError
-from ._hooks import ErrorHook
+from ._hooks import ErrorHook, Hooks
 from ._types import Templates, TextHook
 
 __all__ = (
@@ -109,6 +109,10 @@ class StreamConfig:
     def merged(self, overrides: Mapping[str, Any]) -> StreamConfig:
         """This configuration with ``overrides`` (by field name) applied, checked again."""
         return dataclasses.replace(self, **overrides) if overrides else self
+
+    def hooks(self) -> Hooks:
+        """The three hooks, as a stream calls them."""
+        return Hooks(self.on_complete, self.on_error, self.on_disconnect)
 
     def interval_for(self, mode: str) -> float:
         """``min_interval``, or the text mode's default."""

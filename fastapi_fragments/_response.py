@@ -19,6 +19,7 @@ every send, which doubled the CPU per frame and the memory per stream. On purpos
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncIterable, Sequence
 from typing import Any, Unpack, cast
@@ -31,7 +32,6 @@ from ._detection import detect_dialect_in_scope
 from ._dialects import AppendingDialect, Dialect
 from ._exceptions import ConfigurationError
 from ._fragment import Fragment, FragmentProducer
-from ._hooks import Hooks
 from ._loop import LoopMonitor
 from ._middleware import app_config, request_defaults
 from ._options import StreamOptions, fold_flat_dialect_options
@@ -140,7 +140,7 @@ class FragmentStreamResponse(EventSourceResponse):
             sources=sources,
             error_block=error_block,
             mode=mode,
-            hooks=Hooks(settings.on_complete, settings.on_error, settings.on_disconnect),
+            hooks=settings.hooks(),
             parts=PartBlocks.asked(reasoning_block, tools_block, citations_block, usage_block, on_finish),
         )
         try:
@@ -184,7 +184,7 @@ class FragmentStreamResponse(EventSourceResponse):
         producer = FragmentProducer(
             fragments,
             templates,
-            Hooks(settings.on_complete, settings.on_error, settings.on_disconnect),
+            settings.hooks(),
             sources_block=sources_block,
             error_block=error_block,
             context_key=context_key,
@@ -262,11 +262,13 @@ def _check_asyncio() -> None:
         ) from None
 
 
-#: The options a route may pass that override the ``StreamConfig`` field of the same name.
-_CONFIG_OPTIONS = (
-    "on_error", "on_disconnect", "dialect", "htmx2", "htmx4", "datastar", "max_bytes_per_second", "ping",
-    "send_timeout", "shutdown_grace_period",
-)  # fmt: skip
+#: The keyword options that override the ``StreamConfig`` field of the same name: every field but
+#: the three the constructor names explicitly.
+_CONFIG_OPTIONS = tuple(
+    field.name
+    for field in dataclasses.fields(StreamConfig)
+    if field.name not in ("templates", "min_interval", "on_complete")
+)
 
 
 def _settings(
