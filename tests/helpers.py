@@ -58,6 +58,21 @@ async def sink_bytes(producer: Producer, dialect: Dialect, *, min_interval: floa
     return b"".join(body)
 
 
+class ReplaceOnlyDialect:
+    """The least a ``Dialect`` can be: a replace frame, the sources, the end (no append, tail or parts)."""
+
+    name = "replace-only"
+
+    def response(self, html: str, event_id: int) -> bytes:
+        return html.encode()
+
+    def sources(self, html: str) -> bytes:
+        return html.encode()
+
+    def done(self) -> bytes:
+        return b""
+
+
 def wait_for(condition: Callable[[], object], within: float = 2.0) -> bool:
     """Poll ``condition`` until it holds or ``within`` seconds pass; whether it held."""
     deadline = time.monotonic() + within

@@ -28,7 +28,7 @@ from fastapi_fragments._text import AppendText, MarkdownText, TextModeName
 from fastapi_fragments._updates import GROW_MARKER
 from fastapi_fragments.markdown._streaming import StreamingMarkdown, render_markdown
 from fastapi_fragments.testing import LiveServer, SSEParser, SSEResult, read_events
-from tests.helpers import MARKDOWNISH, token_splits
+from tests.helpers import MARKDOWNISH, ReplaceOnlyDialect, token_splits
 
 TEMPLATES = {
     "modes.html": (
@@ -157,22 +157,10 @@ def test_unknown_mode_fails_before_any_byte(client: httpx.Client) -> None:
 
 
 def test_a_dialect_that_cannot_append_fails_before_any_byte() -> None:
-    class ReplaceOnly:
-        name = "replace-only"
-
-        def response(self, html: str, event_id: int) -> bytes:
-            return html.encode()
-
-        def sources(self, html: str) -> bytes:
-            return html.encode()
-
-        def done(self) -> bytes:
-            return b""
-
     env = jinja2.Environment(loader=jinja2.DictLoader({"modes.html": "{% block plain %}{{ text }}{% endblock %}"}))
     with pytest.raises(ConfigurationError, match="mode='append' needs a dialect with append"):
-        FragmentStreamResponse(["x"], "modes.html", "plain", templates=env, mode="append", dialect=ReplaceOnly())
-    FragmentStreamResponse(["x"], "modes.html", "plain", templates=env, dialect=ReplaceOnly())  # replace: fine
+        FragmentStreamResponse(["x"], "modes.html", "plain", templates=env, mode="append", dialect=ReplaceOnlyDialect())
+    FragmentStreamResponse(["x"], "modes.html", "plain", templates=env, dialect=ReplaceOnlyDialect())  # replace: fine
 
 
 # -- frames per dialect (byte-exact) --------------------------------------------------------------

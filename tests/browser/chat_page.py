@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from playwright.sync_api import Page
 
-from demo_app.agent import DocsAgent
 from demo_app.retriever import Retriever, Search, load_corpus
-from fastapi_fragments.adapters.embedded import EmbeddedLLM
 from fastapi_fragments.markdown._streaming import render_markdown
-from fastapi_fragments.parts import PartsState, Usage, normaliser_for
+from fastapi_fragments.parts import Usage
+from tests.demo.agent_runs import agent_usage, instant
 
 FIRST = "How do retries work when a job fails?"
 SECOND = "How do I rotate an API key?"
@@ -25,8 +23,7 @@ def expected_answer(question: str) -> str:
     documents = Retriever(load_corpus()).search(question)
 
     async def collect() -> str:
-        llm = EmbeddedLLM(tokens_per_second=math.inf, first_token_delay=0)
-        return "".join([piece async for piece in llm.stream(question, documents=documents)])
+        return "".join([piece async for piece in instant().stream(question, documents=documents)])
 
     # Playwright's sync API owns this thread's event loop; run ours beside it.
     with ThreadPoolExecutor(1) as pool:
@@ -37,19 +34,8 @@ def expected_parts(question: str) -> tuple[Search, Usage | None]:
     """The search the demo runs for a first question, and the usage its model reports, computed apart from the app."""
     search = Retriever(load_corpus()).run(question)
 
-    async def usage() -> Usage | None:
-        state, normaliser = PartsState(), None
-        agent = DocsAgent(EmbeddedLLM(tokens_per_second=math.inf, first_token_delay=0))
-        async for item in agent.run(question, search=search):
-            normaliser = normaliser or normaliser_for(item)
-            for event in normaliser.feed(item):
-                state.apply(event)
-        for event in normaliser.finish() if normaliser else []:
-            state.apply(event)
-        return state.finish.usage if state.finish else None
-
-    with ThreadPoolExecutor(1) as pool:
-        return search, pool.submit(asyncio.run, usage()).result()
+    with ThreadPoolExecutor(1) as pool:  # beside Playwright's own event loop, as above
+        return search, pool.submit(asyncio.run, agent_usage(question, search)).result()
 
 
 def ask(page: Page, question: str) -> None:

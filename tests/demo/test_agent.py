@@ -15,34 +15,15 @@ from demo_app.app import EXAMPLES
 from demo_app.retriever import Retriever, Search, load_corpus
 from fastapi_fragments import Message
 from fastapi_fragments.adapters.embedded import EmbeddedLLM
-from fastapi_fragments.parts import FinishReason, PartEvent, PartKind, PartsState, ToolStatus, Usage, normaliser_for
+from fastapi_fragments.parts import FinishReason, PartKind, ToolStatus, Usage, fold
 from fastapi_fragments.testing import FakeLLM
+from tests.demo.agent_runs import events_of, instant, items_of
 
 pytestmark = pytest.mark.anyio
 
 RETRIEVER = Retriever(load_corpus())
 #: The demo's examples; a question of stop words only (nothing to search on); one no page matches.
 QUESTIONS = [*EXAMPLES, "Is it or is it not?", "Xylophone zeppelin?"]
-
-
-def instant() -> EmbeddedLLM:
-    return EmbeddedLLM(tokens_per_second=math.inf, first_token_delay=0)
-
-
-async def items_of(question: str, search: Search, history: list[Message] | None = None) -> list[Any]:
-    return [item async for item in DocsAgent(instant()).run(question, search=search, history=history or [])]
-
-
-def events_of(items: list[Any]) -> list[PartEvent]:
-    normaliser = normaliser_for(items[0])
-    return [event for item in items for event in normaliser.feed(item)] + normaliser.finish()
-
-
-def fold(events: list[PartEvent]) -> PartsState:
-    state = PartsState()
-    for event in events:
-        state.apply(event)
-    return state
 
 
 async def embedded_answer(question: str, search: Search, history: list[Message] | None = None) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import math
 import re
 from collections.abc import Iterator
 
@@ -11,19 +10,14 @@ import anyio
 import pytest
 from fastapi.testclient import TestClient
 
-from demo_app.agent import DocsAgent
 from demo_app.app import create_app
 from demo_app.retriever import Retriever, Search, load_corpus
-from fastapi_fragments.adapters.embedded import EmbeddedLLM
-from fastapi_fragments.parts import PartsState, Usage, normaliser_for
+from fastapi_fragments.parts import Usage
 from fastapi_fragments.testing import FakeLLM, SSEResult, read_events
+from tests.demo.agent_runs import agent_usage, instant
 
 QUESTION = "Can two runs of a scheduled job overlap?"
 RETRIEVER = Retriever(load_corpus())
-
-
-def instant() -> EmbeddedLLM:
-    return EmbeddedLLM(tokens_per_second=math.inf, first_token_delay=0)
 
 
 @pytest.fixture
@@ -50,18 +44,7 @@ def ask_htmx4(client: TestClient, turn: str = "tdemo01") -> list[tuple[str, str]
 
 def expected_usage(search: Search) -> Usage | None:
     """The usage the agent reports for the question, run apart from the app."""
-
-    async def run() -> Usage | None:
-        state, normaliser = PartsState(), None
-        async for item in DocsAgent(instant()).run(QUESTION, search=search):
-            normaliser = normaliser or normaliser_for(item)
-            for event in normaliser.feed(item):
-                state.apply(event)
-        for event in normaliser.finish() if normaliser else []:
-            state.apply(event)
-        return state.finish.usage if state.finish else None
-
-    return anyio.run(run)
+    return anyio.run(agent_usage, QUESTION, search)
 
 
 def check_parts(reasoning: str, tools: str, usage: str) -> None:

@@ -165,4 +165,3 @@ async def _first_words(llm: LLMClient) -> str:
 
 def _lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.strip("\n").splitlines()]
-

@@ -24,7 +24,6 @@ import logging
 import os
 import re
 import textwrap
-from collections.abc import Iterator
 from contextlib import asynccontextmanager
 from types import SimpleNamespace
 from typing import Annotated, Any
@@ -145,17 +144,6 @@ SDKS = {
 _RAISES = re.compile(r"# raises (\w+)")
 
 
-@pytest.fixture
-def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
-    with FakeProvider(FakeReply(["Hel", "lo"])) as fake:
-        for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
-            monkeypatch.setenv(key, "test-key")
-        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url + "/v1")
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
-        monkeypatch.setenv("OLLAMA_HOST", fake.base_url)
-        yield fake
-
-
 def given(provider: FakeProvider, module_name: str) -> dict[str, Any]:
     """What the examples take as given."""
     env = jinja2.Environment(loader=jinja2.DictLoader({"chat.html": CHAT}), autoescape=True)
@@ -237,6 +225,7 @@ def run_in_route(code: str, name: str, namespace: dict[str, Any]) -> None:
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_the_docstring_example_runs(name: str, provider: FakeProvider) -> None:
     module_name, example = EXAMPLES[name]
+    provider.reply = FakeReply(["Hel", "lo"])
     namespace = given(provider, module_name)
     code = SETUP.get(name, "").strip() + "\n" + example
     raises = _RAISES.search(example)

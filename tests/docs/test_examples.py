@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,18 +12,6 @@ from tests.docs.runner import PageRun
 
 #: Fragments shown for reading only; keep them few, each with its reason.
 MAX_NOT_RUN = 3
-
-
-@pytest.fixture
-def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
-    """A fake provider that every SDK's default client talks to, through the SDKs' own variables."""
-    with FakeProvider() as fake:
-        for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
-            monkeypatch.setenv(key, "test-key")
-        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url + "/v1")
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
-        monkeypatch.setenv("OLLAMA_HOST", fake.base_url)
-        yield fake
 
 
 def page_id(page: Path) -> str:

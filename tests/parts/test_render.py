@@ -32,7 +32,7 @@ from fastapi_fragments.testing import (
     SSEMessage,
     parse_sse,
 )
-from tests.helpers import sink_bytes
+from tests.helpers import ReplaceOnlyDialect, sink_bytes
 from tests.parts.test_splits import scripts
 from tests.parts.wire_items import SOURCES
 
@@ -209,20 +209,8 @@ async def test_the_text_only_path_is_the_token_producer(parts_env: jinja2.Enviro
 
 
 async def test_a_dialect_without_parts_is_refused(parts_env: jinja2.Environment) -> None:
-    class Plain:
-        name = "plain"
-
-        def response(self, html: str, event_id: int) -> bytes:
-            return html.encode()
-
-        def sources(self, html: str) -> bytes:
-            return html.encode()
-
-        def done(self) -> bytes:
-            return b""
-
     with pytest.raises(ConfigurationError, match="no part"):
-        respond(parts_env, ["Hi"], dialect=Plain())
+        respond(parts_env, ["Hi"], dialect=ReplaceOnlyDialect())
     respond(parts_env, ["Hi"], dialect=HTMX2())  # ours can
 
 
