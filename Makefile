@@ -28,6 +28,10 @@ export UV_PYTHON_DOWNLOADS := never
 # Importing litellm would otherwise fetch a model price list from the network.
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 UNIT := -m "not browser and not redis"
+# pytest-xdist workers for the main suite: its tests mostly wait on sockets and timers (two workers
+# took a fresh clone's run from 6 to 4 minutes on 2 cores; four gained little more and slowed the
+# timing-sensitive tests). Each worker runs its browser tests last (tests/conftest.py).
+WORKERS ?= 2
 # The extras of the lowest-versions run: every direct dependency the suite imports but litellm (it
 # has its own environment). Playwright is there for collection only: the run leaves the browser out.
 LOWEST_EXTRAS := --extra test --extra markdown --extra demo --extra test-sdks --extra redis --extra browser
@@ -59,12 +63,13 @@ typecheck: sync
 	$(PY) -m mypy
 
 unit: sync
-	$(PY) -m pytest -q $(UNIT)
+	$(PY) -m pytest -q -n $(WORKERS) $(UNIT)
 
-# The whole suite (browser and Redis tests included), measuring branch coverage.
+# The whole suite (browser and Redis tests included), measuring branch coverage (the workers are
+# subprocesses: coverage's `patch = ["subprocess"]` measures them, `make coverage` combines).
 pytest: sync system-deps
 	rm -f .coverage .coverage.*
-	$(COVERAGE) run -m pytest -q
+	$(COVERAGE) run -m pytest -q -n $(WORKERS)
 
 # litellm needs openai<3, so it has its own environment; it also runs the OpenAI tests on openai 2.x
 # and the docs' litellm example.
@@ -113,12 +118,13 @@ docs: $(UV)
 	UV_PROJECT_ENVIRONMENT=.venv-docs $(UV) sync --quiet --locked --extra docs --python $(PYTHON)
 	NO_MKDOCS_2_WARNING=1 .venv-docs/bin/python -m mkdocs build --strict --quiet --site-dir site
 
-# What CI runs (.ci/run): static checks, the whole suite with the coverage gate and the litellm
-# environment, one after the other; then the Python matrix, the lowest versions, the package
-# build and the documentation site side by side (the suites mostly wait on sockets and timers:
-# together they keep the whole run within 10 minutes on 2 cores).
-test: lint typecheck pytest litellm coverage
-	$(MAKE) --no-print-directory -j3 --output-sync=target matrix lowest package docs
+# What CI runs (.ci/run): static checks and the whole suite; then the litellm environment, the
+# Python matrix, the lowest versions, the package build and the documentation site side by side
+# (the suites mostly wait on sockets and timers: together they keep the whole run within 10
+# minutes on 2 cores); last the coverage gate over the main and litellm runs.
+test: lint typecheck pytest
+	$(MAKE) --no-print-directory -j3 --output-sync=target litellm matrix lowest package docs
+	$(MAKE) --no-print-directory coverage
 
 # Not locked: the newest release of everything, to find breakage on purpose.
 test-latest: $(UV) system-deps
