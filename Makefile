@@ -76,7 +76,7 @@ pytest: sync system-deps
 litellm: $(UV)
 	UV_PROJECT_ENVIRONMENT=.venv-litellm $(UV) sync --quiet --locked --extra test --extra test-litellm --python $(PYTHON)
 	.venv-litellm/bin/python -m coverage run -m pytest -q tests/adapters/test_litellm.py tests/adapters/test_openai.py tests/parts/test_litellm.py \
-		tests/docs/test_litellm_examples.py
+		tests/parts/test_litellm_live.py tests/docs/test_litellm_examples.py
 
 coverage: sync
 	$(COVERAGE) combine --quiet
@@ -133,7 +133,8 @@ test-latest: $(UV) system-deps
 	.venv-latest/bin/python -m pytest -q -p no:cacheprovider
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) .venv-latest-litellm
 	$(UV) pip install --quiet --upgrade --python .venv-latest-litellm -e '.[test,test-litellm]'
-	.venv-latest-litellm/bin/python -m pytest -q -p no:cacheprovider tests/adapters/test_litellm.py tests/adapters/test_openai.py tests/parts/test_litellm.py
+	.venv-latest-litellm/bin/python -m pytest -q -p no:cacheprovider tests/adapters/test_litellm.py tests/adapters/test_openai.py tests/parts/test_litellm.py \
+		tests/parts/test_litellm_live.py
 
 lock: $(UV)
 	$(UV) lock --python 3.11

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 
 from .._exceptions import ProviderError
 
-__all__ = ("extract_text", "interrupt_blocking_read", "text_iterable")
+__all__ = ("extract_text", "interrupt_blocking_read", "sync_only", "text_iterable")
 
 # Event types that carry no answer text. The OpenAI chat helper also emits a `chunk` event for every
 # `content.delta`, so reading both would count each token twice; Anthropic's MessageStream does the same
@@ -79,6 +79,27 @@ def text_iterable(obj: object) -> object | None:
         iterable: object = stream_text(delta=True, debounce_by=None)
         return iterable
     return None
+
+
+#: litellm's ``logging_obj.call_type`` of a stream opened by a sync call (``completion``, ``text_completion``).
+_LITELLM_SYNC_CALLS = frozenset({"completion", "text_completion"})
+
+
+def sync_only(obj: object) -> bool:
+    """Whether ``obj`` offers ``__aiter__`` but must be iterated with ``__iter__`` (in a worker thread).
+
+    litellm's ``CustomStreamWrapper`` has both, whichever call opened it; the async side of one that
+    ``litellm.completion(..., stream=True)`` opened reads a sync response with ``async for`` (on its
+    ``anthropic/`` route: ``AttributeError: 'generator' object has no attribute '__aiter__'``). Its
+    ``logging_obj.call_type`` says which call opened it.
+
+    Example::
+
+        sync_only(litellm.completion(model=m, messages=msgs, stream=True))         # True
+        sync_only(await litellm.acompletion(model=m, messages=msgs, stream=True))  # False
+    """
+    call_type = getattr(getattr(obj, "logging_obj", None), "call_type", None)
+    return hasattr(obj, "__iter__") and getattr(call_type, "value", call_type) in _LITELLM_SYNC_CALLS
 
 
 def interrupt_blocking_read(obj: object) -> bool:

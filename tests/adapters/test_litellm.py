@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import pytest
 
-from fastapi_fragments import Document
+from fastapi_fragments import Document, iter_text
 from fastapi_fragments.adapters._chunks import extract_text
 from fastapi_fragments.adapters.litellm import LiteLLM
 from fastapi_fragments.testing import FakeProvider
@@ -63,3 +63,16 @@ async def test_model_response_stream_chunks_are_understood() -> None:
     )
     chunks = [chunk async for chunk in response]
     assert "".join(filter(None, map(extract_text, chunks))) == "Hello there"
+
+
+@pytest.mark.parametrize(("route", "path"), [("openai", "/v1"), ("anthropic", "")], ids=["openai", "anthropic"])
+async def test_a_sync_completion_stream_is_read_in_a_thread(provider: FakeProvider, route: str, path: str) -> None:
+    """litellm's stream offers ``__aiter__`` whichever call opened it; a sync one's fails on the anthropic route."""
+    import litellm
+
+    messages = [{"role": "user", "content": "Hi"}]
+    stream = litellm.completion(
+        model=f"{route}/m", api_base=provider.base_url + path, api_key="k", messages=messages, stream=True, max_tokens=9
+    )
+    assert "".join([delta async for delta in iter_text(stream)]) == "Hello, world!"
+    assert provider.requests[-1].completed.is_set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -81,3 +82,28 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = 5) -> 
         if time.monotonic() > deadline:
             raise AssertionError(f"still waiting after {timeout} s for {what}")
         time.sleep(0.05)
+
+
+#: A turn's regions, copied without htmx's transient swap and settle classes.
+_REGIONS = """turn => {
+  const copy = turn.cloneNode(true);
+  copy.querySelectorAll("*").forEach((e) => {
+    [...e.classList].filter((name) => name.startsWith("htmx-")).forEach((name) => e.classList.remove(name));
+    if (e.classList.length === 0) e.removeAttribute("class");
+  });
+  return Object.fromEntries(["sources", "reasoning", "tools", "answer", "usage"].map(
+    (region) => [region, copy.querySelector(`:scope > .${region}`).innerHTML]));
+}"""
+#: What differs between two runs of the same question (besides the turn's id): the tool call's id, the thinking time.
+_PER_RUN = [(re.compile(r"call_[0-9a-f]+"), "CALL"), (re.compile(r"Thought for [0-9.]+ s"), "Thought for N s")]
+
+
+def turn_regions(page: Page, index: int) -> dict[str, str]:
+    """The HTML of a turn's sources, reasoning panel, tool cards, answer and usage line, with what differs
+    between two runs of the same question (ids, the measured thinking time) replaced by placeholders."""
+    turn = page.locator("#conversation .turn").nth(index)
+    regions: dict[str, str] = turn.evaluate(_REGIONS)
+    turn_id = str(turn.get_attribute("id"))
+    for pattern, placeholder in [(re.compile(re.escape(turn_id)), "TURN"), *_PER_RUN]:
+        regions = {region: pattern.sub(placeholder, html) for region, html in regions.items()}
+    return regions

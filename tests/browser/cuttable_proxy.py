@@ -44,7 +44,7 @@ class CuttableProxy:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        self._listener.close()
+        _close(self._listener)  # shut down, not only closed: that is what wakes the accept() in progress
         self.cut()
         for thread in self._threads:
             thread.join(5)

@@ -12,9 +12,9 @@ import pytest
 from fastapi_fragments.testing import FakeProvider
 from tests.conftest import TEMPLATES_DIR
 
-# litellm pins openai<3, so it has its own virtualenv: `make litellm` runs test_litellm.py there, and only
-# that file (the others need the SDKs of the main one).
-collect_ignore = [] if importlib.util.find_spec("litellm") else ["test_litellm.py"]
+# litellm pins openai<3, so it has its own virtualenv: `make litellm` runs the test_litellm*.py files there, and
+# only those (the others need the SDKs of the main one).
+collect_ignore = [] if importlib.util.find_spec("litellm") else ["test_litellm.py", "test_litellm_live.py"]
 
 # Importing litellm would otherwise fetch a price list from the network.
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"

@@ -2,9 +2,8 @@
 
 litellm's ``openai/`` route reads the chat wire (``reasoning_content`` passes through), its
 ``anthropic/`` route the Anthropic wire, which litellm turns into ``reasoning_content`` plus
-``thinking_blocks``, tool-call chunks, and citations in ``provider_specific_fields``. Only
-``acompletion`` (what the adapter calls): a sync ``completion`` stream leaves an event loop of litellm's
-unclosed, which the suite's warnings-as-errors reports at exit.
+``thinking_blocks``, tool-call chunks, and citations in ``provider_specific_fields``. Here ``acompletion``
+(what the adapter calls); ``test_litellm_live.py`` runs ``completion`` and ``acompletion`` through a live route.
 """
 
 from __future__ import annotations
