@@ -22,7 +22,7 @@ Items and the text taken from them:
 from __future__ import annotations
 
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from .._exceptions import ProviderError
 
@@ -102,30 +102,53 @@ def sync_only(obj: object) -> bool:
     return hasattr(obj, "__iter__") and getattr(call_type, "value", call_type) in _LITELLM_SYNC_CALLS
 
 
+#: Where a wrapper keeps the SDK stream it reads: litellm's ``CustomStreamWrapper.completion_stream``.
+_WRAPPED_STREAM = "completion_stream"
+#: Where a stream keeps its httpx response: ``response`` (openai ``Stream``, anthropic ``MessageStream``) or
+#: ``_response`` (the ``ModelResponseIterator`` litellm's ``anthropic/`` route reads; private, so a litellm
+#: release may drop it: then a closed tab hangs up at the next chunk, and tests/parts/test_litellm_live.py fails).
+_RESPONSE_ATTRIBUTES = ("response", "_response")
+
+
 def interrupt_blocking_read(obj: object) -> bool:
     """Unblock a worker thread stuck reading ``obj``'s HTTP response, and hang up on the provider.
 
     Closing a socket does not wake a thread blocked in ``recv()`` on it, so a sync SDK stream stalled
     between tokens (a reasoning model thinking) would keep the upstream open until its next chunk.
     Shutting the socket down does wake it. ``obj`` is a sync SDK stream exposing its httpx (or httpx2)
-    response as ``.response`` (openai ``Stream``, anthropic ``MessageStream``); the socket comes from
-    the response's ``network_stream`` extension. Returns whether a socket was shut down.
+    response (openai ``Stream``, anthropic ``MessageStream``), or a wrapper of one (litellm's
+    ``CustomStreamWrapper``); the socket comes from the response's ``network_stream`` extension.
+    Returns whether a socket was shut down.
 
     Example::
 
         interrupt_blocking_read(openai_stream)  # the thread in next(openai_stream) raises at once
+        interrupt_blocking_read(litellm.completion(model=m, messages=msgs, stream=True))  # the same
     """
-    extensions = getattr(getattr(obj, "response", None), "extensions", None)
-    network_stream = extensions.get("network_stream") if isinstance(extensions, Mapping) else None
-    get_extra_info = getattr(network_stream, "get_extra_info", None)
-    sock = get_extra_info("socket") if callable(get_extra_info) else None
-    if not isinstance(sock, socket.socket):
+    sock = next(filter(None, map(_socket_of, _responses(obj))), None)
+    if sock is None:
         return False
     try:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:  # already closed or never connected: nothing left to interrupt
         return False
     return True
+
+
+def _responses(obj: object) -> Iterator[object]:
+    """What may be ``obj``'s HTTP response: its own, then that of the SDK stream it wraps."""
+    for holder in (obj, getattr(obj, _WRAPPED_STREAM, None)):
+        for name in _RESPONSE_ATTRIBUTES:
+            yield getattr(holder, name, None)
+
+
+def _socket_of(response: object) -> socket.socket | None:
+    """The socket under an httpx (or httpx2) response, from its ``network_stream`` extension."""
+    extensions = getattr(response, "extensions", None)
+    network_stream = extensions.get("network_stream") if isinstance(extensions, Mapping) else None
+    get_extra_info = getattr(network_stream, "get_extra_info", None)
+    sock = get_extra_info("socket") if callable(get_extra_info) else None
+    return sock if isinstance(sock, socket.socket) else None
 
 
 def _is_event_type(kind: str) -> bool:

@@ -164,6 +164,15 @@ def test_interrupt_blocking_read_hangs_up_a_stalled_sync_stream(flavour: str, pr
     stream.close()
 
 
-@pytest.mark.parametrize("obj", [object(), SimpleNamespace(response=None), SimpleNamespace(response=SimpleNamespace())])
+@pytest.mark.parametrize(
+    "obj",
+    [
+        object(),
+        SimpleNamespace(response=None),
+        SimpleNamespace(response=SimpleNamespace()),
+        SimpleNamespace(completion_stream=None),
+        SimpleNamespace(completion_stream=SimpleNamespace(_response=SimpleNamespace(extensions={}))),
+    ],
+)
 def test_interrupt_blocking_read_ignores_objects_without_a_socket(obj: object) -> None:
     assert interrupt_blocking_read(obj) is False

@@ -7,6 +7,7 @@ stream for a path segment, and runs the scenarios below against the app on a :cl
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -117,3 +118,17 @@ def check_a_closed_tab_closes_the_upstream(client: httpx.Client, provider: FakeP
     upstream = provider.requests[-1]
     assert upstream.disconnected.wait(1.0), "the upstream was still open 1 s after the tab closed mid-reasoning"
     assert upstream.tokens_sent < len(thoughts)
+
+
+def check_a_closed_tab_mid_silence_closes_the_upstream(client: httpx.Client, provider: FakeProvider, sdk: str) -> None:
+    """The model goes silent mid-reasoning (thinking for long seconds) and the tab closes meanwhile: the upstream
+    request ends within a second, not when the model speaks again (a sync stream's blocked read is interrupted)."""
+    provider.reply = FakeReply(parts=[REASONING, CITED], stall_after=2)
+    with client.stream("GET", f"/chat/{sdk}", timeout=10) as response:
+        # The second thought is the last delta before the silence; the tab stays open a moment longer, so the
+        # route is surely waiting on the silent model when it closes.
+        assert any("about htmx;" in line for line in response.iter_lines()), "the stream ended before the silence"
+        time.sleep(0.5)
+    upstream = provider.requests[-1]
+    assert upstream.disconnected.wait(1.0), "the silent upstream was still open 1 s after the tab closed"
+    assert upstream.tokens_sent == 2

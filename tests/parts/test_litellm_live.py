@@ -5,7 +5,8 @@ FastAPI app on uvicorn calls ``litellm.completion(..., stream=True)`` or ``await
 on its ``openai/`` and ``anthropic/`` routes, and returns the stream, unread, to a ``FragmentStreamResponse``
 with every part block. Reasoning, two tool calls, citations, text, usage and the finish reason land in their
 blocks, in order; a failure mid-reasoning or mid-tool-call ends every part and sends the error block; a closed
-tab mid-reasoning closes the upstream within a second.
+tab mid-reasoning closes the upstream within a second, even while the model is silent (a sync stream's blocked
+read is interrupted).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tests.parts.live_route import (
     FAILURES,
     ask,
     check_a_closed_tab_closes_the_upstream,
+    check_a_closed_tab_mid_silence_closes_the_upstream,
     check_a_failure,
     check_parts_in_order,
     check_two_calls_left_running,
@@ -81,3 +83,10 @@ def test_a_closed_tab_mid_reasoning_closes_the_upstream(
     client: httpx.Client, provider: FakeProvider, flavour: str
 ) -> None:
     check_a_closed_tab_closes_the_upstream(client, provider, flavour)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_a_closed_tab_while_the_model_is_silent_closes_the_upstream(
+    client: httpx.Client, provider: FakeProvider, flavour: str
+) -> None:
+    check_a_closed_tab_mid_silence_closes_the_upstream(client, provider, flavour)
