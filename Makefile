@@ -36,6 +36,10 @@ WORKERS ?= 2
 # has its own environment). Playwright is there for collection only: the run leaves the browser out.
 LOWEST_EXTRAS := --extra test --extra markdown --extra demo --extra test-sdks --extra redis --extra browser
 COVERAGE := .venv/bin/python -m coverage
+# What the litellm environment runs (`make litellm`, and `make test-latest` on the newest releases): the
+# litellm tests, the OpenAI tests on openai 2.x, and the docs' litellm example.
+LITELLM_TESTS := tests/adapters/test_litellm.py tests/adapters/test_openai.py tests/parts/test_litellm.py \
+	tests/parts/test_litellm_live.py tests/docs/test_litellm_examples.py
 
 .PHONY: demo test unit lint typecheck pytest litellm coverage package matrix lowest test-latest \
 	sync system-deps lock upgrade bench docs clean
@@ -71,12 +75,10 @@ pytest: sync system-deps
 	rm -f .coverage .coverage.*
 	$(COVERAGE) run -m pytest -q -n $(WORKERS)
 
-# litellm needs openai<3, so it has its own environment; it also runs the OpenAI tests on openai 2.x
-# and the docs' litellm example.
+# litellm needs openai<3, so it has its own environment (it runs LITELLM_TESTS).
 litellm: $(UV)
 	UV_PROJECT_ENVIRONMENT=.venv-litellm $(UV) sync --quiet --locked --extra test --extra test-litellm --python $(PYTHON)
-	.venv-litellm/bin/python -m coverage run -m pytest -q tests/adapters/test_litellm.py tests/adapters/test_openai.py tests/parts/test_litellm.py \
-		tests/parts/test_litellm_live.py tests/docs/test_litellm_examples.py
+	.venv-litellm/bin/python -m coverage run -m pytest -q $(LITELLM_TESTS)
 
 coverage: sync
 	$(COVERAGE) combine --quiet
@@ -133,8 +135,7 @@ test-latest: $(UV) system-deps
 	.venv-latest/bin/python -m pytest -q -p no:cacheprovider
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) .venv-latest-litellm
 	$(UV) pip install --quiet --upgrade --python .venv-latest-litellm -e '.[test,test-litellm]'
-	.venv-latest-litellm/bin/python -m pytest -q -p no:cacheprovider tests/adapters/test_litellm.py tests/adapters/test_openai.py tests/parts/test_litellm.py \
-		tests/parts/test_litellm_live.py
+	.venv-latest-litellm/bin/python -m pytest -q -p no:cacheprovider $(LITELLM_TESTS)
 
 lock: $(UV)
 	$(UV) lock --python 3.11
