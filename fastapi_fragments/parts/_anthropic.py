@@ -97,7 +97,9 @@ class AnthropicNormaliser(Normaliser):
 
     def _block_delta(self, index: object, delta: object) -> None:
         kind = field(delta, "type")
-        part_id = self._blocks.get(index, f"block-{index}")
+        part_id = self._blocks.get(index)
+        if part_id is None:  # not as get()'s default: that f-string would be built for every delta
+            part_id = f"block-{index}"
         if kind == "citations_delta":
             self._cite(field(delta, "citation"), part_id)
         elif isinstance(kind, str) and kind in _DELTA_KINDS:
