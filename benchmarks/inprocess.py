@@ -1,10 +1,11 @@
 """Per-token CPU of the streaming path in-process: one replace-mode stream through the HTTP sink.
 
 ``python -m benchmarks.inprocess [--tokens 1000] [--runs 3]``: a 1000-token answer, every token
-rendered (``min_interval=0``), through ``Producer.pull``/``end`` and the ``Sender`` into a
-``send`` that does nothing; the best of ``--runs``, in µs per token. No sockets, no uvicorn: the
+rendered (``min_interval=0``), through ``Producer.pull``/``end`` and the ``Sender`` into a ``send``
+that only counts the frames; the best of ``--runs``, in µs per token. No sockets, no uvicorn: the
 figure moves with the library's own per-frame work, not with the machine's network stack, which
-makes it the steadier one on a shared machine (``README.md``, fifth session).
+makes it the steadier one on a shared machine (``README.md``, fifth session). ``benchmarks.parts``
+uses its pieces.
 """
 
 from __future__ import annotations
@@ -35,11 +36,11 @@ TEMPLATES = jinja2.Environment(
 )
 
 
-async def paced(items: Iterable[T], delay: float = 0) -> AsyncIterator[T]:
-    """``items`` with an event-loop turn after each (``delay`` seconds apart), as from a socket."""
-    for item in items:
+async def paced(items: Iterable[T], delay: float = 0, burst: int = 1) -> AsyncIterator[T]:
+    """``items`` with an event-loop turn after each, as from a socket; ``delay`` seconds after every ``burst``."""
+    for index, item in enumerate(items, 1):
         yield item
-        await asyncio.sleep(delay)
+        await asyncio.sleep(delay if index % burst == 0 else 0)
 
 
 def plan(tokens: Any, templates: jinja2.Environment = TEMPLATES, parts: PartBlocks | None = None) -> TokenPlan:
@@ -50,11 +51,14 @@ def plan(tokens: Any, templates: jinja2.Environment = TEMPLATES, parts: PartBloc
     )  # fmt: skip
 
 
-async def send_all(producer: Producer, min_interval: float, bytes_per_second: float | None = None) -> None:
-    """Run ``producer`` to its end through the HTTP sink (htmx 2 frames) into a ``send`` that does nothing."""
+async def send_all(producer: Producer, min_interval: float, bytes_per_second: float | None = None) -> int:
+    """Run ``producer`` to its end through the HTTP sink (htmx 2 frames) into a ``send`` that only counts
+    them; the number of body messages (a send that waited, or any hiccup of the machine, merges frames)."""
+    sent = 0
 
     async def send(message: Message) -> None:
-        pass
+        nonlocal sent
+        sent += 1
 
     async def receive() -> Message:
         await asyncio.sleep(3600)
@@ -65,6 +69,7 @@ async def send_all(producer: Producer, min_interval: float, bytes_per_second: fl
     start: Message = {"type": "http.response.start", "status": 200, "headers": []}
     pace = Pace(min_interval, bytes_per_second, load=monitor.load)
     await Sender(send, HTMX2(), delivery, monitor).run(receive, start, producer, pace)
+    return sent - 1  # the start
 
 
 async def one_stream(count: int) -> float:
