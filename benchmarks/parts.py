@@ -42,7 +42,7 @@ from openai.types.chat import ChatCompletionChunk
 from benchmarks.answer import answer_tokens
 from benchmarks.inprocess import paced, plan, send_all
 from fastapi_fragments._parts_produce import PartBlocks
-from fastapi_fragments.testing import FakeReasoning, FakeReply, FakeText, FakeToolCall, FakeUsage
+from fastapi_fragments.testing import FakePart, FakeReasoning, FakeReply, FakeText, FakeToolCall, FakeUsage
 from fastapi_fragments.testing._fake_provider import WIRES
 from fastapi_fragments.testing._fake_wire import scripted_payloads
 
@@ -117,7 +117,7 @@ def replies(count: int) -> tuple[FakeReply, FakeReply]:
     arguments = [ARGUMENTS[at : at + size] for at in range(0, len(ARGUMENTS), size)]
     call = FakeToolCall("search_docs", arguments, id="call_1")
     answer = tokens[thinking + len(arguments) :]
-    parts = [FakeReasoning(tokens[:thinking]), call, FakeText(answer)]
+    parts: list[FakePart] = [FakeReasoning(tokens[:thinking]), call, FakeText(answer)]
     return FakeReply(tokens, usage=USAGE), FakeReply(parts=parts, usage=USAGE, finish_reason="stop")
 
 
