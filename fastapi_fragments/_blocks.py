@@ -121,6 +121,14 @@ class BlockRenderer:
         ctx.vars.update(values)
         return self._run(ctx)
 
+    def set(self, values: Mapping[str, Any]) -> None:
+        """Write ``values`` into the primed context without rendering (sync environments): the next
+        :meth:`render_value` sees them."""
+        ctx = self._context
+        if ctx is None:
+            raise RuntimeError(_ASYNC_ENVIRONMENT)
+        ctx.vars.update(values)
+
     def render_value(self, name: str, value: Any) -> str:
         """:meth:`render` with one variable changed and no mapping built: the per-token path."""
         ctx = self._context

@@ -121,6 +121,10 @@ class PartBlocks:
         return [(kind, block) for kind, block in (*pairs, ("usage", self.usage)) if block is not None]
 
 
+#: In :meth:`PartsProducer._due`: the answer's block; and nothing to write into a block's context.
+_ANSWER = -1
+_NOTHING: dict[str, Any] = {}
+
 _CHANGES = {
     "reasoning": REASONING_CHANGED,
     "tools": TOOLS_CHANGED,
@@ -180,6 +184,10 @@ class PartsProducer(TokenProducer):
         self._parts = [
             (_CHANGES[kind], Part(kind, block=block), renderer.sibling(block)) for kind, block in blocks.named()
         ]
+        # _render_now: the view's context and the part variables made of it, and the variables each
+        # block's context last got (the answer's last), so a block gets them once per change.
+        self._now: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+        self._written: list[dict[str, Any] | None] = [None] * (len(self._parts) + 1)
 
     async def _run(self, coalescer: Coalescer) -> None:
         view, changed = self._view, coalescer.changed
@@ -210,31 +218,68 @@ class PartsProducer(TokenProducer):
     def _values(self, final: bool) -> dict[str, Any]:
         return {**self._part_values(final), **super()._values(final)}
 
+    def _due(self, final: bool) -> list[int]:
+        """The blocks to render now, in order: indexes into ``_parts``, ``_ANSWER`` for the answer (which
+        comes before the usage); what changed is cleared."""
+        view = self._view
+        changed, view.changed = view.changed, 0
+        due: list[int] = []
+        answer = final or bool(changed & ANSWER_CHANGED)
+        for index, (change, _, _) in enumerate(self._parts):
+            if change == USAGE_CHANGED and answer:
+                due.append(_ANSWER)
+                answer = False
+            if final or changed & change:
+                due.append(index)
+        if answer:
+            due.append(_ANSWER)
+        return due
+
     def _render_now(self) -> list[Update] | None:
-        return None  # every render may concern several blocks: _render
+        # Nearly every render: a sync environment, no registry. A text delta renders as a text-only
+        # stream's does (the answer's context already holds the part variables).
+        if self._renderer.is_async or self._keep_ended:
+            return None
+        view = self._view
+        context = view.context()  # the same dict until a part changes
+        values = self._now[1]
+        if context is not self._now[0]:
+            values = {**context, "streaming": True, "interrupted": self.interrupted}
+            self._now = (context, values)
+        written = self._written
+        if view.changed == ANSWER_CHANGED and written[_ANSWER] is values:
+            view.changed = 0
+            return super()._render_now()
+        updates: list[Update] = []
+        for index in self._due(final=False):
+            fresh = written[index] is not values
+            written[index] = values
+            if index == _ANSWER:
+                if fresh:
+                    self._renderer.set(values)
+                updates += super()._render_now() or ()
+            else:
+                _, part, renderer = self._parts[index]
+                updates.append(Replace(renderer.render(values if fresh else _NOTHING), part))
+        return updates
 
     async def _render(self, *, final: bool) -> list[Update]:
         if final:
             self._settle()
         self._context = None
-        view = self._view
-        changed, view.changed = view.changed, 0
         updates: list[Update] = []
         values: dict[str, Any] = {}
-        answer = final or bool(changed & ANSWER_CHANGED)
-        for change, part, renderer in self._parts:  # the usage is the last part, and comes after the answer
-            if change == USAGE_CHANGED and answer:
+        for index in self._due(final):
+            if index == _ANSWER:
                 updates += await super()._render(final=final)
-                answer = False
-            if final or changed & change:
-                values = values or self._part_values(final)
-                html, ended = await renderer.render_async(values), None
-                if self._keep_ended and not final:  # what a registry's followers show if this producer dies
-                    ended = await renderer.render_async({**values, "streaming": False, "interrupted": True,
-                                                         "thinking": False})  # fmt: skip
-                updates.append(Replace(html, part, ended=ended))
-        if answer:
-            updates += await super()._render(final=final)
+                continue
+            _, part, renderer = self._parts[index]
+            values = values or self._part_values(final)
+            html, ended = await renderer.render_async(values), None
+            if self._keep_ended and not final:  # what a registry's followers show if this producer dies
+                ended = await renderer.render_async({**values, "streaming": False, "interrupted": True,
+                                                     "thinking": False})  # fmt: skip
+            updates.append(Replace(html, part, ended=ended))
         return updates
 
     async def _render_error(self, *, builtin: bool) -> list[Update]:

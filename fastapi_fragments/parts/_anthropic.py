@@ -97,17 +97,22 @@ class AnthropicNormaliser(Normaliser):
 
     def _block_delta(self, index: object, delta: object) -> None:
         kind = field(delta, "type")
-        part_id = self._blocks.get(index, f"block-{index}")
-        if kind == "citations_delta":
-            self._cite(field(delta, "citation"), part_id)
-        elif isinstance(kind, str) and kind in _DELTA_KINDS:
-            name, part_kind = _DELTA_KINDS[kind]
-            self._whole_input.pop(part_id, None)
-            text = string(field(delta, name)) or ""
+        part_id = self._blocks.get(index)
+        if part_id is None:  # not as get()'s default: that f-string would be built for every delta
+            part_id = f"block-{index}"
+        found = _DELTA_KINDS.get(kind) if isinstance(kind, str) else None
+        if found is not None:
+            name, part_kind = found
+            if self._whole_input:
+                self._whole_input.pop(part_id, None)
+            text = field(delta, name)
+            text = text if isinstance(text, str) else ""
             if part_kind is PartKind.TEXT:
                 self._text(text, part_id)
             else:
                 self._delta(part_kind, part_id, text)
+        elif kind == "citations_delta":
+            self._cite(field(delta, "citation"), part_id)
 
     def _cite(self, citation: object, part_id: str) -> None:
         index = field(citation, "document_index")

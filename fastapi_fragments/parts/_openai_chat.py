@@ -16,9 +16,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fastapi_fragments.parts._events import Citation, FinishReason, PartKind
-from fastapi_fragments.parts._normaliser import Normaliser, field, listed, string
+from fastapi_fragments.parts._normaliser import Normaliser, as_list, field, listed, reader, string
 
 __all__ = ("OpenAIChatNormaliser",)
+
+#: What a delta is read for (``_delta_of``).
+_DELTA_FIELDS = frozenset(
+    {"reasoning_content", "reasoning", "thinking_blocks", "content", "refusal", "tool_calls", "annotations",
+     "provider_specific_fields"}
+)  # fmt: skip
 
 
 class OpenAIChatNormaliser(Normaliser):
@@ -67,22 +73,23 @@ class OpenAIChatNormaliser(Normaliser):
     def _delta_of(self, delta: object) -> None:
         if delta is None:
             return
-        reasoning = field(delta, "reasoning_content")
+        get = reader(delta, _DELTA_FIELDS)
+        reasoning = get("reasoning_content")
         if reasoning is None:
-            reasoning = field(delta, "reasoning")
+            reasoning = get("reasoning")
         if isinstance(reasoning, str):
             self._reasoning(reasoning)
         else:
-            self._thinking_blocks(field(delta, "thinking_blocks"))
-        for text in (field(delta, "content"), field(delta, "refusal")):
+            self._thinking_blocks(get("thinking_blocks"))
+        for text in (get("content"), get("refusal")):
             if isinstance(text, str):
                 self._text(text)
-        for call in listed(delta, "tool_calls"):
+        for call in as_list(get("tool_calls")):
             self._tool_call(call)
-        for annotation in listed(delta, "annotations"):
+        for annotation in as_list(get("annotations")):
             self._annotation(annotation)
-        fields = field(delta, "provider_specific_fields")
-        if isinstance(fields, Mapping) and isinstance(fields.get("citation"), Mapping):
+        fields = get("provider_specific_fields")
+        if fields is not None and isinstance(fields, Mapping) and isinstance(fields.get("citation"), Mapping):
             self._annotation(fields["citation"])
 
     def _thinking_blocks(self, blocks: object) -> None:

@@ -77,7 +77,9 @@ class PartsState:
         part that is not open, anything after the finish)."""
         if self.finish is not None:
             raise ValueError(f"{event!r} after the finish")
-        if isinstance(event, PartStart):
+        if type(event) is PartDelta and event.id == self.open_id:  # nearly every event: no isinstance chain
+            self._by_id[event.id].text += event.text
+        elif isinstance(event, PartStart):
             self._start(event)
         elif isinstance(event, PartDelta | PartEnd):
             if event.id != self.open_id:

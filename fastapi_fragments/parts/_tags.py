@@ -8,6 +8,7 @@ recognised and the result never depends on where the tokens were cut.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 __all__ = ("REASONING_TAGS", "Piece", "TagSplitter")
@@ -44,11 +45,17 @@ class TagSplitter:
     def __init__(self, tags: tuple[tuple[str, str], ...] = REASONING_TAGS) -> None:
         self._closers = dict(tags)
         # Most tokens hold no tag at all: one scan for the characters tags start with rules them out.
-        self._starts = frozenset(tag[0] for pair in tags for tag in pair)
+        starts = sorted({tag[0] for pair in tags for tag in pair})
+        self._start = re.compile("[" + "".join(re.escape(char) for char in starts) + "]")
         self._longest = max(len(tag) for pair in tags for tag in pair)
         self._buffer = ""
         self._closer: str | None = None  # set while inside a reasoning segment
         self._strip = False  # drop whitespace after a closing tag, until the answer resumes
+
+    def plain(self, text: str) -> bool:
+        """Whether ``text`` is answer text as it is, ``feed`` or not: nothing held back, not inside a
+        reasoning segment nor right after one, no character a tag starts with. Most tokens are."""
+        return not self._buffer and self._closer is None and not self._strip and self._start.search(text) is None
 
     def feed(self, text: str) -> list[Piece]:
         """The pieces ``text`` completes; a possible tag start at its end waits for the next call."""
@@ -91,7 +98,7 @@ class TagSplitter:
         return found, first
 
     def _could_hold_tag(self, text: str) -> bool:
-        return any(char in text for char in self._starts)
+        return self._start.search(text) is not None
 
     def _held(self, buffer: str, tags: tuple[str, ...]) -> int:
         """How many trailing characters of ``buffer`` could begin one of ``tags``."""

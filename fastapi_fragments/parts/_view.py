@@ -106,6 +106,8 @@ class StreamResult:
 class PartsView:
     """The parts of one stream as its blocks render them; see the module docstring.
 
+    The answer's text is the text mode's (``on_text``): the text parts of :attr:`state` stay empty.
+
     Example::
 
         view = PartsView(text.feed)
@@ -121,9 +123,12 @@ class PartsView:
         self._clock = clock
         self._open: PartKind | None = None
         self._segments: dict[str, list[str]] = {}  # reasoning part id -> its escaped text, joined lazily
+        self._shown: dict[str, Markup] = {}  # reasoning part id -> its text as last joined
         self._thought = 0.0  # seconds of reasoning parts that ended
         self._since: float | None = None  # when the open reasoning part started
         self._tools: list[ToolCall] | None = None  # the tool calls' views, until a tool event changes them
+        self._context: dict[str, Any] = {}  # the last context(), and what changed since (bits)
+        self._stale = _EVERYTHING
         self.settled = False
 
     def apply(self, events: list[PartEvent]) -> None:
@@ -131,8 +136,15 @@ class PartsView:
 
         :raises ValueError: for events out of protocol order (see :meth:`PartsState.apply`).
         """
+        state = self.state
         for event in events:
-            self.state.apply(event)
+            if type(event) is PartDelta and self._open is PartKind.TEXT and event.id == state.open_id:
+                # Nearly every event. The answer's text goes to the text mode only: folded into the
+                # state too, the whole answer would be copied for every delta.
+                self._on_text(_encodable(event.text))
+                self.changed |= ANSWER_CHANGED
+                continue
+            state.apply(event)
             if type(event) is PartDelta:
                 self._delta(event.id, _encodable(event.text))
             elif type(event) is PartStart:
@@ -152,13 +164,10 @@ class PartsView:
                 self.changed |= _EVERYTHING
         if self.changed & TOOLS_CHANGED:
             self._tools = None  # parsing every call's arguments again is for renders after a tool event only
+        self._stale |= self.changed
 
     def _delta(self, part_id: str, text: str) -> None:
-        kind = self._open
-        if kind is PartKind.TEXT:
-            self._on_text(text)
-            self.changed |= ANSWER_CHANGED
-        elif kind is PartKind.REASONING:
+        if self._open is PartKind.REASONING:  # (a text delta: apply's first branch)
             self._segments[part_id].append(str(escape(text)))
             self.changed |= REASONING_CHANGED
         else:
@@ -203,6 +212,7 @@ class PartsView:
         self._open = None
         self._tools = None
         self.changed |= _EVERYTHING
+        self._stale = _EVERYTHING
 
     # -- what templates get ------------------------------------------------------------------------
 
@@ -221,12 +231,13 @@ class PartsView:
 
     def segments(self) -> list[Markup]:
         """Each reasoning segment, escaped."""
-        shown = []
-        for pieces in self._segments.values():
-            joined = "".join(pieces)
-            pieces[:] = [joined]  # the next join starts from one piece
-            shown.append(Markup(joined))
-        return shown
+        shown = self._shown
+        for part_id, pieces in self._segments.items():
+            if len(pieces) != 1 or part_id not in shown:  # only the open segment grows: join only it
+                joined = "".join(pieces)
+                pieces[:] = [joined]  # the next join starts from one piece
+                shown[part_id] = Markup(joined)
+        return list(shown.values())
 
     def tool_calls(self) -> list[ToolCall]:
         """The tool calls' views (their arguments parsed once per change, not once per render)."""
@@ -235,21 +246,33 @@ class PartsView:
         return self._tools
 
     def context(self) -> dict[str, Any]:
-        """The variables every block of the stream gets (see the README's "Parts" section)."""
+        """The variables every block of the stream gets (see the README's "Parts" section).
+
+        The same dict until a part changes: most renders are of the answer alone, and a caller can
+        tell by identity whether a block's context needs the variables again. Only what changed is
+        computed anew (a text delta changes none of them); the duration while the model thinks, always.
+        """
+        stale, self._stale = self._stale & ~ANSWER_CHANGED, 0
+        if not stale and self._since is None:
+            return self._context
         state = self.state
-        segments = self.segments()
-        finish = state.finish
-        return {
-            "thinking": self.thinking,
-            "duration": self.duration,
-            "reasoning": Markup("\n\n").join(segments),
-            "segments": segments,
-            "tool_calls": self.tool_calls(),
-            "citations": list(state.citations),
-            "finish": finish,
-            "finish_reason": finish.reason.value if finish is not None else None,
-            "usage": finish.usage if finish is not None else None,
-        }
+        context = dict(self._context)
+        if stale & REASONING_CHANGED or self._since is not None:
+            segments = self.segments()
+            context["thinking"], context["duration"] = self.thinking, self.duration
+            context["reasoning"] = segments[0] if len(segments) == 1 else Markup("\n\n").join(segments)
+            context["segments"] = segments
+        if stale & TOOLS_CHANGED:
+            context["tool_calls"] = self.tool_calls()
+        if stale & CITATIONS_CHANGED:
+            context["citations"] = list(state.citations)
+        if stale & USAGE_CHANGED:  # the finish: only with everything else
+            finish = state.finish
+            context["finish"] = finish
+            context["finish_reason"] = finish.reason.value if finish is not None else None
+            context["usage"] = finish.usage if finish is not None else None
+        self._context = context
+        return context
 
     def result(self, outcome: str, text: str) -> StreamResult:
         """The result for ``on_finish`` (after :meth:`settle`)."""

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from fastapi_fragments.testing._fake_script import FakeReply
+from fastapi_fragments.testing._sse import parse_sse
 
-__all__ = ("PartFrames", "Wire", "openai_error", "sse")
+__all__ = ("PartFrames", "Wire", "openai_error", "scripted_payloads", "sse")
 
 
 @dataclass(slots=True)
@@ -62,3 +63,19 @@ def sse(payload: object, event: str | None = None) -> bytes:
 def openai_error(message: str) -> dict[str, Any]:
     """An OpenAI error body."""
     return {"error": {"message": message, "type": "server_error", "param": None, "code": None}}
+
+
+def scripted_payloads(wire: Wire, reply: FakeReply, request: Any) -> list[Any]:
+    """The JSON payloads ``wire`` sends for the whole of ``reply`` (no delays, failures or stalls), in order.
+
+    What an SDK validates into its stream items: in-process tests and ``benchmarks.parts`` build the SDK's
+    real types from them without a socket.
+    """
+    body = wire.start(reply, request)
+    for position in range(len(reply.script)):
+        part = wire.part(reply, position, request)
+        body += part.open + b"".join(part.deltas) + part.close
+    body += wire.finish(reply, request)
+    if wire.content_type == "application/x-ndjson":
+        return [json.loads(line) for line in body.splitlines()]
+    return [json.loads(message.data) for message in parse_sse(body) if message.data != "[DONE]"]

@@ -8,7 +8,6 @@ the others with the real classes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -21,27 +20,17 @@ from langchain_core.messages import AIMessageChunk
 from openai.types.chat import ChatCompletionChunk
 from pydantic_ai import messages as pai
 
-from fastapi_fragments.testing import FakeReasoning, FakeReply, FakeText, FakeToolCall, parse_sse
+from fastapi_fragments.testing import FakeReasoning, FakeReply, FakeText, FakeToolCall
 from fastapi_fragments.testing._fake_provider import WIRES
+from fastapi_fragments.testing._fake_wire import scripted_payloads
 
 REQUEST = {"stream_options": {"include_usage": True}}
 _RESPONSES: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(openai.types.responses.ResponseStreamEvent)
 _ANTHROPIC: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(anthropic.types.RawMessageStreamEvent)
 
 
-def frames(path: str, reply: FakeReply) -> bytes:
-    wire = WIRES[path]
-    body = wire.start(reply, REQUEST)
-    for position in range(len(reply.script)):
-        part = wire.part(reply, position, REQUEST)
-        body += part.open + b"".join(part.deltas) + part.close
-    return body + wire.finish(reply, REQUEST)
-
-
 def payloads(path: str, reply: FakeReply) -> list[Any]:
-    if path == "/api/chat":
-        return [json.loads(line) for line in frames(path, reply).splitlines()]
-    return [json.loads(message.data) for message in parse_sse(frames(path, reply)) if message.data != "[DONE]"]
+    return scripted_payloads(WIRES[path], reply, REQUEST)
 
 
 def chat(reply: FakeReply) -> list[object]:
