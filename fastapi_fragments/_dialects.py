@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from markupsafe import escape
 
 from ._dialect_protocol import AppendingDialect, Dialect, DialectName, encode, event_name
-from ._sse import check_field, encode_event
+from ._sse import check_field, encode_event, field_lines
 from ._updates import GROW_ATTRIBUTE, Part
 
 __all__ = (
@@ -242,6 +242,5 @@ def _partial(target: str, swap: str, html: str) -> str:
 
 
 def _patch(selector: str, html: str, event_id: int | None, *, mode: str = "inner") -> bytes:
-    html = html.replace("\r\n", "\n").replace("\r", "\n")
-    lines = f"selector {selector}\nmode {mode}\nelements " + html.replace("\n", "\nelements ")
+    lines = f"selector {selector}\nmode {mode}\nelements " + field_lines(html, "elements ")
     return encode_event(lines, event="datastar-patch-elements", id=None if event_id is None else str(event_id))

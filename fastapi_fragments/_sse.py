@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ._exceptions import ConfigurationError
 
-__all__ = ("check_field", "encode_event")
+__all__ = ("check_field", "encode_event", "field_lines")
 
 
 def check_field(value: str, what: str) -> str:
@@ -25,9 +25,7 @@ def encode_event(data: str, *, event: str | None = None, id: str | None = None, 
 
     The data always produces at least one ``data:`` line, so even an empty event is dispatched.
     """
-    if "\r" in data:
-        data = data.replace("\r\n", "\n").replace("\r", "\n")
-    data = data.replace("\n", "\ndata: ")
+    data = field_lines(data, "data: ")
     # One f-string per shape: this runs for nearly every token.
     if retry is not None:
         frame = f"{_head(event, id)}retry: {retry}\ndata: {data}\n\n"
@@ -39,6 +37,20 @@ def encode_event(data: str, *, event: str | None = None, id: str | None = None, 
         frame = f"data: {data}\n\n"
     # errors="replace": a lone surrogate in template output must cost one character, not the stream.
     return frame.encode("utf-8", "replace")
+
+
+def field_lines(text: str, field: str) -> str:
+    """``text`` with CR and CRLF made LF, and every LF followed by ``field`` (a field name and ``": "``).
+
+    Each ``replace`` only runs if ``in`` finds its character: on a rendered block of a few
+    kilobytes without one, ``str.replace`` still takes 1.5-4 µs (it counts matches without
+    memchr), ``in`` 50 ns, and this runs for nearly every token.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\n" in text:
+        text = text.replace("\n", "\n" + field)
+    return text
 
 
 def _head(event: str | None, id: str | None) -> str:
