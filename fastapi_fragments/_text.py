@@ -83,7 +83,7 @@ class EscapedText(_RawText):
     def feed(self, delta: str) -> None:
         """Add one text delta."""
         self._raw.append(delta)
-        self._escaped.append(str(escape(delta)))
+        self._escaped.append(escape(delta))  # no str(): the join makes a plain str of the Markups
 
     def markup(self, *, final: bool = False) -> Markup:
         """The escaped text so far, safe to insert into HTML."""
@@ -183,7 +183,7 @@ class AppendText(_PageHoldsText):
 
     def feed(self, delta: str) -> None:
         self._raw.append(delta)
-        self._new.append(str(escape(delta)))
+        self._new.append(escape(delta))  # no str(): the join makes a plain str of the Markups
 
     def take(self, *, final: bool) -> str:
         """The escaped piece to append now ('' when there is nothing visible to send)."""
