@@ -65,10 +65,9 @@ async def send_all(producer: Producer, min_interval: float, bytes_per_second: fl
         return {"type": "http.disconnect"}
 
     monitor = LoopMonitor(shutting_down=lambda: False)
-    delivery = Delivery(ping_interval=0, ping=bytes, send_timeout=None, on_client_close=None, grace_period=1.0)
-    start: Message = {"type": "http.response.start", "status": 200, "headers": []}
+    delivery = Delivery(ping_interval=0, ping_factory=None, send_timeout=None, on_client_close=None, grace_period=1.0)
     pace = Pace(min_interval, bytes_per_second, load=monitor.load)
-    await Sender(send, HTMX2(), delivery, monitor).run(receive, start, producer, pace)
+    await Sender(send, HTMX2(), delivery, monitor).run(receive, 200, [], producer, pace)
     return sent - 1  # the start
 
 

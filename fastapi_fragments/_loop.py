@@ -24,8 +24,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import weakref
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from time import monotonic, thread_time
 from typing import ClassVar, Protocol
 
@@ -73,8 +72,11 @@ class LoopMonitor:
 
         monitor = LoopMonitor.current()
         pace = Pace(0.016, load=monitor.load)
-        with monitor.watching(stream):
+        monitor.watch(stream)
+        try:
             await pull_tokens()  # renders spaced by at least monitor.load.interval under load
+        finally:
+            monitor.unwatch(stream)
     """
 
     _by_loop: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopMonitor]] = weakref.WeakKeyDictionary()
@@ -104,9 +106,12 @@ class LoopMonitor:
             monitor = cls._by_loop[loop] = cls()
         return monitor
 
-    @contextmanager
-    def watching(self, stream: Watched) -> Iterator[None]:
-        """While the block runs, measure the loop's load and watch ``stream`` (shutdown, pings)."""
+    def watch(self, stream: Watched) -> None:
+        """Measure the loop's load and watch ``stream`` (shutdown, pings) until :meth:`unwatch`.
+
+        Two calls, not a context manager: a ``with`` block would keep two objects alive per open
+        stream (the manager and its generator) for every full garbage collection to walk.
+        """
         if self.shutting_down():
             stream.shut_down()
         if self._task is None or self._task.done():
@@ -114,10 +119,10 @@ class LoopMonitor:
             self._measured = (self.clock(), self.cpu_clock())
             self._task = asyncio.get_running_loop().create_task(self._run())
         self._streams.add(stream)
-        try:
-            yield
-        finally:
-            self._streams.discard(stream)
+
+    def unwatch(self, stream: Watched) -> None:
+        """``stream`` is over: no more shutdown, pings or load for it."""
+        self._streams.discard(stream)
 
     async def _run(self) -> None:
         try:

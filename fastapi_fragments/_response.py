@@ -18,7 +18,6 @@ every send, which doubled the CPU per frame and the memory per stream. On purpos
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from collections.abc import AsyncIterable, Sequence
@@ -42,14 +41,11 @@ from ._produce import Producer
 from ._text import TextModeName
 from ._tokens import discard_now
 from ._types import Context, Templates, TextHook, Tokens
-from ._wire import Delivery, Sender
+from ._wire import Delivery, Sender, require_asyncio
 
 __all__ = ("FragmentStreamResponse",)
 
 logger = logging.getLogger("fastapi_fragments")
-
-#: A keep-alive comment: proxies close connections that stay silent (sse-starlette pings every 15 s).
-PING = b": ping\n\n"
 
 
 class FragmentStreamResponse(EventSourceResponse):
@@ -221,11 +217,14 @@ class FragmentStreamResponse(EventSourceResponse):
             headers.setdefault("Vary", "Accept, HX-Request, Datastar-Request")
         # No body iterator: __call__ sends the frames itself (see the module docstring).
         super().__init__(
-            iter(()), headers=headers, sep="\n", ping=config.ping, send_timeout=config.send_timeout, **rest
+            _NO_BODY, headers=headers, sep="\n", ping=config.ping, send_timeout=config.send_timeout, **rest
         )
+        # sse-starlette's lock between its body and ping tasks: our __call__ runs neither, and an
+        # anyio Lock per open stream is two more objects for every full garbage collection to walk.
+        del self._send_lock
         self._delivery = Delivery(
             ping_interval=self.ping_interval,
-            ping=self._ping_frame,
+            ping_factory=self.ping_message_factory,
             send_timeout=self.send_timeout,
             on_client_close=self.client_close_handler_callable,
             grace_period=float(config.shutdown_grace_period),
@@ -233,33 +232,18 @@ class FragmentStreamResponse(EventSourceResponse):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         dialect = self._dialect or self._dialects[detect_dialect_in_scope(scope)]
-        start = {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         if scope["type"] == "http" and scope["method"].upper() == "HEAD":
             await self._producer.aclose()  # no body will be sent: don't start (and pay for) the LLM call
-            await send(start)
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         else:
-            _check_asyncio()
+            require_asyncio()
             monitor = LoopMonitor.current()
             pace = Pace(*self._pacing, load=monitor.load)
-            await Sender(send, dialect, self._delivery, monitor).run(receive, start, self._producer, pace)
+            sender = Sender(send, dialect, self._delivery, monitor)
+            await sender.run(receive, self.status_code, self.raw_headers, self._producer, pace)
         if self.background is not None:
             await self.background()
-
-    def _ping_frame(self) -> bytes:
-        factory = self.ping_message_factory
-        return PING if factory is None else factory().encode()
-
-
-def _check_asyncio() -> None:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        raise RuntimeError(
-            "FragmentStreamResponse streams on asyncio (uvicorn, hypercorn's asyncio worker, granian's asyncio "
-            "loop): its sender is asyncio-only by design (see fastapi_fragments/_wire.py), and this server runs "
-            "another event loop"
-        ) from None
 
 
 #: The keyword options that override the ``StreamConfig`` field of the same name: every field but
@@ -288,6 +272,20 @@ def _settings(
             given[name] = value
     settings = base.merged(given)
     return fold_flat_dialect_options(settings, cast(dict[str, Any], options))
+
+
+class _NoBody:
+    """The body iterator sse-starlette's constructor asks for, never read: one, shared by every response
+    (``iter(())`` would cost two objects per open stream: sse-starlette wraps it in an async generator)."""
+
+    def __aiter__(self) -> _NoBody:
+        return self
+
+    async def __anext__(self) -> bytes:
+        raise StopAsyncIteration
+
+
+_NO_BODY = _NoBody()
 
 
 class _Produced:

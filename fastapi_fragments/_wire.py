@@ -20,8 +20,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
+from sse_starlette import ServerSentEvent
 from starlette.types import Message, Receive, Send
 
 from ._dialects import Dialect, encode
@@ -32,13 +34,28 @@ from ._produce import Producer
 from ._tokens import CLOSE_TIMEOUT
 from ._updates import ANSWER, Outcome, Replace, Update, numbered
 
-__all__ = ("Delivery", "Sender")
+__all__ = ("Delivery", "Sender", "require_asyncio")
 
 logger = logging.getLogger("fastapi_fragments")
+
+#: A keep-alive comment: proxies close connections that stay silent (sse-starlette pings every 15 s).
+PING = b": ping\n\n"
 
 #: How long a request cancelled from outside waits for its pull task to wind down: a hook and
 #: a source's close, each bounded on its own.
 _WORKER_GRACE = HOOK_TIMEOUT + CLOSE_TIMEOUT
+
+
+def require_asyncio() -> None:
+    """Raise a RuntimeError that says why, unless this runs on an asyncio event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        raise RuntimeError(
+            "FragmentStreamResponse streams on asyncio (uvicorn, hypercorn's asyncio worker, granian's asyncio "
+            "loop): its sender is asyncio-only by design (see fastapi_fragments/_wire.py), and this server runs "
+            "another event loop"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +63,7 @@ class Delivery:
     """How one response is delivered: pings, the send timeout, the close handler, the shutdown grace."""
 
     ping_interval: float  # 0: no pings
-    ping: Callable[[], bytes]
+    ping_factory: Callable[[], ServerSentEvent] | None  # sse-starlette's ping_message_factory; None: ``PING``
     send_timeout: float | None
     on_client_close: Callable[[Message], Awaitable[None]] | None
     grace_period: float  # how long the final frames may take once the server is shutting down
@@ -65,14 +82,18 @@ class Sender:
         self._client_gone = False
         self._next_ping = monitor.clock() + delivery.ping_interval
         self._ping_task: asyncio.Task[None] | None = None
+        self._listener: asyncio.Task[Any] | None = None  # the request's task, while it listens
+        self._produced = False  # the producer's task is done
 
-    async def run(self, receive: Receive, start: Message, producer: Producer, pace: Pace) -> None:
-        """Send the response, from ``start`` to the end of the body; returns when the stream is over."""
+    async def run(
+        self, receive: Receive, status: int, headers: Sequence[tuple[bytes, bytes]], producer: Producer, pace: Pace
+    ) -> None:
+        """Send the response, from its start to the end of the body; returns when the stream is over."""
         self._producer = producer
         worker: asyncio.Task[None] | None = None
         try:
             try:
-                await self._send(start)
+                await self._send({"type": "http.response.start", "status": status, "headers": headers})
             except OSError:  # the client left before the response started (ASGI 2.4)
                 self._gone()
                 return
@@ -100,8 +121,11 @@ class Sender:
             await self._send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _produce(self, producer: Producer, pace: Pace) -> None:
-        with self._monitor.watching(self):
+        self._monitor.watch(self)
+        try:
             await producer.pull(self, pace)
+        finally:
+            self._monitor.unwatch(self)
         await producer.end(self, grace=self._delivery.grace_period)
 
     def write(self, updates: Sequence[Update]) -> Awaitable[int]:
@@ -145,25 +169,24 @@ class Sender:
 
         The worker's end cancels this task's wait for ``receive()``, as ``asyncio.timeout`` does its
         own (``uncancel`` tells that cancellation from a real one): an anyio scope here would cost
-        most of a kilobyte per open stream.
+        most of a kilobyte per open stream. The callback is a method, not a closure: one object
+        per open stream instead of four (the function, its cells and their tuple).
         """
-        me = asyncio.current_task()
-        done = False
-
-        def stop_listening(_: asyncio.Task[None]) -> None:
-            nonlocal done
-            done = True
-            if me is not None:
-                me.cancel()
-
-        worker.add_done_callback(stop_listening)
+        me = self._listener = asyncio.current_task()
+        worker.add_done_callback(self._stop_listening)
         try:
             await self._watch_client(receive)
         except asyncio.CancelledError:
-            if not done or me is None or me.uncancel() > 0:
+            if not self._produced or me is None or me.uncancel() > 0:
                 raise  # cancelled from outside too
         finally:
-            worker.remove_done_callback(stop_listening)
+            worker.remove_done_callback(self._stop_listening)
+            self._listener = None
+
+    def _stop_listening(self, _: asyncio.Task[None]) -> None:
+        self._produced = True
+        if self._listener is not None:
+            self._listener.cancel()
 
     async def _watch_client(self, receive: Receive) -> None:
         """Wait for the client to leave, then stop the producer."""
@@ -192,7 +215,8 @@ class Sender:
 
     async def _send_ping(self) -> None:
         try:
-            await self._send_body(self._delivery.ping())
+            factory = self._delivery.ping_factory
+            await self._send_body(PING if factory is None else factory().encode())
         except Exception:
             logger.exception("sending a keep-alive ping failed")
 

@@ -51,10 +51,9 @@ async def sink_bytes(producer: Producer, dialect: Dialect, *, min_interval: floa
         await anyio.sleep_forever()
         raise AssertionError("unreachable")
 
-    delivery = Delivery(ping_interval=0, ping=bytes, send_timeout=None, on_client_close=None, grace_period=1.0)
+    delivery = Delivery(ping_interval=0, ping_factory=None, send_timeout=None, on_client_close=None, grace_period=1.0)
     monitor = LoopMonitor(shutting_down=lambda: False)
-    start: Message = {"type": "http.response.start", "status": 200, "headers": []}
-    await Sender(send, dialect, delivery, monitor).run(receive, start, producer, Pace(min_interval))
+    await Sender(send, dialect, delivery, monitor).run(receive, 200, [], producer, Pace(min_interval))
     return b"".join(body)
 
 

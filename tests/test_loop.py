@@ -90,9 +90,10 @@ def test_a_shutdown_is_told_to_every_open_stream_at_the_next_tick() -> None:
 async def test_the_monitor_task_runs_only_while_streams_are_open() -> None:
     monitor = LoopMonitor(shutting_down=lambda: False)
     stream = Stream()
-    with monitor.watching(stream):
-        await anyio.sleep(TICK * 3)
-        assert monitor._task is not None and not monitor._task.done()
+    monitor.watch(stream)
+    await anyio.sleep(TICK * 3)
+    assert monitor._task is not None and not monitor._task.done()
+    monitor.unwatch(stream)
     await anyio.sleep(TICK * 3)
     assert monitor._task.done() and monitor.load.interval == 0.0
     assert LoopMonitor.current() is LoopMonitor.current()  # one per event loop
