@@ -19,7 +19,7 @@ from typing import Any
 from ._detection import resolve_dialect
 from ._dialects import HTMX2, HTMX4, Datastar, Dialect, DialectName
 from ._exceptions import ConfigurationError
-from ._hooks import ErrorHook, Hooks
+from ._hooks import NO_HOOKS, ErrorHook, Hooks
 from ._types import Templates, TextHook
 
 __all__ = (
@@ -112,6 +112,8 @@ class StreamConfig:
 
     def hooks(self) -> Hooks:
         """The three hooks, as a stream calls them."""
+        if self.on_complete is None and self.on_error is None and self.on_disconnect is None:
+            return NO_HOOKS
         return Hooks(self.on_complete, self.on_error, self.on_disconnect)
 
     def interval_for(self, mode: str) -> float:

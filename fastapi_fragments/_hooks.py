@@ -13,7 +13,7 @@ import anyio
 from ._types import TextHook
 from ._updates import Outcome
 
-__all__ = ("HOOK_TIMEOUT", "ErrorHook", "Hooks", "call_hook")
+__all__ = ("HOOK_TIMEOUT", "NO_HOOKS", "ErrorHook", "Hooks", "call_hook")
 
 logger = logging.getLogger("fastapi_fragments")
 
@@ -59,3 +59,8 @@ class Hooks:
                 await call_hook(self.on_error, error)
         else:
             await call_hook(self.on_disconnect, text)
+
+
+#: A stream without hooks (the usual case): shared, since a Hooks per open stream is one more object
+#: for every full garbage collection to walk.
+NO_HOOKS = Hooks()
