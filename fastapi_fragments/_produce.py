@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from functools import partial
 
 import anyio
 
@@ -56,6 +55,7 @@ class Producer:
         self._pulling: anyio.CancelScope | None = None  # made by pull(): a response may be built off the loop
         self._finishing: anyio.CancelScope | None = None  # around end()'s writes, for a client leaving
         self._coalescer: Coalescer | None = None
+        self._sink: Sink | None = None  # what pull() writes to
         self._stopped: Outcome | None = None
         self._failure: BaseException | None = None  # the source or a render failed
         self._broken: Exception | None = None  # a write failed outright: end with the built-in message
@@ -126,7 +126,8 @@ class Producer:
         if self._stopped is not None:  # stopped before it started: a client gone, a shutdown under way
             await self.aclose()
             return
-        coalescer = self._coalescer = Coalescer(pace, partial(self._emit, sink))
+        self._sink = sink  # for _emit: a bound method costs the coalescer one object, a partial three
+        coalescer = self._coalescer = Coalescer(pace, self._emit)
         self._pulling = pulling = anyio.CancelScope()
         try:
             with pulling:
@@ -150,12 +151,14 @@ class Producer:
         finally:
             coalescer.close()
 
-    def _emit(self, sink: Sink) -> Awaitable[int]:
-        """The coalescer's call: render the latest state and write it.
+    def _emit(self) -> Awaitable[int]:
+        """The coalescer's call: render the latest state and write it to the sink :meth:`pull` was given.
 
         Not a coroutine itself: it runs for nearly every token with ``min_interval=0``, so the
         common case (a sync render) hands the sink's write straight to the coalescer to await.
         """
+        sink = self._sink
+        assert sink is not None  # set by pull() before the coalescer can call this
         try:
             updates = self._render_now()
         except Exception as exc:

@@ -23,6 +23,9 @@ from ._updates import Replace, Tail, Update
 
 __all__ = ("TokenProducer",)
 
+#: What the block showed before its first render (shared: a Markup per stream is one more object).
+_NOTHING = Markup("")
+
 
 class TokenProducer(Producer):
     """Tokens in; the block re-rendered with the text so far (how, the text mode says)."""
@@ -46,16 +49,16 @@ class TokenProducer(Producer):
         self._context_key = context_key
         self._text = text
         self._keep_ended = keep_ended  # a registry snapshot also keeps the render as an end
-        self._shown = Markup("")
+        self._shown = _NOTHING
         # Markdown mode: the unfinished tail goes out inside the block (streaming True), so the
         # block's own cursor shows while the answer streams; its final tail is cleared as it is.
         self._tail_in_block = isinstance(text, MarkdownText)
 
     async def _run(self, coalescer: Coalescer) -> None:
-        text, changed = self._text, coalescer.changed
+        text = self._text
         async for delta in self._tokens:
             text.feed(delta)
-            if changed():
+            if coalescer.changed():  # as fast as a local bound method, which would be one more object
                 await coalescer.render()
 
     def _values(self, final: bool) -> dict[str, Any]:
