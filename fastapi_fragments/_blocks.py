@@ -73,8 +73,10 @@ class BlockRenderer:
         self._primed: Primed | None = None
         self._context: Context | None = None
         self._block: BlockFunction | None = None
-        self._priming = dict(context)
+        # Kept only where priming waits for the first render: a dict per open stream otherwise.
+        self._priming: dict[str, Any] | None = None
         if self.env.is_async:
+            self._priming = dict(context)
             self._check_block_statically()
         else:
             self._use(prime(self.template, template_name, context))
@@ -89,7 +91,7 @@ class BlockRenderer:
         """
         primed = self._primed
         if primed is None:
-            return BlockRenderer(self.env, self.template_name, block_name, self._priming)
+            return BlockRenderer(self.env, self.template_name, block_name, self._priming or {})
         other = object.__new__(BlockRenderer)  # copy.copy() of a slotted object costs ~2 us per stream
         for name in BlockRenderer.__slots__:
             setattr(other, name, getattr(self, name))
@@ -150,7 +152,7 @@ class BlockRenderer:
         if not self.env.is_async:
             return self.render(values)
         if self._context is None:
-            self._use(await prime_async(self.template, self.template_name, {**self._priming, **values}))
+            self._use(await prime_async(self.template, self.template_name, {**(self._priming or {}), **values}))
         ctx, block = self._context, self._block
         if ctx is None or block is None:  # pragma: no cover - _use sets both or raises
             raise RuntimeError("block renderer was not primed")

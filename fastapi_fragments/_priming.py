@@ -22,7 +22,7 @@ Where this differs from cutting the block out of Jinja's full render, on purpose
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from typing import Any, cast
 
 import jinja2
@@ -70,21 +70,22 @@ async def _nothing_async() -> AsyncIterator[str]:
 class Primed:
     """What one priming run set up: the block chains and the variables each block is reached with."""
 
-    __slots__ = ("_context", "_distinct", "blocks", "env", "reached", "stopped", "template_name")
+    __slots__ = ("_context", "_distinct", "_reached", "blocks", "env", "stopped", "template_name")
 
     def __init__(self, env: jinja2.Environment, template_name: str, context: Context, stopped: str | None) -> None:
         stubs = cast(_Stubs, context.blocks)
         self.env = env
         self.template_name = template_name
         self.blocks: dict[str, list[BlockFunction]] = dict(stubs.items())
-        self.reached = stubs.reached
         # The priming context itself, with the variables at the end of the top-level code. Blocks
         # that see those share it, as before: no context to build per stream in the usual case.
         context.blocks = self.blocks
         self._context = context
         final = (context.parent, context.vars, context.eval_ctx)
-        # Usually nothing is assigned after the first block: then no block needs the nesting walk.
-        self._distinct = {name: scope for name, scope in self.reached.items() if not _same(scope, final)}
+        # Usually nothing is assigned after the first block: then no block needs the nesting walk,
+        # nor the blocks reached (a dict and a tuple per block, kept as long as the stream).
+        self._distinct = {name: scope for name, scope in stubs.reached.items() if not _same(scope, final)}
+        self._reached: Collection[str] = stubs.reached.keys() if self._distinct else ()
         #: Where the top-level code stopped and why, if it failed; None if it ran to the end.
         self.stopped = stopped
 
@@ -114,7 +115,7 @@ class Primed:
 
     def _scope(self, block_name: str) -> _Scope | None:
         """The scope the page renders ``block_name`` in, or None for the end of the top-level code."""
-        if not self._distinct or block_name in self.reached:
+        if not self._distinct or block_name in self._reached:
             return self._distinct.get(block_name)
         for outer, outer_scope in self._distinct.items():  # in the order the page reached them
             if block_name in blocks_within(outer, self.blocks):
