@@ -89,7 +89,9 @@ class EscapedText(_RawText):
         """The escaped text so far, safe to insert into HTML."""
         escaped = "".join(self._escaped)
         self._escaped = [escaped]
-        return Markup(escaped)
+        # Markup(escaped) without Markup.__new__'s Python-level checks (__html__, an encoding),
+        # which cost twice the rest of this call: ``escaped`` is a plain str, escaped already.
+        return str.__new__(Markup, escaped)
 
 
 class TextMode(Protocol):
