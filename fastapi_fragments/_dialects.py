@@ -78,12 +78,12 @@ class HTMX2:
         event_name(self.append_event, "append_event")
 
     def response(self, html: str, event_id: int) -> bytes:
-        return encode_event(html, event=self.fragment_event, id=str(event_id))
+        return encode_event(html, event=self.fragment_event, id=event_id)
 
     replace = response
 
     def append(self, html: str, event_id: int) -> bytes:
-        return encode_event(html, event=self.append_event, id=str(event_id))
+        return encode_event(html, event=self.append_event, id=event_id)
 
     def tail(self, html: str) -> bytes:
         return encode_event(html, event=self.tail_event)
@@ -142,12 +142,12 @@ class HTMX4:
         target = self.target or self.replace_target
         if target is None:
             return self.response(html, event_id)
-        return encode_event(_partial(target, self.swap, html), id=str(event_id))
+        return encode_event(_partial(target, self.swap, html), id=event_id)
 
     def response(self, html: str, event_id: int) -> bytes:
         if self.target is not None:
             html = _partial(self.target, self.swap, html)
-        return encode_event(html, id=str(event_id))
+        return encode_event(html, id=event_id)
 
     def sources(self, html: str) -> bytes:
         return encode_event(_partial(self.sources_target, "innerHTML", html))
@@ -161,7 +161,7 @@ class HTMX4:
     def append(self, html: str, event_id: int) -> bytes:
         if self.target is not None:
             html = _partial(self.target, "beforeend", html)
-        return encode_event(html, id=str(event_id))  # without a target: the form's hx-swap="beforeend"
+        return encode_event(html, id=event_id)  # without a target: the form's hx-swap="beforeend"
 
     def tail(self, html: str) -> bytes:
         return encode_event(_partial(self.tail_target or _TAIL, "innerHTML", html))
@@ -243,4 +243,4 @@ def _partial(target: str, swap: str, html: str) -> str:
 
 def _patch(selector: str, html: str, event_id: int | None, *, mode: str = "inner") -> bytes:
     lines = f"selector {selector}\nmode {mode}\nelements " + field_lines(html, "elements ")
-    return encode_event(lines, event="datastar-patch-elements", id=None if event_id is None else str(event_id))
+    return encode_event(lines, event="datastar-patch-elements", id=event_id)

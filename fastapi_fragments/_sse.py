@@ -20,8 +20,12 @@ def check_field(value: str, what: str) -> str:
     return value
 
 
-def encode_event(data: str, *, event: str | None = None, id: str | None = None, retry: int | None = None) -> bytes:
-    """Encode one SSE event. ``event`` and ``id`` must already be checked with :func:`check_field`.
+def encode_event(
+    data: str, *, event: str | None = None, id: str | int | None = None, retry: int | None = None
+) -> bytes:
+    """Encode one SSE event. ``event`` and a ``str`` id must already be checked with :func:`check_field`.
+
+    An ``int`` id (a frame's number) is formatted by the f-string: no ``str()`` call per frame.
 
     The data always produces at least one ``data:`` line, so even an empty event is dispatched.
     """
@@ -53,5 +57,5 @@ def field_lines(text: str, field: str) -> str:
     return text
 
 
-def _head(event: str | None, id: str | None) -> str:
+def _head(event: str | None, id: str | int | None) -> str:
     return (f"event: {event}\n" if event is not None else "") + (f"id: {id}\n" if id is not None else "")
