@@ -62,7 +62,8 @@ class Pace:
         if load is not None:
             if duration <= SLOW_SEND:  # a longer one waited for the client, not for the CPU
                 load.frame(duration)
-            interval = max(interval, load.interval)
+            if load.interval > interval:  # not max(): this runs per frame, and a builtin call costs more
+                interval = load.interval
         self.interval = interval
 
 
