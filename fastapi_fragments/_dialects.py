@@ -242,5 +242,6 @@ def _partial(target: str, swap: str, html: str) -> str:
 
 
 def _patch(selector: str, html: str, event_id: int | None, *, mode: str = "inner") -> bytes:
-    lines = f"selector {selector}\nmode {mode}\nelements " + field_lines(html, "elements ")
+    elements = field_lines(html.encode("utf-8", "replace"), b"elements ")
+    lines = f"selector {selector}\nmode {mode}\nelements ".encode("utf-8", "replace") + elements
     return encode_event(lines, event="datastar-patch-elements", id=event_id)

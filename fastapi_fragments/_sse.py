@@ -1,7 +1,8 @@
 """Encode Server-Sent Event frames as bytes, straight from strings.
 
 sse-starlette's ``ServerSentEvent.encode`` splits data with a regex into a ``StringIO`` per
-frame; a frame is sent for nearly every token, so here the split is two ``str.replace`` calls.
+frame; a frame is sent for nearly every token, so here the split is a ``bytes.replace`` call, or
+nothing for data of one line.
 Lines end with LF (some clients mishandle CRLF). Every CR, LF and CRLF inside ``data`` becomes a
 new ``data:`` line, so model output can never end a frame or start a field of its own.
 """
@@ -21,40 +22,42 @@ def check_field(value: str, what: str) -> str:
 
 
 def encode_event(
-    data: str, *, event: str | None = None, id: str | int | None = None, retry: int | None = None
+    data: str | bytes, *, event: str | None = None, id: str | int | None = None, retry: int | None = None
 ) -> bytes:
     """Encode one SSE event. ``event`` and a ``str`` id must already be checked with :func:`check_field`.
 
-    An ``int`` id (a frame's number) is formatted by the f-string: no ``str()`` call per frame.
-
-    The data always produces at least one ``data:`` line, so even an empty event is dispatched.
+    ``data`` is text, or UTF-8 already (a dialect that built its own lines). The data always
+    produces at least one ``data:`` line, so even an empty event is dispatched. An ``int`` id (a
+    frame's number) goes into the f-string as it is: no ``str()`` call per frame.
     """
-    data = field_lines(data, "data: ")
     # One f-string per shape: this runs for nearly every token.
     if retry is not None:
-        frame = f"{_head(event, id)}retry: {retry}\ndata: {data}\n\n"
+        head = f"{_head(event, id)}retry: {retry}\ndata: "
     elif id is not None:
-        frame = f"event: {event}\nid: {id}\ndata: {data}\n\n" if event is not None else f"id: {id}\ndata: {data}\n\n"
+        head = f"event: {event}\nid: {id}\ndata: " if event is not None else f"id: {id}\ndata: "
     elif event is not None:
-        frame = f"event: {event}\ndata: {data}\n\n"
+        head = f"event: {event}\ndata: "
     else:
-        frame = f"data: {data}\n\n"
+        head = "data: "
     # errors="replace": a lone surrogate in template output must cost one character, not the stream.
-    return frame.encode("utf-8", "replace")
+    if isinstance(data, str):
+        if "\n" not in data and "\r" not in data:  # one line: no replace to run
+            return f"{head}{data}\n\n".encode("utf-8", "replace")
+        data = data.encode("utf-8", "replace")
+    return b"".join((head.encode("utf-8", "replace"), field_lines(data, b"data: "), b"\n\n"))
 
 
-def field_lines(text: str, field: str) -> str:
-    """``text`` with CR and CRLF made LF, and every LF followed by ``field`` (a field name and ``": "``).
+def field_lines(text: bytes, field: bytes) -> bytes:
+    """UTF-8 ``text`` with CR and CRLF made LF, and every LF followed by ``field`` (a field name and ``": "``).
 
-    Each ``replace`` only runs if ``in`` finds its character: on a rendered block of a few
-    kilobytes without one, ``str.replace`` still takes 1.5-4 µs (it counts matches without
-    memchr), ``in`` 50 ns, and this runs for nearly every token.
+    On bytes, not str: a rendered block is kilobytes, and on this CPython ``bytes.replace`` takes
+    0.7 µs where ``str.replace`` takes 1.7 (3.6 KB, 57 newlines), 55 ns to 1 µs without a match
+    (UTF-8 never has a CR or LF byte inside another character). ``13 in text`` (CR) finds a byte
+    with memchr; a ``b"\\r"`` needle takes the slower substring search.
     """
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\n" in text:
-        text = text.replace("\n", "\n" + field)
-    return text
+    if 13 in text:
+        text = text.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return text.replace(b"\n", b"\n" + field)
 
 
 def _head(event: str | None, id: str | int | None) -> str:

@@ -19,6 +19,7 @@ from fastapi_fragments.testing import parse_sse
         ({"data": "a\nb", "event": "fragment", "id": "3"}, b"event: fragment\nid: 3\ndata: a\ndata: b\n\n"),
         ({"data": "a\r\nb\rc", "retry": 1500}, b"retry: 1500\ndata: a\ndata: b\ndata: c\n\n"),
         ({"data": " lead"}, b"data:  lead\n\n"),
+        ({"data": b"a\r\nb", "event": "x", "id": 7}, b"event: x\nid: 7\ndata: a\ndata: b\n\n"),
     ],
 )
 def test_frames_are_byte_exact(kwargs: dict[str, object], expected: bytes) -> None:
@@ -37,3 +38,9 @@ def test_any_text_survives_as_exactly_one_event(text: str) -> None:
     assert len(events) == 1
     assert events[0].event == "fragment"
     assert events[0].data == text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@given(st.text())
+def test_text_and_its_utf8_make_the_same_frame(text: str) -> None:
+    # One-line text is framed as a str, the rest as UTF-8 bytes (a lone surrogate becomes "?" both ways).
+    assert encode_event(text, id=1) == encode_event(text.encode("utf-8", "replace"), id=1)
