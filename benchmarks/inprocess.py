@@ -1,11 +1,16 @@
-"""Per-token CPU of the streaming path in-process: one replace-mode stream through the HTTP sink.
+"""Per-token CPU of the streaming path in-process: one replace-mode stream through the HTTP sink, and
+the hand-written pattern on the same tokens.
 
-``python -m benchmarks.inprocess [--tokens 1000] [--runs 3]``: a 1000-token answer, every token
-rendered (``min_interval=0``), through ``Producer.pull``/``end`` and the ``Sender`` into a ``send``
-that only counts the frames; the best of ``--runs``, in µs per token. No sockets, no uvicorn: the
-figure moves with the library's own per-frame work, not with the machine's network stack, which
-makes it the steadier one on a shared machine (``README.md``, fifth session). ``benchmarks.parts``
-uses its pieces.
+``python -m benchmarks.inprocess [--tokens 1000] [--runs 5] [--answer]``: a 1000-token answer, every
+token rendered (``min_interval=0``), through ``Producer.pull``/``end`` and the ``Sender`` into a
+``send`` that only counts the frames; then the hand-written pattern of the server bench
+(``server.handwritten_frames``, sent as Starlette's ``StreamingResponse`` sends them) into such a
+``send``. The runs alternate; the best of each, in µs per token, and their ratio (issue 14: at
+most 1.1x). No sockets, no uvicorn: the figures move with the per-frame work in Python, not with
+the machine's network stack, which makes them the steadier ones on a shared machine
+(``README.md``). The tokens are ``"word "`` (the figures since the fifth session), or with
+``--answer`` the server bench's answer, whose paragraphs put newlines in most frames (each one
+prefixed with ``data:``, in both patterns). ``benchmarks.parts`` uses its pieces.
 """
 
 from __future__ import annotations
@@ -13,12 +18,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any, TypeVar
 
 import jinja2
 from starlette.types import Message
 
+from benchmarks.answer import answer_tokens
+from benchmarks.server import handwritten_frames
 from fastapi_fragments import HTMX2
 from fastapi_fragments._hooks import Hooks
 from fastapi_fragments._loop import LoopMonitor
@@ -51,14 +58,20 @@ def plan(tokens: Any, templates: jinja2.Environment = TEMPLATES, parts: PartBloc
     )  # fmt: skip
 
 
+class _Sends:
+    """An ASGI ``send`` that only counts the messages."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def __call__(self, message: Message) -> None:
+        self.count += 1
+
+
 async def send_all(producer: Producer, min_interval: float, bytes_per_second: float | None = None) -> int:
     """Run ``producer`` to its end through the HTTP sink (htmx 2 frames) into a ``send`` that only counts
     them; the number of body messages (a send that waited, or any hiccup of the machine, merges frames)."""
-    sent = 0
-
-    async def send(message: Message) -> None:
-        nonlocal sent
-        sent += 1
+    send = _Sends()
 
     async def receive() -> Message:
         await asyncio.sleep(3600)
@@ -68,24 +81,44 @@ async def send_all(producer: Producer, min_interval: float, bytes_per_second: fl
     delivery = Delivery(ping_interval=0, ping_factory=None, send_timeout=None, on_client_close=None, grace_period=1.0)
     pace = Pace(min_interval, bytes_per_second, load=monitor.load)
     await Sender(send, HTMX2(), delivery, monitor).run(receive, 200, [], producer, pace)
-    return sent - 1  # the start
+    return send.count - 1  # the start
 
 
-async def one_stream(count: int) -> float:
-    """Seconds one stream of ``count`` tokens takes, every token rendered and sent."""
-    producer = plan(paced(["word "] * count)).producer
+async def one_stream(words: Sequence[str]) -> float:
+    """Seconds one stream of ``words`` takes through this library, every token rendered and sent."""
+    producer = plan(paced(words)).producer
     began = time.perf_counter()
     await send_all(producer, 0)
+    return time.perf_counter() - began
+
+
+async def handwritten(words: Sequence[str]) -> float:
+    """Seconds the same stream takes written by hand, sent as ``StreamingResponse`` sends its body."""
+    send, template = _Sends(), TEMPLATES.get_template("page.html")
+    began = time.perf_counter()
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    async for frame in handwritten_frames(template, "answer", paced(words)):
+        await send({"type": "http.response.body", "body": frame, "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
     return time.perf_counter() - began
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--tokens", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--answer", action="store_true", help="the server bench's answer instead of 'word ' tokens")
     args = parser.parse_args()
-    best = min(asyncio.run(one_stream(args.tokens)) for _ in range(args.runs))
-    print(f"{best / args.tokens * 1e6:.2f} µs per token (best of {args.runs}, {args.tokens} tokens, min_interval=0)")
+    words = answer_tokens(args.tokens) if args.answer else ("word ",) * args.tokens
+    ours, theirs = [], []
+    for _ in range(args.runs):
+        ours.append(asyncio.run(one_stream(words)))
+        theirs.append(asyncio.run(handwritten(words)))
+    per_token = 1e6 / args.tokens
+    print(
+        f"{min(ours) * per_token:.2f} µs per token (best of {args.runs}, {args.tokens} tokens, min_interval=0); "
+        f"hand-written {min(theirs) * per_token:.2f}: {min(ours) / min(theirs):.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -104,23 +104,29 @@ def _frame(event: str, html: str) -> bytes:
     return f"event: {event}\ndata: {html.replace(chr(10), chr(10) + 'data: ')}\n\n".encode()
 
 
+async def handwritten_frames(
+    template: jinja2.Template, block: str, tokens: AsyncIterator[str], sources_html: str | None = None
+) -> AsyncIterator[bytes]:
+    """The hand-written pattern's frames (``benchmarks.inprocess`` also runs them without a server)."""
+    if sources_html is not None:
+        yield _frame("sources", sources_html)
+    render = template.blocks[block]
+    context = template.new_context({"text": Markup("")})
+    escaped = ""
+    async for token in tokens:
+        escaped += str(escape(token))
+        context.vars["text"] = Markup(escaped)
+        yield _frame("fragment", "".join(render(context)))
+    yield b"event: done\ndata: \n\n"
+
+
 def handwritten(env: jinja2.Environment) -> Endpoint:
     template = env.get_template("bench.html")
     sources_html = "".join(template.blocks["sources"](template.new_context({"sources": SOURCES})))
-    block = template.blocks["response"]
-
-    async def frames(tokens: AsyncIterator[str]) -> AsyncIterator[bytes]:
-        yield _frame("sources", sources_html)
-        context = template.new_context({"text": Markup("")})
-        escaped = ""
-        async for token in tokens:
-            escaped += str(escape(token))
-            context.vars["text"] = Markup(escaped)
-            yield _frame("fragment", "".join(block(context)))
-        yield b"event: done\ndata: \n\n"
 
     async def endpoint(request: Request) -> Response:
-        return StreamingResponse(frames(_tokens(request)), media_type="text/event-stream")
+        frames = handwritten_frames(template, "response", _tokens(request), sources_html)
+        return StreamingResponse(frames, media_type="text/event-stream")
 
     return endpoint
 
