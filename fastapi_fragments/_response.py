@@ -221,7 +221,9 @@ class FragmentStreamResponse(EventSourceResponse):
         )
         # sse-starlette's lock between its body and ping tasks: our __call__ runs neither, and an
         # anyio Lock per open stream is two more objects for every full garbage collection to walk.
-        del self._send_lock
+        # (Not vars(self).pop(): that would make the instance's dict a real one, an object more.)
+        if hasattr(self, "_send_lock"):
+            del self._send_lock
         self._delivery = Delivery(
             ping_interval=self.ping_interval,
             ping_factory=self.ping_message_factory,
