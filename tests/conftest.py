@@ -9,11 +9,17 @@ from pathlib import Path
 import httpx
 import jinja2
 import pytest
+from hypothesis import HealthCheck, settings
 from starlette.templating import Jinja2Templates
 
 from fastapi_fragments.testing import LiveServer
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+# No timing assertions in the suite, Hypothesis's per-example deadline included: under CI's load a
+# slow example (a long string's every prefix) is not a failure.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 # Never talk to a real provider from the suite, whatever the developer's shell exports.
 for _key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "FRAGMENTS_LLM", "OLLAMA_HOST"):
