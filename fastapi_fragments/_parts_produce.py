@@ -37,15 +37,7 @@ from ._updates import Outcome, Part, Replace, Update
 from .parts._detect import normaliser_for
 from .parts._events import Finish, FinishReason
 from .parts._normaliser import Normaliser
-from .parts._view import (
-    ANSWER_CHANGED,
-    CITATIONS_CHANGED,
-    REASONING_CHANGED,
-    TOOLS_CHANGED,
-    USAGE_CHANGED,
-    PartsView,
-    StreamResult,
-)
+from .parts._view import ANSWER_CHANGED, BLOCK_CHANGES, USAGE_CHANGED, PartsView, StreamResult
 
 __all__ = ("ItemStream", "PartBlocks", "PartsProducer", "ResultHook", "check_parts_dialect", "iter_items")
 
@@ -125,13 +117,6 @@ class PartBlocks:
 _ANSWER = -1
 _NOTHING: dict[str, Any] = {}
 
-_CHANGES = {
-    "reasoning": REASONING_CHANGED,
-    "tools": TOOLS_CHANGED,
-    "citations": CITATIONS_CHANGED,
-    "usage": USAGE_CHANGED,
-}
-
 
 def check_parts_dialect(dialect: Dialect | None) -> None:
     """Refuse a forced dialect that cannot show parts, before any byte is sent."""
@@ -182,7 +167,7 @@ class PartsProducer(TokenProducer):
         self._normaliser: Normaliser | None = None
         self._context: dict[str, Any] | None = None  # the part variables of the render under way
         self._parts = [
-            (_CHANGES[kind], Part(kind, block=block), renderer.sibling(block)) for kind, block in blocks.named()
+            (BLOCK_CHANGES[kind], Part(kind, block=block), renderer.sibling(block)) for kind, block in blocks.named()
         ]
         # _render_now: the view's context and the part variables made of it, and the variables each
         # block's context last got (the answer's last), so a block gets them once per change.

@@ -34,6 +34,7 @@ from fastapi_fragments.parts._state import PartsState, PartState
 
 __all__ = (
     "ANSWER_CHANGED",
+    "BLOCK_CHANGES",
     "CITATIONS_CHANGED",
     "REASONING_CHANGED",
     "TOOLS_CHANGED",
@@ -49,6 +50,9 @@ logger = logging.getLogger("fastapi_fragments")
 #: finish and usage change only at the end, which re-renders everything.
 ANSWER_CHANGED, REASONING_CHANGED, TOOLS_CHANGED, CITATIONS_CHANGED, USAGE_CHANGED = 1, 2, 4, 8, 16
 _EVERYTHING = ANSWER_CHANGED | REASONING_CHANGED | TOOLS_CHANGED | CITATIONS_CHANGED | USAGE_CHANGED
+#: What changes each kind of part block (``PartBlocks.named()``'s kinds): the block re-renders then.
+BLOCK_CHANGES = {"reasoning": REASONING_CHANGED, "tools": TOOLS_CHANGED, "citations": CITATIONS_CHANGED,
+                 "usage": USAGE_CHANGED}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
