@@ -180,7 +180,10 @@ class PartsProducer(TokenProducer):
             normaliser = self._normaliser
             if normaliser is None:
                 normaliser = self._normaliser = normaliser_for(item)
-            view.apply(normaliser.feed(item))
+                normaliser.text_lane = view.answer  # the answer's text skips the events
+            events = normaliser.feed(item)
+            if events:
+                view.apply(events)
             if view.changed and changed():
                 await coalescer.render()
 

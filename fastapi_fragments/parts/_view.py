@@ -2,7 +2,8 @@
 
 :class:`PartsView` is sans-I/O, like the normalisers: the producer (``_parts_produce``) feeds it
 each item's events and asks it which blocks to render and with what. The answer's text deltas go
-to a callback (the route's text mode); reasoning is escaped per delta, as the answer is. The
+to a callback (the route's text mode), straight from the normaliser when it is the normaliser's
+``text_lane`` (:meth:`PartsView.answer`); reasoning is escaped per delta, as the answer is. The
 reasoning's duration is measured with ``clock`` (seconds the reasoning parts were open), never
 estimated. :meth:`PartsView.settle` ends every part, whatever ended the stream.
 """
@@ -143,10 +144,7 @@ class PartsView:
         state = self.state
         for event in events:
             if type(event) is PartDelta and self._open is PartKind.TEXT and event.id == state.open_id:
-                # Nearly every event. The answer's text goes to the text mode only: folded into the
-                # state too, the whole answer would be copied for every delta.
-                self._on_text(_encodable(event.text))
-                self.changed |= ANSWER_CHANGED
+                self.answer(event.text)  # from a normaliser without a text lane
                 continue
             state.apply(event)
             if type(event) is PartDelta:
@@ -169,6 +167,14 @@ class PartsView:
         if self.changed & TOOLS_CHANGED:
             self._tools = None  # parsing every call's arguments again is for renders after a tool event only
         self._stale |= self.changed
+
+    def answer(self, text: str) -> None:
+        """A delta of the answer: to the text mode only (a normaliser's ``text_lane``).
+
+        Folded into the state too, the whole answer would be copied for every delta.
+        """
+        self._on_text(_encodable(text))
+        self.changed |= ANSWER_CHANGED
 
     def _delta(self, part_id: str, text: str) -> None:
         if self._open is PartKind.REASONING:  # (a text delta: apply's first branch)
