@@ -173,6 +173,7 @@ class PartsProducer(TokenProducer):
         # block's context last got (the answer's last), so a block gets them once per change.
         self._now: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
         self._written: list[dict[str, Any] | None] = [None] * (len(self._parts) + 1)
+        self._plans: dict[int, list[int]] = {}  # _due's answers, by what changed (-1: the final render)
 
     async def _run(self, coalescer: Coalescer) -> None:
         view, changed = self._view, coalescer.changed
@@ -208,9 +209,17 @@ class PartsProducer(TokenProducer):
 
     def _due(self, final: bool) -> list[int]:
         """The blocks to render now, in order: indexes into ``_parts``, ``_ANSWER`` for the answer (which
-        comes before the usage); what changed is cleared."""
+        comes before the usage); what changed is cleared. A few sets of changes recur (every reasoning
+        delta's, say): each is worked out once."""
         view = self._view
         changed, view.changed = view.changed, 0
+        key = -1 if final else changed  # the final render renders every block, whatever changed
+        due = self._plans.get(key)
+        if due is None:
+            due = self._plans[key] = self._order(changed, final)
+        return due
+
+    def _order(self, changed: int, final: bool) -> list[int]:
         due: list[int] = []
         answer = final or bool(changed & ANSWER_CHANGED)
         for index, (change, _, _) in enumerate(self._parts):
