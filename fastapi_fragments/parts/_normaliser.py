@@ -200,11 +200,13 @@ def field(obj: object, name: str) -> object:
     model goes through its ``__getattr__`` and an exception, ten times the cost of a hit; a field or an
     extra is found in the instance's dicts instead.
     """
+    values = getattr(obj, "__dict__", None)  # first: most lookups are of an SDK object's field
+    if values is not None:
+        value = values.get(name, _ABSENT)
+        if value is not _ABSENT:
+            return value
     if isinstance(obj, dict):  # a concrete check: an ABC check costs more than the whole lookup
         return obj.get(name)
-    values = getattr(obj, "__dict__", None)
-    if values is not None and name in values:
-        return values[name]
     extra = getattr(obj, "__pydantic_extra__", _NOT_PYDANTIC)
     if extra is not _NOT_PYDANTIC:
         if isinstance(extra, dict) and name in extra:
@@ -226,6 +228,7 @@ def _class_has(cls: type, name: str) -> bool:
 
 
 _NOT_PYDANTIC = object()
+_ABSENT = object()
 
 
 def reader(obj: object, names: frozenset[str]) -> Callable[[str], object]:
