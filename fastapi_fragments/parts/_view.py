@@ -178,7 +178,7 @@ class PartsView:
 
     def _delta(self, part_id: str, text: str) -> None:
         if self._open is PartKind.REASONING:  # (a text delta: apply's first branch)
-            self._segments[part_id].append(str(escape(text)))
+            self._segments[part_id].append(escape(text))
             self.changed |= REASONING_CHANGED
         else:
             self.changed |= TOOLS_CHANGED
@@ -246,7 +246,8 @@ class PartsView:
             if len(pieces) != 1 or part_id not in shown:  # only the open segment grows: join only it
                 joined = "".join(pieces)
                 pieces[:] = [joined]  # the next join starts from one piece
-                shown[part_id] = Markup(joined)
+                # Escaped already: str's own constructor, not Markup's (which checks for __html__ in Python).
+                shown[part_id] = str.__new__(Markup, joined)
         return list(shown.values())
 
     def tool_calls(self) -> list[ToolCall]:
@@ -263,13 +264,14 @@ class PartsView:
         computed anew (a text delta changes none of them); the duration while the model thinks, always.
         """
         stale, self._stale = self._stale & ~ANSWER_CHANGED, 0
-        if not stale and self._since is None:
+        since = self._since
+        if not stale and since is None:
             return self._context
         state = self.state
         context = dict(self._context)
-        if stale & REASONING_CHANGED or self._since is not None:
+        if stale & REASONING_CHANGED or since is not None:
             segments = self.segments()
-            context["thinking"], context["duration"] = self.thinking, self.duration
+            context["thinking"], context["duration"] = since is not None, self.duration  # open reasoning: thinking
             context["reasoning"] = segments[0] if len(segments) == 1 else Markup("\n\n").join(segments)
             context["segments"] = segments
         if stale & TOOLS_CHANGED:
