@@ -37,15 +37,7 @@ from ._updates import Outcome, Part, Replace, Update
 from .parts._detect import normaliser_for
 from .parts._events import Finish, FinishReason
 from .parts._normaliser import Normaliser
-from .parts._view import (
-    ANSWER_CHANGED,
-    CITATIONS_CHANGED,
-    REASONING_CHANGED,
-    TOOLS_CHANGED,
-    USAGE_CHANGED,
-    PartsView,
-    StreamResult,
-)
+from .parts._view import ANSWER_CHANGED, BLOCK_CHANGES, USAGE_CHANGED, PartsView, StreamResult
 
 __all__ = ("ItemStream", "PartBlocks", "PartsProducer", "ResultHook", "check_parts_dialect", "iter_items")
 
@@ -125,13 +117,6 @@ class PartBlocks:
 _ANSWER = -1
 _NOTHING: dict[str, Any] = {}
 
-_CHANGES = {
-    "reasoning": REASONING_CHANGED,
-    "tools": TOOLS_CHANGED,
-    "citations": CITATIONS_CHANGED,
-    "usage": USAGE_CHANGED,
-}
-
 
 def check_parts_dialect(dialect: Dialect | None) -> None:
     """Refuse a forced dialect that cannot show parts, before any byte is sent."""
@@ -182,12 +167,13 @@ class PartsProducer(TokenProducer):
         self._normaliser: Normaliser | None = None
         self._context: dict[str, Any] | None = None  # the part variables of the render under way
         self._parts = [
-            (_CHANGES[kind], Part(kind, block=block), renderer.sibling(block)) for kind, block in blocks.named()
+            (BLOCK_CHANGES[kind], Part(kind, block=block), renderer.sibling(block)) for kind, block in blocks.named()
         ]
         # _render_now: the view's context and the part variables made of it, and the variables each
         # block's context last got (the answer's last), so a block gets them once per change.
         self._now: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
         self._written: list[dict[str, Any] | None] = [None] * (len(self._parts) + 1)
+        self._plans: dict[int, list[int]] = {}  # _due's answers, by what changed (-1: the final render)
 
     async def _run(self, coalescer: Coalescer) -> None:
         view, changed = self._view, coalescer.changed
@@ -195,7 +181,10 @@ class PartsProducer(TokenProducer):
             normaliser = self._normaliser
             if normaliser is None:
                 normaliser = self._normaliser = normaliser_for(item)
-            view.apply(normaliser.feed(item))
+                normaliser.text_lane = view.answer  # the answer's text skips the events
+            events = normaliser.feed(item)
+            if events:
+                view.apply(events)
             if view.changed and changed():
                 await coalescer.render()
 
@@ -220,9 +209,17 @@ class PartsProducer(TokenProducer):
 
     def _due(self, final: bool) -> list[int]:
         """The blocks to render now, in order: indexes into ``_parts``, ``_ANSWER`` for the answer (which
-        comes before the usage); what changed is cleared."""
+        comes before the usage); what changed is cleared. A few sets of changes recur (every reasoning
+        delta's, say): each is worked out once."""
         view = self._view
         changed, view.changed = view.changed, 0
+        key = -1 if final else changed  # the final render renders every block, whatever changed
+        due = self._plans.get(key)
+        if due is None:
+            due = self._plans[key] = self._order(changed, final)
+        return due
+
+    def _order(self, changed: int, final: bool) -> list[int]:
         due: list[int] = []
         answer = final or bool(changed & ANSWER_CHANGED)
         for index, (change, _, _) in enumerate(self._parts):

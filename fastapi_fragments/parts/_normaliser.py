@@ -4,6 +4,10 @@ A normaliser is sans-I/O, like httpx's decoders: ``feed(item)`` returns the part
 completes, ``finish()`` those that end the stream. Subclasses only say what an item means, through
 ``_delta``/``_open``/``_close``/``_text``; this class keeps the one-open-part rule, so a source that
 interleaves (parallel tool-call chunks) still produces a well-formed stream.
+
+The answer's text may take a lane of its own (:attr:`Normaliser.text_lane`): a renderer that sends
+the answer to its text mode anyway has no use for a :class:`PartDelta` per token, and most tokens
+are the answer's.
 """
 
 from __future__ import annotations
@@ -37,6 +41,11 @@ class Normaliser:
     answer text a reasoning part. ``finish(failed=True)`` is for a stream that raised: the open part is
     ended, tool calls still waiting get an error result, and the finish reason is ``error``.
 
+    ``text_lane``, when set, takes every delta of a text part (the answer) instead of a
+    :class:`PartDelta`; ``feed`` still returns every other event, text parts' starts and ends
+    included. The lane gets the text as soon as ``feed`` reads it, before ``feed`` returns the
+    events of the same item: only the order among the answer's own deltas is kept.
+
     Example::
 
         normaliser = OpenAIChatNormaliser()
@@ -57,6 +66,7 @@ class Normaliser:
         self._raw_reason: str | None = None
         self._usage: Usage | None = None
         self._finished = False
+        self.text_lane: Callable[[str], None] | None = None
 
     def feed(self, item: object) -> list[PartEvent]:
         """The events ``item`` completes (often none). Raises :class:`ProviderError` for error items."""
@@ -107,7 +117,11 @@ class Normaliser:
         if text:
             if part_id != self._open_id:  # not a call per delta to find the part open already
                 self._open(kind, part_id)
-            self._events.append(PartDelta(part_id, text))
+            lane = self.text_lane
+            if lane is not None and self._open_kind is PartKind.TEXT:
+                lane(text)  # nearly every delta: no event to build, return and fold
+            else:
+                self._events.append(PartDelta(part_id, text))
 
     def _reasoning(self, text: str) -> None:
         """Reasoning from a source that names no reasoning part: it continues the open one, if any."""
@@ -186,11 +200,13 @@ def field(obj: object, name: str) -> object:
     model goes through its ``__getattr__`` and an exception, ten times the cost of a hit; a field or an
     extra is found in the instance's dicts instead.
     """
+    values = getattr(obj, "__dict__", None)  # first: most lookups are of an SDK object's field
+    if values is not None:
+        value = values.get(name, _ABSENT)
+        if value is not _ABSENT:
+            return value
     if isinstance(obj, dict):  # a concrete check: an ABC check costs more than the whole lookup
         return obj.get(name)
-    values = getattr(obj, "__dict__", None)
-    if values is not None and name in values:
-        return values[name]
     extra = getattr(obj, "__pydantic_extra__", _NOT_PYDANTIC)
     if extra is not _NOT_PYDANTIC:
         if isinstance(extra, dict) and name in extra:
@@ -212,6 +228,7 @@ def _class_has(cls: type, name: str) -> bool:
 
 
 _NOT_PYDANTIC = object()
+_ABSENT = object()
 
 
 def reader(obj: object, names: frozenset[str]) -> Callable[[str], object]:

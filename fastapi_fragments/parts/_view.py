@@ -2,7 +2,8 @@
 
 :class:`PartsView` is sans-I/O, like the normalisers: the producer (``_parts_produce``) feeds it
 each item's events and asks it which blocks to render and with what. The answer's text deltas go
-to a callback (the route's text mode); reasoning is escaped per delta, as the answer is. The
+to a callback (the route's text mode), straight from the normaliser when it is the normaliser's
+``text_lane`` (:meth:`PartsView.answer`); reasoning is escaped per delta, as the answer is. The
 reasoning's duration is measured with ``clock`` (seconds the reasoning parts were open), never
 estimated. :meth:`PartsView.settle` ends every part, whatever ended the stream.
 """
@@ -34,6 +35,7 @@ from fastapi_fragments.parts._state import PartsState, PartState
 
 __all__ = (
     "ANSWER_CHANGED",
+    "BLOCK_CHANGES",
     "CITATIONS_CHANGED",
     "REASONING_CHANGED",
     "TOOLS_CHANGED",
@@ -49,6 +51,9 @@ logger = logging.getLogger("fastapi_fragments")
 #: finish and usage change only at the end, which re-renders everything.
 ANSWER_CHANGED, REASONING_CHANGED, TOOLS_CHANGED, CITATIONS_CHANGED, USAGE_CHANGED = 1, 2, 4, 8, 16
 _EVERYTHING = ANSWER_CHANGED | REASONING_CHANGED | TOOLS_CHANGED | CITATIONS_CHANGED | USAGE_CHANGED
+#: What changes each kind of part block (``PartBlocks.named()``'s kinds): the block re-renders then.
+BLOCK_CHANGES = {"reasoning": REASONING_CHANGED, "tools": TOOLS_CHANGED, "citations": CITATIONS_CHANGED,
+                 "usage": USAGE_CHANGED}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +144,7 @@ class PartsView:
         state = self.state
         for event in events:
             if type(event) is PartDelta and self._open is PartKind.TEXT and event.id == state.open_id:
-                # Nearly every event. The answer's text goes to the text mode only: folded into the
-                # state too, the whole answer would be copied for every delta.
-                self._on_text(_encodable(event.text))
-                self.changed |= ANSWER_CHANGED
+                self.answer(event.text)  # from a normaliser without a text lane
                 continue
             state.apply(event)
             if type(event) is PartDelta:
@@ -166,9 +168,17 @@ class PartsView:
             self._tools = None  # parsing every call's arguments again is for renders after a tool event only
         self._stale |= self.changed
 
+    def answer(self, text: str) -> None:
+        """A delta of the answer: to the text mode only (a normaliser's ``text_lane``).
+
+        Folded into the state too, the whole answer would be copied for every delta.
+        """
+        self._on_text(_encodable(text))
+        self.changed |= ANSWER_CHANGED
+
     def _delta(self, part_id: str, text: str) -> None:
         if self._open is PartKind.REASONING:  # (a text delta: apply's first branch)
-            self._segments[part_id].append(str(escape(text)))
+            self._segments[part_id].append(escape(text))
             self.changed |= REASONING_CHANGED
         else:
             self.changed |= TOOLS_CHANGED
@@ -236,7 +246,8 @@ class PartsView:
             if len(pieces) != 1 or part_id not in shown:  # only the open segment grows: join only it
                 joined = "".join(pieces)
                 pieces[:] = [joined]  # the next join starts from one piece
-                shown[part_id] = Markup(joined)
+                # Escaped already: str's own constructor, not Markup's (which checks for __html__ in Python).
+                shown[part_id] = str.__new__(Markup, joined)
         return list(shown.values())
 
     def tool_calls(self) -> list[ToolCall]:
@@ -253,13 +264,14 @@ class PartsView:
         computed anew (a text delta changes none of them); the duration while the model thinks, always.
         """
         stale, self._stale = self._stale & ~ANSWER_CHANGED, 0
-        if not stale and self._since is None:
+        since = self._since
+        if not stale and since is None:
             return self._context
         state = self.state
         context = dict(self._context)
-        if stale & REASONING_CHANGED or self._since is not None:
+        if stale & REASONING_CHANGED or since is not None:
             segments = self.segments()
-            context["thinking"], context["duration"] = self.thinking, self.duration
+            context["thinking"], context["duration"] = since is not None, self.duration  # open reasoning: thinking
             context["reasoning"] = segments[0] if len(segments) == 1 else Markup("\n\n").join(segments)
             context["segments"] = segments
         if stale & TOOLS_CHANGED:

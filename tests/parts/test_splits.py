@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fastapi_fragments.parts import PartsState, fold, normaliser_for
+from fastapi_fragments.parts import PartDelta, PartKind, PartsState, PartStart, fold, normaliser_for
 from fastapi_fragments.testing import (
     FakeCitation,
     FakePart,
@@ -78,3 +78,23 @@ def fold_source(source: str, reply: FakeReply) -> PartsState:
 def test_any_cut_folds_into_the_whole(source: str, replies: tuple[FakeReply, FakeReply]) -> None:
     whole, cut_up = replies
     assert fold_source(source, cut_up) == fold_source(source, whole)
+
+
+@pytest.mark.parametrize("source", list(SOURCES))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scripts())
+def test_the_text_lane_takes_exactly_the_answers_deltas(source: str, replies: tuple[FakeReply, FakeReply]) -> None:
+    """With a text lane, ``feed`` returns every event but the text parts' deltas, whose text the lane gets in order."""
+    items = SOURCES[source](replies[1])
+    if not items:
+        return
+    plain, laned = normaliser_for(items[0]), normaliser_for(items[0])
+    lane: list[str] = []
+    laned.text_lane = lane.append
+    events = [event for item in items for event in plain.feed(item)] + plain.finish()
+    texts = {event.id for event in events if isinstance(event, PartStart) and event.kind is PartKind.TEXT}
+    answer = [event for event in events if isinstance(event, PartDelta) and event.id in texts]
+    assert [event for item in items for event in laned.feed(item)] + laned.finish() == [
+        event for event in events if event not in answer
+    ]
+    assert lane == [event.text for event in answer]
