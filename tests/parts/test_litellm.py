@@ -29,12 +29,13 @@ if importlib.util.find_spec("litellm") is None:
 
 import litellm  # only after the check above
 
-pytestmark = [
-    pytest.mark.anyio,
+#: Not ours: warnings litellm's own code raises (also test_litellm_live.py's).
+LITELLM_WARNINGS = [
     pytest.mark.filterwarnings("ignore:Item 'summary' on TypedDict class 'ChatCompletionReasoningItem':UserWarning"),
-    # Not ours: litellm's empty-chunk check reads `model_fields` off delta instances (pydantic 2.11+).
+    # litellm's empty-chunk check reads `model_fields` off delta instances (pydantic 2.11+).
     pytest.mark.filterwarnings(r"ignore:Accessing the 'model_\w+' attribute on the instance is deprecated"),
 ]
+pytestmark = [pytest.mark.anyio, *LITELLM_WARNINGS]
 
 REPLY = FakeReply(
     parts=[

@@ -11,7 +11,6 @@ read is interrupted).
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,18 +31,12 @@ from tests.parts.live_route import (
     parts_app,
 )
 
-if importlib.util.find_spec("litellm") is None:
-    pytest.fail("litellm needs its own virtualenv (it pins openai<3): run make litellm", pytrace=False)
+# Fails the module with make litellm's hint when litellm is missing (before the import below).
+from tests.parts.test_litellm import LITELLM_WARNINGS, ROUTES, request  # isort: skip
 
-import litellm  # only after the check above
+import litellm
 
-from tests.parts.test_litellm import ROUTES, request
-
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:Item 'summary' on TypedDict class 'ChatCompletionReasoningItem':UserWarning"),
-    # Not ours: litellm's empty-chunk check reads `model_fields` off delta instances (pydantic 2.11+).
-    pytest.mark.filterwarnings(r"ignore:Accessing the 'model_\w+' attribute on the instance is deprecated"),
-]
+pytestmark = LITELLM_WARNINGS
 
 #: Each of litellm's routes, called through ``completion`` (sync) and ``acompletion`` (async).
 FLAVOURS = [f"{route}-{call}" for route in ROUTES for call in ("async", "sync")]
