@@ -122,14 +122,14 @@ SLOW_THINKER = FakeReply(
     usage=FakeUsage(input_tokens=12, output_tokens=40),
     finish_reason="end_turn",
 )
-#: The htmx 4 page: the turn follows the registry's stream with ``hx-sse:connect`` (a GET htmx 4 retries),
-#: and says why its stream closed (``message``: the ``done`` event closed it; it will not reconnect).
-HTMX4_PAGE = """{% import "fragments/parts.html" as parts %}
+#: The htmx 4 page: the turn follows the registry's stream with ``sse.follow`` (``hx-sse:connect``, a GET htmx 4
+#: retries, closed by ``done``), and says why its stream closed (``message``: the ``done`` event closed it; it will not reconnect).
+HTMX4_PAGE = """{% import "fragments/parts.html" as parts %}{% import "fragments/htmx.html" as sse %}
 {% block page %}<!doctype html>
 <script src="/static/vendor/htmx4/htmx.min.js"></script><script src="/static/vendor/htmx4/hx-sse.js"></script>
 <script>document.addEventListener("htmx:sse:close", (e) => { e.target.dataset.closed = e.detail.reason; });</script>
 <div id="conversation"><div class="turn" id="turn-{{ stream_id }}" data-state="streaming"
- hx-sse:connect="{{ stream_url }}" hx-sse:close="done" hx-target="#answer" hx-on:done="this.dataset.state = 'done'">
+ {{ sse.follow(stream_url, "#answer") }} hx-on:done="this.dataset.state = 'done'">
 {{ parts.htmx4("sources", "sources") }}{{ parts.htmx4("reasoning", "reasoning") }}{{ parts.htmx4("tools", "tools") }}
 {{ parts.htmx4("answer", "answer") }}{{ parts.htmx4("usage", "usage") }}</div></div>{% endblock %}
 {% block sources %}{% for source in sources %}<cite>{{ source }}</cite>{% endfor %}{% endblock %}

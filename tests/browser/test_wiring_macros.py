@@ -45,6 +45,11 @@ def test_htmx4_post_targets_the_answer(env: jinja2.Environment) -> None:
     assert html == '<form hx-post="/chat" hx-target="#answer" hx-swap="innerHTML">'
 
 
+def test_htmx4_follow_reconnects_and_closes_on_done(env: jinja2.Environment) -> None:
+    html = render(env, '<div {{ sse.follow("/chat/stream/7", "#answer") }}>')
+    assert html == '<div hx-sse:connect="/chat/stream/7" hx-sse:close="done" hx-target="#answer" hx-swap="innerHTML">'
+
+
 def test_stop_buttons(env: jinja2.Environment) -> None:
     assert render(env, '{{ sse.stop_button("/chat/stop/abc") }}') == (
         '<button type="button" class="fragments-stop" hx-post="/chat/stop/abc" sse-swap="done" hx-swap="delete">'
