@@ -122,8 +122,9 @@ SLOW_THINKER = FakeReply(
     usage=FakeUsage(input_tokens=12, output_tokens=40),
     finish_reason="end_turn",
 )
-#: The htmx 4 page: the turn follows the registry's stream with ``sse.follow`` (``hx-sse:connect``, a GET htmx 4
-#: retries, closed by ``done``), and says why its stream closed (``message``: the ``done`` event closed it; it will not reconnect).
+#: The htmx 4 page: the turn follows the registry's stream with ``sse.follow`` (``hx-sse:connect``, a GET
+#: htmx 4 retries, closed by ``done``), and says why its stream closed (``message``: the ``done`` event
+#: closed it; it will not reconnect).
 HTMX4_PAGE = """{% import "fragments/parts.html" as parts %}{% import "fragments/htmx.html" as sse %}
 {% block page %}<!doctype html>
 <script src="/static/vendor/htmx4/htmx.min.js"></script><script src="/static/vendor/htmx4/hx-sse.js"></script>
