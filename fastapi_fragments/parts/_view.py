@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from math import inf
 from time import monotonic
 from typing import Any
 
@@ -77,6 +78,7 @@ class PartsView:
         self._shown: dict[str, Markup] = {}  # reasoning part id -> its text as last joined
         self._thought = 0.0  # seconds of reasoning parts that ended
         self._since: float | None = None  # when the open reasoning part started
+        self._tenth = (inf, -inf, 0.0)  # duration: the seconds that round to the last one shown, and it
         self._tools: list[ToolCall] | None = None  # the tool calls' views, until a tool event changes them
         self._context: dict[str, Any] = {}  # the last context(), and what changed since (bits)
         self._stale = _EVERYTHING
@@ -190,8 +192,16 @@ class PartsView:
         """Seconds the model has spent thinking (to a tenth), measured; ``None`` if it did not think."""
         if not self._segments:
             return None
-        running = self._clock() - self._since if self._since is not None else 0.0
-        return round(self._thought + running, 1)
+        if self._since is None:
+            return round(self._thought, 1)
+        seconds = self._thought + (self._clock() - self._since)
+        low, high, shown = self._tenth
+        # round() to a tenth writes the float out in decimal (~0.4 µs, a fifth of a reasoning delta's
+        # context): once a tenth of a second, not once a delta, while the seconds stay within its half.
+        if not low <= seconds < high:
+            shown = round(seconds, 1)
+            self._tenth = (shown - _HALF_TENTH, shown + _HALF_TENTH, shown)
+        return shown
 
     def segments(self) -> list[Markup]:
         """Each reasoning segment, escaped."""
@@ -247,6 +257,10 @@ class PartsView:
         calls = tuple(ToolCall.of(part) for part in state.tool_calls)
         finish = state.finish or Finish(FinishReason.ERROR)
         return StreamResult(outcome, text, reasoning, self.duration, calls, tuple(state.citations), finish)
+
+
+#: Seconds either side of a tenth that round to it, a nanosecond short (round() at the bounds decides ties).
+_HALF_TENTH = 0.05 - 1e-9
 
 
 def _encodable(text: str) -> str:
