@@ -1,6 +1,6 @@
 """Per-token CPU of a multi-part stream (issue 15) against a text-only stream of as many tokens, in-process.
 
-``python -m benchmarks.parts [--tokens 1000] [--runs 7] [--burst 16] [--sdks chat,anthropic,responses]``
+``python -m benchmarks.parts [--tokens 1000] [--runs 7] [--burst 16] [--sdks chat,anthropic,responses] [--server]``
 
 Each SDK's own stream items (its real types, validated from the fake provider's wire payloads, as the
 SDK yields them) go through ``FragmentStreamResponse``'s producer and the HTTP sink into a ``send``
@@ -22,6 +22,13 @@ delta; under the default interval (16 ms, 32 kB/s) the deltas come in bursts of 
 render (a timer per delta would cost the event loop more than the stream itself); these figures move
 more from run to run (the thread wakes with cold caches after each wait). Issue 15's target: ``parts``
 at most 1.2x ``text``.
+
+``--server``: the ``text`` and ``parts`` streams served by uvicorn (``benchmarks.server``'s ``parts``
+route, the suite's ``Server``: pinned to its core, CPU from the kernel's per-thread accounting of the
+whole server process) and read over 127.0.0.1 by the suite's client, one at a time, the SDK's items one
+event-loop turn apart (unpaced, as the suite's "server CPU µs / token (unpaced, best stream)"): the
+server's CPU per delta, the best of ``--runs`` streams each, taking turns, at ``min_interval=0`` and
+the default interval.
 """
 
 from __future__ import annotations
@@ -131,13 +138,53 @@ async def cpu(items: list[object], blocks: PartBlocks | None, burst: int) -> tup
     return frames, time.thread_time() - began
 
 
+def most_frames(run: tuple[int, float]) -> tuple[int, float]:
+    """The order of runs (frames, CPU seconds) to take the least of: the least CPU among the runs that sent
+    the most frames. A run whose frames merged (a hiccup of the machine made a send look slow, so the pace
+    waited) did less work, not faster work."""
+    frames, seconds = run
+    return -frames, seconds
+
+
+def served(args: argparse.Namespace) -> None:
+    """``--server``: the server process's CPU per delta of the ``text`` and ``parts`` streams."""
+    from benchmarks.__main__ import Server
+    from benchmarks.client import run_streams
+
+    print(f"server CPU µs per delta, best of {args.runs} streams, {args.tokens} deltas a stream, uvicorn on 127.0.0.1")
+    print("| SDK | interval | text | parts | parts / text | frames |")
+    print("|---|---|---|---|---|---|")
+    with Server("parts") as server:
+        for sdk in args.sdks.split(","):
+            for interval in ("0", "default"):
+                paths = [f"/?n={args.tokens}&sdk={sdk}&kind={kind}&interval={interval}" for kind in ("text", "parts")]
+                for path in paths:  # warm up: the items built, the templates compiled
+                    asyncio.run(run_streams(server.port, path, 1, timeout=60))
+                runs: list[list[tuple[int, float]]] = [[], []]
+                for _ in range(args.runs):
+                    for path, samples in zip(paths, runs, strict=True):
+                        began = server.cpu()
+                        (stream,) = asyncio.run(run_streams(server.port, path, 1, timeout=60))
+                        if stream.error or not stream.done or not stream.status_ok:
+                            raise SystemExit(f"{path}: the stream failed ({stream.error or 'no done event'})")
+                        samples.append((stream.frames, server.cpu() - began))
+                best = [min(samples, key=most_frames) for samples in runs]
+                text, parts = (seconds / args.tokens * 1e6 for _, seconds in best)
+                frames = "/".join(str(count) for count, _ in best)
+                print(f"| {sdk} | {interval} | {text:.2f} | {parts:.2f} | {parts / text:.2f}x | {frames} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.parts", description=__doc__.split("\n", 1)[0])
     parser.add_argument("--tokens", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--burst", type=int, default=16, help="deltas a burst under the default interval")
     parser.add_argument("--sdks", default=",".join(SDKS))
+    parser.add_argument("--server", action="store_true", help="served by uvicorn, the server process's CPU")
     args = parser.parse_args()
+    if args.server:
+        served(args)
+        return
     text_reply, parts_reply = replies(args.tokens)
     print(f"µs of CPU per delta, best of {args.runs}, {args.tokens} deltas a stream")
     print(
@@ -149,9 +196,7 @@ def main() -> None:
         variants = [(text_items, None), (text_items, BLOCKS), (parts_items, BLOCKS), (parts_items, MACROS)]
         for burst, label in ((0, "0"), (args.burst, f"16 ms, bursts of {args.burst}")):
             runs = [[asyncio.run(cpu(items, blocks, burst)) for items, blocks in variants] for _ in range(args.runs)]
-            # The least CPU among the runs that sent the most frames: a run whose frames merged (a hiccup
-            # of the machine made a send look slow, so the pace waited) did less work, not faster work.
-            best = [min(runs, key=lambda run: (-run[index][0], run[index][1]))[index] for index in range(len(variants))]
+            best = [min((run[index] for run in runs), key=most_frames) for index in range(len(variants))]
             text, text_parts, parts, macros = (seconds / args.tokens * 1e6 for _, seconds in best)
             figures = f"{text:.2f} | {text_parts:.2f} | {parts:.2f} | {macros:.2f}"
             ratios = f"{parts / text:.2f}x | {macros / text:.2f}x"

@@ -10,6 +10,9 @@ block, then the answer, then a ``done`` event. Variants:
 - ``ff-replace-0``, ``ff-replace``, ``ff-append``, ``ff-markdown``: ``FragmentStreamResponse``
   with ``min_interval=0`` / default settings in each text mode; ``ff-replace-100ms`` shows what
   a coarser ``min_interval=0.1`` buys under load.
+- ``parts`` (``python -m benchmarks.parts --server``): ``GET /?n=&sdk=&kind=text|parts&interval=0|default``,
+  ``benchmarks.parts``'s streams of one SDK's real items (a text-only reply, or reasoning, a tool call
+  and the answer with their blocks), no sources block.
 """
 
 from __future__ import annotations
@@ -157,6 +160,32 @@ def fragments(env: jinja2.Environment, **options: Any) -> Endpoint:
     return endpoint
 
 
+def parts_streams(env: jinja2.Environment) -> Endpoint:
+    """``benchmarks.parts``'s streams (issue 15), served: the SDK's items are built once per reply, not per request."""
+    from benchmarks import parts as bench
+    from benchmarks.inprocess import paced as turns
+    from fastapi_fragments import FragmentStreamResponse
+    from fastapi_fragments._parts_produce import PartBlocks
+
+    items: dict[tuple[str, str, int], list[object]] = {}
+
+    async def endpoint(request: Request) -> Response:
+        sdk, kind = request.query_params["sdk"], request.query_params["kind"]
+        n, _ = _params(request)
+        key = (sdk, kind, n)
+        if key not in items:
+            text_reply, parts_reply = bench.replies(n)
+            items[key] = bench.SDKS[sdk](parts_reply if kind == "parts" else text_reply)
+        blocks = bench.BLOCKS if kind == "parts" else PartBlocks()  # no part block: the text-only path
+        return FragmentStreamResponse(
+            turns(items[key]), "page.html", "answer", templates=bench.TEMPLATES,
+            min_interval=0 if request.query_params.get("interval") == "0" else None,
+            reasoning_block=blocks.reasoning, tools_block=blocks.tools, usage_block=blocks.usage,
+        )  # fmt: skip
+
+    return endpoint
+
+
 VARIANTS: dict[str, Callable[[jinja2.Environment], Endpoint]] = {
     "naive": naive,
     "handwritten": handwritten,
@@ -205,7 +234,8 @@ def main() -> None:
     loop = sys.argv[3] if len(sys.argv) > 3 else "uvloop"
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # thousands of open streams
-    endpoint = {**VARIANTS, **EXTRA_VARIANTS}[variant](_environment())
+    # parts_streams is not a variant of the suite's (its requests name an SDK and a reply).
+    endpoint = {**VARIANTS, **EXTRA_VARIANTS, "parts": parts_streams}[variant](_environment())
     routes = [Route("/", endpoint)]
     if os.environ.get("BENCH_BROWSER"):  # python -m benchmarks.browser: the page and the token times
         from benchmarks.browser import routes as browser_routes

@@ -11,7 +11,7 @@ from typing import Literal, Protocol, TypeAlias, runtime_checkable
 
 from ._exceptions import ConfigurationError
 from ._sse import check_field
-from ._updates import ANSWER, SOURCES, Append, End, Final, Part, Replace, Tail, TailGrow, Update
+from ._updates import ANSWER, SOURCES, Append, End, Final, Part, Replace, Tail, TailGrow, Update, same_part
 
 __all__ = ("AppendingDialect", "Dialect", "DialectName", "PartsDialect", "encode", "event_name")
 
@@ -118,19 +118,20 @@ def encode(dialect: Dialect, update: Update, event_id: int) -> bytes:
     :raises TypeError: for an append-mode update and a dialect that is not an ``AppendingDialect``.
     """
     if isinstance(update, Replace):
-        if update.part is ANSWER or update.part == ANSWER:
+        part = update.part
+        if part is ANSWER or same_part(part, ANSWER):  # the identity first: the answer's every frame
             return dialect.response(update.html, event_id if update.seq is None else update.seq)
-        if update.part == SOURCES:
+        if same_part(part, SOURCES):
             return dialect.sources(update.html)
-        if not update.part.block:
-            raise TypeError(f"no target for the part {update.part!r}: it names no block")
+        if not part.block:
+            raise TypeError(f"no target for the part {part!r}: it names no block")
         # Not isinstance(dialect, PartsDialect): a runtime-checkable Protocol's check costs ~15 µs, on
         # every part frame, where the attribute it looks for costs a dict lookup.
-        part = getattr(dialect, "part", None)
-        if part is not None:
-            frame: bytes = part(update.part, update.html)
+        part_frame = getattr(dialect, "part", None)
+        if part_frame is not None:
+            frame: bytes = part_frame(part, update.html)
             return frame
-        raise TypeError(f"dialect {dialect.name!r} has no part(): it cannot show the {update.part.kind!r} part")
+        raise TypeError(f"dialect {dialect.name!r} has no part(): it cannot show the {part.kind!r} part")
     if isinstance(update, End):
         return dialect.done()
     if not isinstance(dialect, AppendingDialect):

@@ -37,7 +37,8 @@ from ._updates import Outcome, Part, Replace, Update
 from .parts._detect import normaliser_for
 from .parts._events import Finish, FinishReason
 from .parts._normaliser import Normaliser
-from .parts._view import ANSWER_CHANGED, BLOCK_CHANGES, USAGE_CHANGED, PartsView, StreamResult
+from .parts._result import StreamResult
+from .parts._view import ANSWER_CHANGED, BLOCK_CHANGES, USAGE_CHANGED, PartsView
 
 __all__ = ("ItemStream", "PartBlocks", "PartsProducer", "ResultHook", "check_parts_dialect", "iter_items")
 
@@ -181,7 +182,7 @@ class PartsProducer(TokenProducer):
             normaliser = self._normaliser
             if normaliser is None:
                 normaliser = self._normaliser = normaliser_for(item)
-                normaliser.text_lane = view.answer  # the answer's text skips the events
+                normaliser.text_lane, normaliser.reasoning_lane = view.answer, view.reasoning  # no event a delta
             events = normaliser.feed(item)
             if events:
                 view.apply(events)

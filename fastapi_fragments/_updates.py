@@ -38,6 +38,7 @@ __all__ = (
     "TailGrow",
     "Update",
     "numbered",
+    "same_part",
 )
 
 
@@ -148,8 +149,18 @@ def numbered(update: Update) -> bool:
     kind = type(update)
     if kind is Replace or kind is Append or kind is Final:
         part = update.part  # type: ignore[union-attr]
-        return part is ANSWER or part == ANSWER
+        return part is ANSWER or same_part(part, ANSWER)
     return False
+
+
+def same_part(part: Part, known: Part) -> bool:
+    """Whether ``part`` is ``known`` (``ANSWER``, ``SOURCES``): by identity nearly always.
+
+    The kinds are compared before the dataclass's ``__eq__``, which builds a tuple of each part's
+    fields: every frame of another part (a reasoning delta's) would pay that three times on its way
+    to the wire, and never be equal.
+    """
+    return part is known or (part.kind == known.kind and part == known)
 
 
 class Sink(Protocol):

@@ -43,9 +43,9 @@ from fastapi_fragments.parts._ollama import OllamaNormaliser
 from fastapi_fragments.parts._openai_chat import OpenAIChatNormaliser
 from fastapi_fragments.parts._openai_responses import OpenAIResponsesNormaliser
 from fastapi_fragments.parts._pydantic_ai import PydanticAINormaliser
+from fastapi_fragments.parts._result import StreamResult, ToolCall
 from fastapi_fragments.parts._state import PartsState, PartState, fold
 from fastapi_fragments.parts._tags import REASONING_TAGS, TagSplitter
-from fastapi_fragments.parts._view import StreamResult, ToolCall
 
 __all__ = [
     "REASONING_TAGS",

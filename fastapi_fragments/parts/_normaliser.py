@@ -7,7 +7,7 @@ interleaves (parallel tool-call chunks) still produces a well-formed stream.
 
 The answer's text may take a lane of its own (:attr:`Normaliser.text_lane`): a renderer that sends
 the answer to its text mode anyway has no use for a :class:`PartDelta` per token, and most tokens
-are the answer's.
+are the answer's; most of the others are the reasoning's, which has a lane too.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ class Normaliser:
     :class:`PartDelta`; ``feed`` still returns every other event, text parts' starts and ends
     included. The lane gets the text as soon as ``feed`` reads it, before ``feed`` returns the
     events of the same item: only the order among the answer's own deltas is kept.
+    ``reasoning_lane`` takes a delta of the open reasoning part in its place only when no event
+    is waiting to be returned (so its owner has had the part's start and every delta before).
 
     Example::
 
@@ -67,6 +69,7 @@ class Normaliser:
         self._usage: Usage | None = None
         self._finished = False
         self.text_lane: Callable[[str], None] | None = None
+        self.reasoning_lane: Callable[[str], None] | None = None
 
     def feed(self, item: object) -> list[PartEvent]:
         """The events ``item`` completes (often none). Raises :class:`ProviderError` for error items."""
@@ -117,8 +120,10 @@ class Normaliser:
         if text:
             if part_id != self._open_id:  # not a call per delta to find the part open already
                 self._open(kind, part_id)
-            lane = self.text_lane
-            if lane is not None and self._open_kind is PartKind.TEXT:
+            open_kind, lane = self._open_kind, self.text_lane
+            if open_kind is not PartKind.TEXT:  # the reasoning lane once the part's start has left feed()
+                lane = self.reasoning_lane if open_kind is PartKind.REASONING and not self._events else None
+            if lane is not None:
                 lane(text)  # nearly every delta: no event to build, return and fold
             else:
                 self._events.append(PartDelta(part_id, text))

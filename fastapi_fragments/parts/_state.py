@@ -102,6 +102,14 @@ class PartsState:
                 raise ValueError(f"the finish came while {self.open_id!r} was open")
             self.finish = event
 
+    def extend(self, text: str) -> str:
+        """:meth:`apply` for a :class:`PartDelta` of the open part, none built; the part's id."""
+        part_id = self.open_id
+        if self.finish is not None or part_id is None:
+            raise ValueError(f"the text {text!r} with no part open, or after the finish")
+        self._by_id[part_id].text += text
+        return part_id
+
     @property
     def text(self) -> str:
         """The answer: every text part, joined."""

@@ -3,7 +3,8 @@
 :class:`PartsView` is sans-I/O, like the normalisers: the producer (``_parts_produce``) feeds it
 each item's events and asks it which blocks to render and with what. The answer's text deltas go
 to a callback (the route's text mode), straight from the normaliser when it is the normaliser's
-``text_lane`` (:meth:`PartsView.answer`); reasoning is escaped per delta, as the answer is. The
+``text_lane`` (:meth:`PartsView.answer`); reasoning is escaped per delta, as the answer is (from the
+``reasoning_lane``, :meth:`PartsView.reasoning`, but for a part's first delta). The
 reasoning's duration is measured with ``clock`` (seconds the reasoning parts were open), never
 estimated. :meth:`PartsView.settle` ends every part, whatever ended the stream.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from math import inf
 from time import monotonic
 from typing import Any
 
@@ -29,9 +30,9 @@ from fastapi_fragments.parts._events import (
     PartStart,
     ToolResult,
     ToolStatus,
-    Usage,
 )
-from fastapi_fragments.parts._state import PartsState, PartState
+from fastapi_fragments.parts._result import StreamResult, ToolCall
+from fastapi_fragments.parts._state import PartsState
 
 __all__ = (
     "ANSWER_CHANGED",
@@ -41,8 +42,6 @@ __all__ = (
     "TOOLS_CHANGED",
     "USAGE_CHANGED",
     "PartsView",
-    "StreamResult",
-    "ToolCall",
 )
 
 logger = logging.getLogger("fastapi_fragments")
@@ -54,58 +53,6 @@ _EVERYTHING = ANSWER_CHANGED | REASONING_CHANGED | TOOLS_CHANGED | CITATIONS_CHA
 #: What changes each kind of part block (``PartBlocks.named()``'s kinds): the block re-renders then.
 BLOCK_CHANGES = {"reasoning": REASONING_CHANGED, "tools": TOOLS_CHANGED, "citations": CITATIONS_CHANGED,
                  "usage": USAGE_CHANGED}  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class ToolCall:
-    """One tool call as a page shows it: ``arguments`` is the JSON so far parsed as far as it goes.
-
-    Example (a tool card)::
-
-        {% for call in tool_calls %}
-          <li data-status="{{ call.status }}">{{ call.name }} {{ call.arguments }}</li>
-        {% endfor %}
-    """
-
-    id: str
-    name: str | None
-    arguments_text: str
-    arguments: object
-    status: ToolStatus | None
-    result: object = None
-    provider_executed: bool = False
-
-    @classmethod
-    def of(cls, part: PartState) -> ToolCall:
-        """The view of a tool call part."""
-        return cls(part.id, part.name, part.text, part.arguments, part.status, part.result, part.provider_executed)
-
-
-@dataclass(frozen=True, slots=True)
-class StreamResult:
-    """How a multi-part stream ended, for ``on_finish(result)``: the answer, the reasoning, the tools, the usage.
-
-    ``outcome`` is ``"completed"``, ``"failed"``, ``"client_left"``, ``"stopped"``, ``"deadline"``,
-    ``"abandoned"`` or ``"shutdown"``; ``finish.reason`` is ``error`` for every stream that did not complete.
-
-    Example::
-
-        async def save(result: StreamResult) -> None:
-            await db.save(result.text, tokens=result.usage.output_tokens if result.usage else None)
-    """
-
-    outcome: str
-    text: str
-    reasoning: str
-    reasoning_seconds: float | None
-    tool_calls: tuple[ToolCall, ...]
-    citations: tuple[Citation, ...]
-    finish: Finish
-
-    @property
-    def usage(self) -> Usage | None:
-        """The token counts the provider reported, if it did."""
-        return self.finish.usage
 
 
 class PartsView:
@@ -131,6 +78,7 @@ class PartsView:
         self._shown: dict[str, Markup] = {}  # reasoning part id -> its text as last joined
         self._thought = 0.0  # seconds of reasoning parts that ended
         self._since: float | None = None  # when the open reasoning part started
+        self._tenth = (inf, -inf, 0.0)  # duration: the seconds that round to the last one shown, and it
         self._tools: list[ToolCall] | None = None  # the tool calls' views, until a tool event changes them
         self._context: dict[str, Any] = {}  # the last context(), and what changed since (bits)
         self._stale = _EVERYTHING
@@ -143,12 +91,16 @@ class PartsView:
         """
         state = self.state
         for event in events:
-            if type(event) is PartDelta and self._open is PartKind.TEXT and event.id == state.open_id:
-                self.answer(event.text)  # from a normaliser without a text lane
-                continue
+            if type(event) is PartDelta and event.id == state.open_id:
+                if self._open is PartKind.TEXT:
+                    self.answer(event.text)  # from a normaliser without a text lane
+                    continue
+                if self._open is PartKind.REASONING:
+                    self.reasoning(event.text)  # without a reasoning lane, or the part's first delta
+                    continue
             state.apply(event)
             if type(event) is PartDelta:
-                self._delta(event.id, _encodable(event.text))
+                self.changed |= TOOLS_CHANGED  # a tool call's arguments
             elif type(event) is PartStart:
                 self._start(event)
             elif type(event) is PartEnd:
@@ -176,12 +128,16 @@ class PartsView:
         self._on_text(_encodable(text))
         self.changed |= ANSWER_CHANGED
 
-    def _delta(self, part_id: str, text: str) -> None:
-        if self._open is PartKind.REASONING:  # (a text delta: apply's first branch)
-            self._segments[part_id].append(escape(text))
-            self.changed |= REASONING_CHANGED
-        else:
-            self.changed |= TOOLS_CHANGED
+    def reasoning(self, text: str) -> None:
+        """A delta of the open reasoning part, folded as its :class:`PartDelta` would be, with none built
+        (a normaliser's ``reasoning_lane``: the second most frequent delta).
+
+        :raises ValueError: after the finish (see :meth:`PartsState.extend`).
+        """
+        part_id = self.state.extend(text)
+        self._segments[part_id].append(escape(_encodable(text)))
+        self.changed |= REASONING_CHANGED
+        self._stale |= REASONING_CHANGED
 
     def _start(self, event: PartStart) -> None:
         self._open = kind = event.kind
@@ -236,8 +192,16 @@ class PartsView:
         """Seconds the model has spent thinking (to a tenth), measured; ``None`` if it did not think."""
         if not self._segments:
             return None
-        running = self._clock() - self._since if self._since is not None else 0.0
-        return round(self._thought + running, 1)
+        if self._since is None:
+            return round(self._thought, 1)
+        seconds = self._thought + (self._clock() - self._since)
+        low, high, shown = self._tenth
+        # round() to a tenth writes the float out in decimal (~0.4 µs, a fifth of a reasoning delta's
+        # context): once a tenth of a second, not once a delta, while the seconds stay within its half.
+        if not low <= seconds < high:
+            shown = round(seconds, 1)
+            self._tenth = (shown - _HALF_TENTH, shown + _HALF_TENTH, shown)
+        return shown
 
     def segments(self) -> list[Markup]:
         """Each reasoning segment, escaped."""
@@ -293,6 +257,10 @@ class PartsView:
         calls = tuple(ToolCall.of(part) for part in state.tool_calls)
         finish = state.finish or Finish(FinishReason.ERROR)
         return StreamResult(outcome, text, reasoning, self.duration, calls, tuple(state.citations), finish)
+
+
+#: Seconds either side of a tenth that round to it, a nanosecond short (round() at the bounds decides ties).
+_HALF_TENTH = 0.05 - 1e-9
 
 
 def _encodable(text: str) -> str:

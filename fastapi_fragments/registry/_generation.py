@@ -32,7 +32,7 @@ from .._exceptions import ConfigurationError
 from .._loop import LoopMonitor
 from .._pace import Pace
 from .._produce import Producer
-from .._updates import ANSWER, SOURCES, End, Outcome, Replace, Update
+from .._updates import ANSWER, SOURCES, End, Outcome, Replace, Update, same_part
 from ..stores import Frame, Status, Store
 from ._lease import LeaseTimer
 from ._outages import RETRY_INTERVAL, Outage
@@ -99,9 +99,9 @@ class Generation:
         """Keep ``updates`` in the snapshot (published by ``_publish_latest``); ``End`` publishes the final frame."""
         for update in updates:
             if isinstance(update, Replace):
-                if update.part == SOURCES:
+                if same_part(update.part, SOURCES):
                     self._snapshot["sources"] = update.html
-                elif update.part == ANSWER:
+                elif same_part(update.part, ANSWER):
                     self._snapshot["response"], self._snapshot["ended"] = update.html, update.ended
                 else:  # a multi-part stream's other parts: each one's latest render, and its block
                     part = {"block": update.part.block, "html": update.html, "ended": update.ended}

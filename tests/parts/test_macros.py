@@ -7,7 +7,7 @@ import pytest
 
 from fastapi_fragments import FragmentsMiddleware
 from fastapi_fragments.parts import ToolStatus, Usage
-from fastapi_fragments.parts._view import ToolCall
+from fastapi_fragments.parts._result import ToolCall
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from fastapi_fragments import HTMX2, HTMX4, ConfigurationError, Datastar, Fragme
 from fastapi_fragments._parts_produce import PartsProducer
 from fastapi_fragments._tokens_produce import TokenProducer
 from fastapi_fragments._updates import Outcome
-from fastapi_fragments.parts._view import StreamResult
+from fastapi_fragments.parts._result import StreamResult
 from fastapi_fragments.testing import (
     FakeCitation,
     FakeReasoning,

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fastapi_fragments.parts import PartDelta, PartKind, PartsState, PartStart, fold, normaliser_for
+from fastapi_fragments.parts._view import PartsView
 from fastapi_fragments.testing import (
     FakeCitation,
     FakePart,
@@ -98,3 +99,25 @@ def test_the_text_lane_takes_exactly_the_answers_deltas(source: str, replies: tu
         event for event in events if event not in answer
     ]
     assert lane == [event.text for event in answer]
+
+
+@pytest.mark.parametrize("source", list(SOURCES))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scripts())
+def test_the_lanes_fold_as_the_events_do(source: str, replies: tuple[FakeReply, FakeReply]) -> None:
+    """A view fed through both lanes ends as one fed every event: the reasoning lane takes a delta only
+    after the view has its part's start, and the deltas stay in order with the other events."""
+    items = SOURCES[source](replies[1])
+    if not items:
+        return
+    plain_text: list[str] = []
+    laned_text: list[str] = []
+    plain, laned = PartsView(plain_text.append, clock=float), PartsView(laned_text.append, clock=float)
+    events, lanes = normaliser_for(items[0]), normaliser_for(items[0])
+    lanes.text_lane, lanes.reasoning_lane = laned.answer, laned.reasoning
+    for item in items:
+        plain.apply(events.feed(item))
+        laned.apply(lanes.feed(item))
+    plain.settle(events.finish())
+    laned.settle(lanes.finish())
+    assert (laned.state, laned.context(), laned_text) == (plain.state, plain.context(), plain_text)

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import Response
 
 from fastapi_fragments import FragmentsMiddleware, StreamRegistry
-from fastapi_fragments.parts._view import StreamResult
+from fastapi_fragments.parts._result import StreamResult
 from fastapi_fragments.testing import FakeLLM, LiveServer, SSEMessage
 from tests.registry.registry_app import TEMPLATES
 from tests.registry.registry_helpers import start_answer
