@@ -13,7 +13,7 @@ from ._exceptions import ConfigurationError
 from ._sse import check_field
 from ._updates import ANSWER, SOURCES, Append, End, Final, Part, Replace, Tail, TailGrow, Update, same_part
 
-__all__ = ("AppendingDialect", "Dialect", "DialectName", "PartsDialect", "encode", "event_name")
+__all__ = ("AppendingDialect", "Dialect", "DialectName", "PartsDialect", "check_parts_dialect", "encode", "event_name")
 
 DialectName: TypeAlias = Literal["htmx2", "htmx4", "datastar"]
 
@@ -145,3 +145,12 @@ def encode(dialect: Dialect, update: Update, event_id: int) -> bytes:
     if isinstance(update, TailGrow):
         return dialect.tail_grow(update.html)
     raise TypeError(f"not an update: {update!r}")
+
+
+def check_parts_dialect(dialect: Dialect | None) -> None:
+    """Refuse a forced dialect that cannot show parts, before any byte is sent."""
+    if dialect is not None and not isinstance(dialect, PartsDialect):
+        raise ConfigurationError(
+            f"dialect {dialect!r} has no part(html, part) method: it cannot show reasoning_block=, tools_block=, "
+            "citations_block= or usage_block= (see PartsDialect in fastapi_fragments._dialect_protocol)"
+        )

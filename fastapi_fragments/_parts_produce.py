@@ -26,7 +26,7 @@ from time import monotonic
 from typing import Any, TypeAlias
 
 from ._blocks import BlockRenderer
-from ._dialect_protocol import Dialect, PartsDialect, event_name
+from ._dialect_protocol import event_name
 from ._exceptions import ConfigurationError
 from ._hooks import Hooks, call_hook
 from ._pace import Coalescer
@@ -38,9 +38,9 @@ from .parts._detect import normaliser_for
 from .parts._events import Finish, FinishReason
 from .parts._normaliser import Normaliser
 from .parts._result import StreamResult
-from .parts._view import ANSWER_CHANGED, BLOCK_CHANGES, USAGE_CHANGED, PartsView
+from .parts._view import ANSWER_CHANGED, BLOCK_CHANGES, REASONING_CHANGED, USAGE_CHANGED, PartsView
 
-__all__ = ("ItemStream", "PartBlocks", "PartsProducer", "ResultHook", "check_parts_dialect", "iter_items")
+__all__ = ("ItemStream", "PartBlocks", "PartsProducer", "ResultHook", "iter_items")
 
 #: A hook called with a multi-part stream's :class:`~fastapi_fragments.parts.StreamResult`; sync or async.
 ResultHook: TypeAlias = Callable[[StreamResult], Awaitable[None] | None]
@@ -119,15 +119,6 @@ _ANSWER = -1
 _NOTHING: dict[str, Any] = {}
 
 
-def check_parts_dialect(dialect: Dialect | None) -> None:
-    """Refuse a forced dialect that cannot show parts, before any byte is sent."""
-    if dialect is not None and not isinstance(dialect, PartsDialect):
-        raise ConfigurationError(
-            f"dialect {dialect!r} has no part(html, part) method: it cannot show reasoning_block=, tools_block=, "
-            "citations_block= or usage_block= (see PartsDialect in fastapi_fragments._dialect_protocol)"
-        )
-
-
 @dataclass(frozen=True, slots=True)
 class _ResultHooks(Hooks):
     """The route's hooks, then ``on_finish(result)`` however the stream ended."""
@@ -175,6 +166,7 @@ class PartsProducer(TokenProducer):
         self._now: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
         self._written: list[dict[str, Any] | None] = [None] * (len(self._parts) + 1)
         self._plans: dict[int, list[int]] = {}  # _due's answers, by what changed (-1: the final render)
+        self._reasoning = next((i for i, (change, _, _) in enumerate(self._parts) if change == REASONING_CHANGED), None)
 
     async def _run(self, coalescer: Coalescer) -> None:
         view, changed = self._view, coalescer.changed
@@ -238,13 +230,18 @@ class PartsProducer(TokenProducer):
         # stream's does (the answer's context already holds the part variables).
         if self._renderer.is_async or self._keep_ended:
             return None
-        view = self._view
+        view, written, values = self._view, self._written, self._now[1]
+        index = self._reasoning
+        if view.changed == REASONING_CHANGED and index is not None and written[index] is values:
+            reasoning = view.reasoning_context()  # a reasoning delta's: the block has every other variable
+            if reasoning is not None:
+                view.changed = 0
+                _, part, renderer = self._parts[index]
+                return [Replace(renderer.render(reasoning), part)]
         context = view.context()  # the same dict until a part changes
-        values = self._now[1]
         if context is not self._now[0]:
             values = {**context, "streaming": True, "interrupted": self.interrupted}
             self._now = (context, values)
-        written = self._written
         if view.changed == ANSWER_CHANGED and written[_ANSWER] is values:
             view.changed = 0
             return super()._render_now()

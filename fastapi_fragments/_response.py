@@ -28,14 +28,14 @@ from starlette.types import Receive, Scope, Send
 
 from ._config import StreamConfig
 from ._detection import detect_dialect_in_scope
-from ._dialects import AppendingDialect, Dialect
+from ._dialect_protocol import AppendingDialect, Dialect, check_parts_dialect
 from ._exceptions import ConfigurationError
 from ._fragment import Fragment, FragmentProducer
 from ._loop import LoopMonitor
 from ._middleware import app_config, request_defaults
 from ._options import StreamOptions, fold_flat_dialect_options
 from ._pace import Pace
-from ._parts_produce import PartBlocks, PartsProducer, ResultHook, check_parts_dialect
+from ._parts_produce import PartBlocks, PartsProducer, ResultHook
 from ._plan import plan_tokens
 from ._produce import Producer
 from ._text import TextModeName

@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping
 
 from fastapi_fragments.parts._events import Citation, FinishReason, PartKind
-from fastapi_fragments.parts._normaliser import Normaliser, field, raise_error, string
+from fastapi_fragments.parts._normaliser import NO_FIELDS, Normaliser, field, raise_error, string
 
 __all__ = ("AnthropicNormaliser",)
 
@@ -56,9 +56,12 @@ class AnthropicNormaliser(Normaliser):
         self._whole_input: dict[str, object] = {}  # tool calls whose input came whole in the start block
 
     def _handle(self, item: object) -> None:
-        kind = field(item, "type")
+        # A delta (nearly every item) reads its fields off the model's own dict, found there as field()
+        # would first find them; field() only for what is not there, or is falsy (an index of 0).
+        own = getattr(item, "__dict__", NO_FIELDS)
+        kind = own.get("type") or field(item, "type")
         if kind == "content_block_delta":
-            self._block_delta(field(item, "index"), field(item, "delta"))
+            self._block_delta(own.get("index") or field(item, "index"), own.get("delta") or field(item, "delta"))
         elif kind == "content_block_start":
             self._block_start(field(item, "index"), field(item, "content_block"))
         elif kind == "content_block_stop":
@@ -96,7 +99,8 @@ class AnthropicNormaliser(Normaliser):
         self._blocks[index] = part_id
 
     def _block_delta(self, index: object, delta: object) -> None:
-        kind = field(delta, "type")
+        own = getattr(delta, "__dict__", NO_FIELDS)  # as in _handle
+        kind = own.get("type") or field(delta, "type")
         part_id = self._blocks.get(index)
         if part_id is None:  # not as get()'s default: that f-string would be built for every delta
             part_id = f"block-{index}"
@@ -105,7 +109,7 @@ class AnthropicNormaliser(Normaliser):
             name, part_kind = found
             if self._whole_input:
                 self._whole_input.pop(part_id, None)
-            text = field(delta, name)
+            text = own.get(name) or field(delta, name)
             text = text if isinstance(text, str) else ""
             if part_kind is PartKind.TEXT:
                 self._text(text, part_id)

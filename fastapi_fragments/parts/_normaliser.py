@@ -31,7 +31,8 @@ from fastapi_fragments.parts._events import (
 )
 from fastapi_fragments.parts._tags import Piece, TagSplitter
 
-__all__ = ("Normaliser", "as_list", "field", "listed", "number", "plain", "raise_error", "reader", "string")
+__all__ = ("NO_FIELDS", "Normaliser", "as_list", "field", "listed", "number", "plain", "raise_error", "reader",
+           "string")  # fmt: skip
 
 
 class Normaliser:
@@ -234,6 +235,8 @@ def _class_has(cls: type, name: str) -> bool:
 
 _NOT_PYDANTIC = object()
 _ABSENT = object()
+#: ``getattr(obj, "__dict__", NO_FIELDS).get(name) or field(obj, name)`` is ``field(obj, name)``, in one dict read.
+NO_FIELDS: Mapping[str, object] = {}
 
 
 def reader(obj: object, names: frozenset[str]) -> Callable[[str], object]:

@@ -23,7 +23,7 @@ import json
 from collections.abc import Mapping
 
 from fastapi_fragments.parts._events import Citation, FinishReason, PartKind
-from fastapi_fragments.parts._normaliser import Normaliser, field, plain, raise_error, string
+from fastapi_fragments.parts._normaliser import NO_FIELDS, Normaliser, field, plain, raise_error, string
 
 __all__ = ("OpenAIResponsesNormaliser",)
 
@@ -59,12 +59,16 @@ class OpenAIResponsesNormaliser(Normaliser):
         self._streamed: set[str] = set()  # tool calls whose arguments came as deltas
 
     def _handle(self, item: object) -> None:
-        kind = field(item, "type")
+        # A text or reasoning delta (nearly every item) reads its fields off the model's own dict, found
+        # there as field() would first find them; field() only for what is not there, or is falsy.
+        own = getattr(item, "__dict__", NO_FIELDS)
+        kind = own.get("type") or field(item, "type")
         if kind in _TEXT_DELTAS:
-            self._text(string(field(item, "delta")) or "", string(field(item, "item_id")))
+            delta, item_id = own.get("delta") or field(item, "delta"), own.get("item_id") or field(item, "item_id")
+            self._text(string(delta) or "", string(item_id))
         elif kind in _REASONING_DELTAS:
-            item_id = str(field(item, "item_id"))
-            self._delta(PartKind.REASONING, self._part_ids.get(item_id, item_id), string(field(item, "delta")) or "")
+            delta, item_id = own.get("delta") or field(item, "delta"), str(own.get("item_id") or field(item, "item_id"))
+            self._delta(PartKind.REASONING, self._part_ids.get(item_id, item_id), string(delta) or "")
         elif kind in _ARGUMENT_DELTAS:
             part_id = self._part_ids.get(str(field(item, "item_id")), str(field(item, "item_id")))
             self._streamed.add(part_id)

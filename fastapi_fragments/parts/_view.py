@@ -234,10 +234,7 @@ class PartsView:
         state = self.state
         context = dict(self._context)
         if stale & REASONING_CHANGED or since is not None:
-            segments = self.segments()
-            context["thinking"], context["duration"] = since is not None, self.duration  # open reasoning: thinking
-            context["reasoning"] = segments[0] if len(segments) == 1 else Markup("\n\n").join(segments)
-            context["segments"] = segments
+            self._reasoning_into(context)
         if stale & TOOLS_CHANGED:
             context["tool_calls"] = self.tool_calls()
         if stale & CITATIONS_CHANGED:
@@ -248,6 +245,21 @@ class PartsView:
             context["finish_reason"] = finish.reason.value if finish is not None else None
             context["usage"] = finish.usage if finish is not None else None
         self._context = context
+        return context
+
+    def reasoning_context(self) -> dict[str, Any] | None:
+        """The reasoning's variables alone, when nothing else changed since :meth:`context` (else
+        ``None``): what a reasoning delta changes in a block that has the others already. The next
+        :meth:`context` still computes them again, as part of the whole."""
+        if self._stale & ~ANSWER_CHANGED != REASONING_CHANGED:
+            return None
+        return self._reasoning_into({})
+
+    def _reasoning_into(self, context: dict[str, Any]) -> dict[str, Any]:
+        segments = self.segments()
+        context["thinking"], context["duration"] = self._since is not None, self.duration  # open reasoning: thinking
+        context["reasoning"] = segments[0] if len(segments) == 1 else Markup("\n\n").join(segments)
+        context["segments"] = segments
         return context
 
     def result(self, outcome: str, text: str) -> StreamResult:

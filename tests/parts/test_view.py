@@ -1,9 +1,17 @@
-"""``PartsView``: which blocks a part event changes, the measured thinking time, and the ending of every part."""
+"""``PartsView``: which blocks a part event changes, the measured thinking time, the ending of every part, and
+the reasoning's variables alone for a reasoning delta."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import jinja2
+import pytest
+from hypothesis import HealthCheck, given, settings
 from markupsafe import Markup
 
+from fastapi_fragments import FragmentStreamResponse
+from fastapi_fragments._parts_produce import PartsProducer
 from fastapi_fragments.parts import (
     Citation,
     Finish,
@@ -15,6 +23,7 @@ from fastapi_fragments.parts import (
     ToolResult,
     ToolStatus,
     Usage,
+    normaliser_for,
 )
 from fastapi_fragments.parts._view import (
     ANSWER_CHANGED,
@@ -23,6 +32,9 @@ from fastapi_fragments.parts._view import (
     TOOLS_CHANGED,
     PartsView,
 )
+from fastapi_fragments.testing import FakeReply
+from tests.parts.test_splits import scripts
+from tests.parts.wire_items import SOURCES
 
 
 class Clock:
@@ -104,3 +116,40 @@ def test_the_result_says_everything() -> None:
     result = parts.result("completed", "".join(text))
     assert (result.text, result.reasoning, result.reasoning_seconds) == ("Hi", "hm", 1.0)
     assert result.usage == Usage(3, 4) and result.finish.reason is FinishReason.LENGTH
+
+
+#: A reasoning block that shows every part variable but the running duration (the clock's).
+EVERY = (
+    "{% block response %}{{ text }}{% endblock %}{% block tools %}{{ tool_calls|length }}{% endblock %}"
+    "{% block reasoning %}{{ thinking }}|{{ reasoning }}|{{ segments|join('/') }}|{{ tool_calls|length }}|"
+    "{{ citations|length }}|{{ streaming }}|{{ interrupted }}|{{ finish_reason }}{% endblock %}"
+)
+
+
+@pytest.mark.parametrize("source", ["chat", "responses", "anthropic"])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(scripts())
+def test_a_reasoning_delta_renders_as_with_every_variable(source: str, replies: tuple[FakeReply, FakeReply]) -> None:
+    """The reasoning block gets only the reasoning's variables per reasoning delta, and renders every frame
+    as it would with all of them written again (a render per item, as the producer's loop renders them
+    when no send holds a change back)."""
+    env = jinja2.Environment(loader=jinja2.DictLoader({"every.html": EVERY}), autoescape=True)
+    items = SOURCES[source](replies[1])
+
+    def frames() -> list[object]:
+        options: dict[str, Any] = {"reasoning_block": "reasoning", "tools_block": "tools", "min_interval": 0}
+        producer = FragmentStreamResponse(iter(items), "every.html", "response", templates=env, **options)._producer
+        assert isinstance(producer, PartsProducer)
+        view, normaliser = producer._view, normaliser_for(items[0])
+        normaliser.text_lane, normaliser.reasoning_lane = view.answer, view.reasoning
+        rendered: list[object] = []
+        for item in items:
+            view.apply(normaliser.feed(item))
+            if view.changed:
+                rendered.append(producer._render_now())
+        return rendered
+
+    fast = frames()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PartsView, "reasoning_context", lambda self: None)
+        assert frames() == fast
