@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
@@ -118,7 +119,11 @@ async def test_the_duration_is_measured_with_the_clock(parts_env: jinja2.Environ
         yield "b</think>answer"
 
     end = last(await run(respond(parts_env, slow())))
-    assert "Thought for 0.3 s" in end["reasoning"] or "Thought for 0.4 s" in end["reasoning"], end["reasoning"]
+    # The thinking took the 0.3 s sleep and whatever a loaded machine added (tests/parts/test_view.py
+    # checks the arithmetic with a fake clock); only a duration that was never measured is wrong.
+    shown = re.search(r"Thought for ([0-9.]+) s", end["reasoning"])
+    assert shown is not None, end["reasoning"]
+    assert float(shown[1]) >= 0.3, end["reasoning"]
 
 
 async def test_tool_cards_change_status_in_place(parts_env: jinja2.Environment) -> None:
