@@ -26,7 +26,7 @@ import anyio
 import anyio.to_thread
 
 from ._exceptions import ConfigurationError, TokenSourceError
-from .adapters._chunks import extract_text, interrupt_blocking_read, sync_only, text_iterable
+from .adapters._chunks import extract_text, interrupt_blocking_read, reads_async, text_iterable
 
 __all__ = ("TextStream", "check_tokens", "close_quietly", "discard", "discard_now", "iter_text")
 
@@ -135,7 +135,7 @@ class TextStream:
             raise StopAsyncIteration
         source = self._source
         try:
-            iterable = hasattr(source, "__aiter__") and not inspect.isawaitable(source) and not sync_only(source)
+            iterable = reads_async(source) and not inspect.isawaitable(source)
             if iterable and (self.raw or text_iterable(source) is None):  # else the text it offers
                 # The common case, an async iterator of text: nothing to enter, and closing it
                 # needs no exit stack (about a kilobyte per open stream).
@@ -219,7 +219,7 @@ async def _open(source: Any, stack: AsyncExitStack, *, raw: bool = False) -> Asy
     if inner is not None:
         stack.push_async_callback(close_quietly, source)
         source = inner
-    if hasattr(source, "__aiter__") and not sync_only(source):
+    if reads_async(source):
         iterator = source.__aiter__()
         stack.push_async_callback(close_quietly, iterator)
         if iterator is not source:

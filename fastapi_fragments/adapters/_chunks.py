@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping
 
 from .._exceptions import ProviderError
 
-__all__ = ("extract_text", "interrupt_blocking_read", "sync_only", "text_iterable")
+__all__ = ("extract_text", "interrupt_blocking_read", "reads_async", "text_iterable")
 
 # Event types that carry no answer text. The OpenAI chat helper also emits a `chunk` event for every
 # `content.delta`, so reading both would count each token twice; Anthropic's MessageStream does the same
@@ -85,8 +85,9 @@ def text_iterable(obj: object) -> object | None:
 _LITELLM_SYNC_CALLS = frozenset({"completion", "text_completion"})
 
 
-def sync_only(obj: object) -> bool:
-    """Whether ``obj`` offers ``__aiter__`` but must be iterated with ``__iter__`` (in a worker thread).
+def reads_async(obj: object) -> bool:
+    """Whether ``obj`` is read with ``async for``: it has ``__aiter__``, and is not a stream that offers
+    it but must be iterated with ``__iter__`` (in a worker thread).
 
     litellm's ``CustomStreamWrapper`` has both, whichever call opened it; the async side of one that
     ``litellm.completion(..., stream=True)`` opened reads a sync response with ``async for`` (on its
@@ -95,11 +96,13 @@ def sync_only(obj: object) -> bool:
 
     Example::
 
-        sync_only(litellm.completion(model=m, messages=msgs, stream=True))         # True
-        sync_only(await litellm.acompletion(model=m, messages=msgs, stream=True))  # False
+        reads_async(litellm.completion(model=m, messages=msgs, stream=True))         # False
+        reads_async(await litellm.acompletion(model=m, messages=msgs, stream=True))  # True
     """
+    if not hasattr(obj, "__aiter__"):
+        return False
     call_type = getattr(getattr(obj, "logging_obj", None), "call_type", None)
-    return hasattr(obj, "__iter__") and getattr(call_type, "value", call_type) in _LITELLM_SYNC_CALLS
+    return not (hasattr(obj, "__iter__") and getattr(call_type, "value", call_type) in _LITELLM_SYNC_CALLS)
 
 
 #: Where a wrapper keeps the SDK stream it reads: litellm's ``CustomStreamWrapper.completion_stream``.
