@@ -257,7 +257,7 @@ class PartsView:
 
     def _reasoning_into(self, context: dict[str, Any]) -> dict[str, Any]:
         segments = self.segments()
-        context["thinking"], context["duration"] = self._since is not None, self.duration  # open reasoning: thinking
+        context["thinking"], context["duration"] = self.thinking, self.duration
         context["reasoning"] = segments[0] if len(segments) == 1 else Markup("\n\n").join(segments)
         context["segments"] = segments
         return context
