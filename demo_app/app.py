@@ -8,7 +8,7 @@ Two pages speak to the same model through FastAPI ``Depends(get_llm)``:
   travels in a URL, and a reconnect resumes instead of asking the model again). Stop POSTs
   ``/chat/stop/{id}``.
 - ``/htmx4``: htmx 4 + hx-sse. The form's POST response *is* the stream, in the library's
-  markdown mode (finished blocks appended once, the unfinished one replaced; sanitized HTML);
+  markdown mode (each element sent once, the unfinished one grown in place; sanitized HTML);
   Stop aborts it, and the disconnect closes the model's stream.
 
 The model is ``app.state.llm``: the one given to ``create_app``, else the one ``FRAGMENTS_LLM``
@@ -236,9 +236,7 @@ async def ask_htmx4(
         answer_items(llm, question, search=current.search, history=current.history),
         "answer.html",
         "markdown_body",
-        dialect=HTMX4(
-            target=f"#body-{turn}", tail_target=f"#tail-{turn}", sources_target=f"#sources-{turn}", part_targets=parts
-        ),
+        dialect=HTMX4(target=f"#body-{turn}", sources_target=f"#sources-{turn}", part_targets=parts),
         mode="markdown",
         min_interval=0.05,
         **options,

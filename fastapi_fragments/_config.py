@@ -57,8 +57,8 @@ class StreamConfig:
     :param dialect: force one dialect (``"htmx2"``, ``"htmx4"``, ``"datastar"`` or a ``Dialect``);
         by default each request's is detected from its headers.
     :param htmx2, htmx4, datastar: the dialect objects used for each frontend: event names, CSS
-        targets. A target left as None is derived from the block a route renders (``#answer``,
-        ``#answer-tail`` for the block ``answer``).
+        targets. A target left as None is derived from the block a route renders (``#answer`` for
+        the block ``answer``).
     :param min_interval: seconds between renders; None: 16 ms, 50 ms in append mode, 100 ms in
         markdown mode. ``0`` renders every step for a client that keeps up.
     :param max_bytes_per_second: stretches the interval as the block grows, so a long answer does

@@ -11,7 +11,7 @@ from typing import Literal, Protocol, TypeAlias, runtime_checkable
 
 from ._exceptions import ConfigurationError
 from ._sse import check_field
-from ._updates import ANSWER, SOURCES, Append, End, Final, Part, Replace, Tail, TailGrow, Update, same_part
+from ._updates import ANSWER, SOURCES, Append, BodyAppend, End, Part, Replace, Tail, TailGrow, Update, Whole, same_part
 
 __all__ = ("AppendingDialect", "Dialect", "DialectName", "PartsDialect", "check_parts_dialect", "encode", "event_name")
 
@@ -81,16 +81,20 @@ class AppendingDialect(Dialect, Protocol):
         """
         ...
 
+    def body_append(self, html: str) -> bytes:
+        """A frame adding ``html`` at the end of markdown's body, the answer's ``[data-fragments-body]`` (``beforeend``)."""
+        ...
+
     def tail(self, html: str) -> bytes:
-        """A frame replacing the content of the markdown tail's target with ``html``."""
+        """A frame replacing the last element of markdown's body with ``html`` (``outerHTML``)."""
         ...
 
     def tail_grow(self, html: str) -> bytes:
-        """A frame appending ``html`` (text, no tags) into the tail's ``GROW_MARKER`` (``beforeend``).
+        """A frame appending ``html`` into the ``GROW_MARKER`` of the body's last element (``beforeend``).
 
-        Nothing in the marker listens: on htmx 2 a listener inside swapped content would start
-        only after htmx's settle delay and miss the growth sent meanwhile. The page's permanent
-        ``<tail_event>-grow`` element (the ``sse.tail`` macro) swaps into it, found by selector.
+        The body and its elements are swapped-in content: on htmx 2 a listener inside them would
+        start only after htmx's settle delay and miss the frames sent meanwhile, so the page's
+        permanent elements (the ``sse.markdown_body`` macro) swap these frames in, found by selector.
         """
         ...
 
@@ -138,12 +142,14 @@ def encode(dialect: Dialect, update: Update, event_id: int) -> bytes:
         raise TypeError(f"dialect {dialect.name!r} has no append()/tail(): it can only stream in replace mode")
     if isinstance(update, Append):
         return dialect.append(update.html, event_id)
-    if isinstance(update, Final):
+    if isinstance(update, Whole):
         return dialect.replace(update.html, event_id)
-    if isinstance(update, Tail):
-        return dialect.tail(update.html)
     if isinstance(update, TailGrow):
         return dialect.tail_grow(update.html)
+    if isinstance(update, BodyAppend):
+        return dialect.body_append(update.html)
+    if isinstance(update, Tail):
+        return dialect.tail(update.html)
     raise TypeError(f"not an update: {update!r}")
 
 

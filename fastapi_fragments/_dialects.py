@@ -11,13 +11,14 @@
 
 A dialect turns updates (``_updates``) into bytes: ``encode`` (in ``_dialect_protocol``, with
 the contract) calls the method for each kind. Append and markdown text modes also need
-``append`` (add HTML after the response target's content), ``tail`` (replace the markdown
-tail's target), ``tail_grow`` and ``replace`` (their final update: the whole answer, whatever
-swap the page set), see ``AppendingDialect``. A tail's growth goes into an empty marker element
-in it (``GROW_MARKER``), found by selector when the frame is swapped; nothing inside swapped
-content listens for frames. On htmx 2 that is the job of a permanent ``tail-grow`` element (the
-``sse.tail`` macro), because htmx-ext-sse subscribes an element swapped in only after htmx's
-settle delay, and would drop the growth sent meanwhile.
+``append`` (add HTML after the response target's content), ``replace`` (the whole answer,
+whatever swap the page set: their last update, and markdown's first), and for markdown's body
+(``[data-fragments-body]`` in the answer's element) ``body_append``, ``tail`` (replace the body's last
+element) and ``tail_grow`` (append into the marker in it, ``GROW_MARKER``), see
+``AppendingDialect``. Those three find their target by selector when the frame is swapped;
+nothing inside swapped content listens for frames. On htmx 2 that is the job of permanent
+hidden elements (the ``sse.markdown_body`` macro), because htmx-ext-sse subscribes an element
+swapped in only after htmx's settle delay, and would drop the frames sent meanwhile.
 
 The names ``error``, ``open`` and ``message`` are refused: EventSource dispatches them on
 itself (``onerror``/``onopen``) and htmx 4 bubbles them to ``window``.
@@ -26,6 +27,7 @@ itself (``onerror``/``onopen``) and htmx 4 bubbles them to ``window``.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -33,7 +35,7 @@ from markupsafe import escape
 
 from ._dialect_protocol import AppendingDialect, Dialect, DialectName, encode, event_name
 from ._sse import check_field, encode_event, field_lines
-from ._updates import GROW_ATTRIBUTE, Part
+from ._updates import BODY_ATTRIBUTE, GROW_ATTRIBUTE, Part
 
 __all__ = (
     "HTMX2",
@@ -50,10 +52,11 @@ __all__ = (
 class HTMX2:
     """htmx 2 + htmx-ext-sse: ``event: fragment`` / ``event: sources`` / ``event: done``.
 
-    ``fragment`` always replaces the answer element's content (its ``hx-swap="innerHTML"``); the
-    append and markdown modes stream into an ``append`` element inside it (``hx-swap="beforeend"``)
-    and a ``tail`` element, then end with a ``fragment`` of the whole answer. An event has one
-    swap style, because htmx 2 takes the style from the element, not from the frame.
+    ``fragment`` always replaces the answer element's content (its ``hx-swap="innerHTML"``); append
+    mode streams into an ``append`` element inside it (``hx-swap="beforeend"``), markdown mode
+    into the body its first ``fragment`` puts there (``append``: add elements, ``tail``: replace
+    the last one, ``tail-grow``: grow it), and both end with a ``fragment`` of the whole answer.
+    An event has one swap style, because htmx 2 takes the style from the element, not the frame.
 
     Example::
 
@@ -85,6 +88,9 @@ class HTMX2:
     def append(self, html: str, event_id: int) -> bytes:
         return encode_event(html, event=self.append_event, id=event_id)
 
+    def body_append(self, html: str) -> bytes:
+        return encode_event(html, event=self.append_event)
+
     def tail(self, html: str) -> bytes:
         return encode_event(html, event=self.tail_event)
 
@@ -108,9 +114,11 @@ class HTMX4:
     ``target`` (a CSS selector), when set, wraps each response render in an ``<hx-partial>``
     aimed at it, so the stream does not depend on the form's ``hx-target``. Without it, the
     final frame of the append and markdown modes is aimed at ``replace_target``, since the
-    form's ``hx-swap`` is then ``beforeend``. ``replace_target`` and ``tail_target`` left as None
-    are derived from the block a response renders (``#answer``, ``#answer-tail``; see
-    :meth:`for_block`).
+    form's ``hx-swap`` is then ``beforeend``. ``replace_target`` left as None is derived from the
+    block a response renders (``#answer``; see :meth:`for_block`); markdown mode's elements go
+    to the body its first frame puts in the answer (``[data-fragments-body]`` inside ``target``
+    or ``replace_target``). ``tail_target`` is deprecated and unused (the unfinished block
+    streams in place, at the end of that body).
 
     Example::
 
@@ -129,14 +137,13 @@ class HTMX4:
     def __post_init__(self) -> None:
         _check_targets(self.part_targets)
         event_name(self.done_event, "done_event")
+        _warn_tail_target(self.tail_target)
 
     def for_block(self, block_name: str) -> HTMX4:
         """This dialect with the targets left as None derived from ``block_name``."""
-        return dataclasses.replace(
-            self,
-            tail_target=self.tail_target or f"#{block_name}-tail",
-            replace_target=self.replace_target or f"#{block_name}",
-        )
+        if self.replace_target is not None:
+            return self
+        return dataclasses.replace(self, replace_target=f"#{block_name}", tail_target=None)
 
     def replace(self, html: str, event_id: int) -> bytes:
         target = self.target or self.replace_target
@@ -163,19 +170,23 @@ class HTMX4:
             html = _partial(self.target, "beforeend", html)
         return encode_event(html, id=event_id)  # without a target: the form's hx-swap="beforeend"
 
+    def body_append(self, html: str) -> bytes:
+        return encode_event(_partial(_body(self.target or self.replace_target), "beforeend", html))
+
     def tail(self, html: str) -> bytes:
-        return encode_event(_partial(self.tail_target or _TAIL, "innerHTML", html))
+        return encode_event(_partial(_last(self.target or self.replace_target), "outerHTML", html))
 
     def tail_grow(self, html: str) -> bytes:
-        return encode_event(_partial(f"{self.tail_target or _TAIL} [{GROW_ATTRIBUTE}]", "beforeend", html))
+        return encode_event(_partial(_grow(self.target or self.replace_target), "beforeend", html))
 
 
 @dataclass(frozen=True, slots=True)
 class Datastar:
     """Datastar: ``datastar-patch-elements`` events that set the inner HTML of ``target``.
 
-    ``target`` and ``tail_target`` left as None are derived from the block a response renders
-    (``#answer``, ``#answer-tail``; see :meth:`for_block`).
+    ``target`` left as None is derived from the block a response renders (``#answer``; see
+    :meth:`for_block`); markdown mode's elements go to the body its first patch puts in it
+    (``[data-fragments-body]``). ``tail_target`` is deprecated and unused.
 
     Example::
 
@@ -193,14 +204,13 @@ class Datastar:
         for what, selector in (("target", self.target), ("sources_target", self.sources_target)):
             if selector is not None:
                 check_field(selector, what)  # a newline would add lines to the patch's data
-        if self.tail_target is not None:
-            check_field(self.tail_target, "tail_target")
+        _warn_tail_target(self.tail_target)
 
     def for_block(self, block_name: str) -> Datastar:
         """This dialect with the targets left as None derived from ``block_name``."""
-        return dataclasses.replace(
-            self, target=self.target or f"#{block_name}", tail_target=self.tail_target or f"#{block_name}-tail"
-        )
+        if self.target is not None:
+            return self
+        return dataclasses.replace(self, target=f"#{block_name}", tail_target=None)
 
     def response(self, html: str, event_id: int) -> bytes:
         return _patch(self.target or _TARGET, html, event_id)
@@ -221,15 +231,43 @@ class Datastar:
             html = f"<span>{html}</span>"
         return _patch(self.target or _TARGET, html, event_id, mode="append")
 
+    def body_append(self, html: str) -> bytes:
+        return _patch(_body(self.target), html, None, mode="append")
+
     def tail(self, html: str) -> bytes:
-        return _patch(self.tail_target or _TAIL, html, None)
+        return _patch(_last(self.target), html, None, mode="replace")  # replace: no morphing
 
     def tail_grow(self, html: str) -> bytes:
-        return _patch(f"{self.tail_target or _TAIL} [{GROW_ATTRIBUTE}]", f"<span>{html}</span>", None, mode="append")
+        return _patch(_grow(self.target), f"<span>{html}</span>", None, mode="append")
 
 
-#: The targets of the default block, ``response``, for a dialect used without a block (see ``for_block``).
-_TARGET, _TAIL = "#response", "#response-tail"
+#: The target of the default block, ``response``, for a dialect used without a block (see ``for_block``).
+_TARGET = "#response"
+
+
+def _body(answer: str | None) -> str:
+    """The selector of markdown mode's body: the element its first frame puts in the answer's."""
+    return f"{answer or _TARGET} [{BODY_ATTRIBUTE}]"
+
+
+def _last(answer: str | None) -> str:
+    """The selector of the body's last element: the unfinished one, while there is one."""
+    return f"{_body(answer)} > :last-child"
+
+
+def _grow(answer: str | None) -> str:
+    """The selector of the growth marker in the body's last element."""
+    return f"{_last(answer)} [{GROW_ATTRIBUTE}]"
+
+
+def _warn_tail_target(tail_target: str | None) -> None:
+    if tail_target is not None:
+        warnings.warn(
+            "tail_target is deprecated and unused: markdown mode now streams every element into the body its"
+            " first frame puts in the answer's element ([data-fragments-body]), the unfinished one in place at its end",
+            DeprecationWarning,
+            stacklevel=4,
+        )
 
 
 def _check_targets(targets: Mapping[str, str]) -> None:

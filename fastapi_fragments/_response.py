@@ -68,9 +68,9 @@ class FragmentStreamResponse(EventSourceResponse):
         client, a busy worker) renders are spaced further apart, the newest text winning.
     :param on_complete: called once with the final raw text when the stream finished normally.
     :param mode: ``"replace"`` (each frame re-renders the block), ``"append"`` (each frame carries
-        only the new escaped text, for an ``hx-swap="beforeend"`` target) or ``"markdown"`` (finished
-        markdown blocks appended once, the unfinished tail replacing ``tail_event`` / ``tail_target``,
-        or, when only its last element grew, just the new text; needs the ``markdown`` extra).
+        only the new escaped text, for an ``hx-swap="beforeend"`` target) or ``"markdown"`` (the
+        block around a body that each markdown element is added to once, the unfinished one grown
+        or replaced in place at its end; needs the ``markdown`` extra).
         Append and markdown modes end with the block rendered with the whole text, replacing the
         response target, so the page ends as in replace mode however it was wired.
     :param config: the options shared by the app's streams (:class:`StreamConfig`); default: the

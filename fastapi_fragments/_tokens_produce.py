@@ -1,9 +1,10 @@
 """``TokenProducer``: tokens in, the route's block re-rendered with the text so far (how, the text mode says).
 
 The producer of a text-only stream (``_produce`` has the pulling and the ending it shares with
-every producer). In markdown mode the unfinished tail goes out inside the block, rendered with
-``streaming`` True, so the block's own cursor (``{% if streaming %}``) shows while the answer
-streams, as in replace mode; the tail is cleared, not rendered, by the final update.
+every producer). In markdown mode the first render is the block itself, rendered with
+``streaming`` True around a body element (``<div data-fragments-body>``) that the text mode's
+elements then stream into, so the block's own cursor (``{% if streaming %}``) shows while
+the answer streams, as in replace mode; the final update replaces it all.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ._pace import Coalescer
 from ._produce import DEFAULT_ERROR_HTML, Producer
 from ._text import MarkdownText, TextMode
 from ._tokens import close_quietly
-from ._updates import Replace, Tail, Update
+from ._updates import BODY_ATTRIBUTE, Replace, Update, Whole
 
 __all__ = ("TokenProducer",)
 
@@ -50,9 +51,12 @@ class TokenProducer(Producer):
         self._text = text
         self._keep_ended = keep_ended  # a registry snapshot also keeps the render as an end
         self._shown = _NOTHING
-        # Markdown mode: the unfinished tail goes out inside the block (streaming True), so the
-        # block's own cursor shows while the answer streams; its final tail is cleared as it is.
-        self._tail_in_block = isinstance(text, MarkdownText)
+        # Markdown mode: the block around the body its elements stream into, rendered at the first
+        # render and again (with the body so far) when its other variables change.
+        self._markdown: MarkdownText | None = None
+        self.block_due = False
+        if isinstance(text, MarkdownText):
+            self._markdown, self.block_due = text, True
 
     async def _run(self, coalescer: Coalescer) -> None:
         text = self._text
@@ -73,27 +77,27 @@ class TokenProducer(Producer):
         # Before the final render only the text changes: no mapping per update.
         html = renderer.render_value(self._context_key, text.markup()) if text.renders_block else ""
         updates = text.updates(html, final=False)
-        if self._tail_in_block:
-            key = self._context_key
-            updates = [Tail(renderer.render_value(key, Markup(u.html))) if type(u) is Tail else u for u in updates]
+        if self.block_due and self._markdown is not None:  # the block, around all the updates would add
+            self.block_due = False
+            return [Whole(renderer.render_value(self._context_key, self._body_markup(self._markdown)))]
         return updates
 
     async def _render(self, *, final: bool) -> list[Update]:
         text, renderer = self._text, self._renderer
         html = await renderer.render_async(self._values(final)) if text.renders_block or final else ""
         updates = text.updates(html, final=final)
-        if self._tail_in_block and not final:
-            values = {"streaming": True, "interrupted": self.interrupted}
-            updates = [
-                Tail(await renderer.render_async({**values, self._context_key: Markup(u.html)}))
-                if type(u) is Tail
-                else u
-                for u in updates
-            ]
+        if self.block_due and self._markdown is not None and not final:
+            self.block_due = False
+            values = {**self._values(final), self._context_key: self._body_markup(self._markdown)}
+            updates = [Whole(await renderer.render_async(values))]
         if self._keep_ended and not final and text.renders_block:
             ended = {self._context_key: self._shown, "streaming": False, "interrupted": True}
             updates = [Replace(html, ended=await renderer.render_async(ended))]
         return updates
+
+    def _body_markup(self, markdown: MarkdownText) -> Markup:
+        """Markdown mode's body element, with what the page shows in it (see ``MarkdownText.body``)."""
+        return Markup(f"<div {BODY_ATTRIBUTE}>{markdown.body()}</div>")
 
     async def _render_error(self, *, builtin: bool) -> list[Update]:
         if builtin:

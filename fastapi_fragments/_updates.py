@@ -1,7 +1,7 @@
 """Updates: what a stream tells the page, as values, between the text modes and the wire.
 
-Text modes and the producer say *what* changes (replace a part's content, append to it, replace
-or grow the markdown tail, the end and how it came); only a dialect (``_dialects.encode``) turns
+Text modes and the producer say *what* changes (replace a part's content, append to it, add,
+replace or grow the elements of markdown's body, the end and how it came); only a dialect (``_dialects.encode``) turns
 an update into SSE bytes for one frontend, and a registry stream keeps them as a snapshot. No
 module that makes updates imports a dialect.
 
@@ -24,12 +24,13 @@ from typing import Protocol, TypeAlias
 
 __all__ = (
     "ANSWER",
+    "BODY_ATTRIBUTE",
     "GROW_ATTRIBUTE",
     "GROW_MARKER",
     "SOURCES",
     "Append",
+    "BodyAppend",
     "End",
-    "Final",
     "Outcome",
     "Part",
     "Replace",
@@ -37,6 +38,7 @@ __all__ = (
     "Tail",
     "TailGrow",
     "Update",
+    "Whole",
     "numbered",
     "same_part",
 )
@@ -61,7 +63,9 @@ ANSWER = Part("text")
 #: The RAG sources, rendered into the sources block before the first token.
 SOURCES = Part("sources")
 
-#: What every dialect finds the markdown tail's growth marker by (inside the tail target).
+#: What every dialect finds markdown mode's body by (inside the answer's element, see ``BodyAppend``).
+BODY_ATTRIBUTE = "data-fragments-body"
+#: What every dialect finds the markdown tail's growth marker by (inside the body's last element).
 GROW_ATTRIBUTE = "data-fragments-grow"
 #: The empty element a tail carries at the end of its innermost last element; ``TailGrow`` appends into it.
 GROW_MARKER = f"<span {GROW_ATTRIBUTE}></span>"
@@ -84,7 +88,32 @@ class Replace:
 
 @dataclass(slots=True)
 class Append:
-    """Add ``html`` after the part's content (append mode's new text, markdown's finished blocks)."""
+    """Add ``html`` after the part's content (append mode's new text)."""
+
+    html: str
+    part: Part = ANSWER
+
+
+@dataclass(slots=True)
+class Whole:
+    """The part's whole content, replacing it whatever swap the page set for the streamed updates.
+
+    Append and markdown modes end with it, so a page wired for another mode still ends complete;
+    markdown mode also starts with it: the block around the empty body its elements stream into.
+    """
+
+    html: str
+    part: Part = ANSWER
+
+
+@dataclass(slots=True)
+class BodyAppend:
+    """Add ``html`` (whole markdown elements) at the end of the part's body (``[data-fragments-body]``).
+
+    Markdown mode streams into a body element that its first ``Whole`` put inside the block; an
+    element added unfinished (the tail, with ``GROW_MARKER``) stays the body's last element, and
+    is replaced or grown there until it is finished, so every element goes out about once.
+    """
 
     html: str
     part: Part = ANSWER
@@ -92,7 +121,7 @@ class Append:
 
 @dataclass(slots=True)
 class Tail:
-    """Replace the part's markdown tail (the unfinished block) with ``html``; it carries ``GROW_MARKER``."""
+    """Replace the body's last element (the unfinished tail) with ``html``, which may carry ``GROW_MARKER``."""
 
     html: str
     part: Part = ANSWER
@@ -100,18 +129,7 @@ class Tail:
 
 @dataclass(slots=True)
 class TailGrow:
-    """Append ``html`` (text, no tags) into the tail's ``GROW_MARKER``: a growing paragraph costs its new words."""
-
-    html: str
-    part: Part = ANSWER
-
-
-@dataclass(slots=True)
-class Final:
-    """The part's whole content, replacing it whatever swap the page set for the streamed updates.
-
-    Append and markdown modes end with it, so a page wired for another mode still ends complete.
-    """
+    """Append ``html`` (text, whole inline elements) into the marker of the body's last element."""
 
     html: str
     part: Part = ANSWER
@@ -141,13 +159,13 @@ class End:
     outcome: Outcome
 
 
-Update: TypeAlias = Replace | Append | Tail | TailGrow | Final | End
+Update: TypeAlias = Replace | Append | Whole | BodyAppend | Tail | TailGrow | End
 
 
 def numbered(update: Update) -> bool:
-    """Whether ``update`` gets an SSE id: the answer's own content (not sources, the tail, nor the end)."""
+    """Whether ``update`` gets an SSE id: the answer's own content (not sources, markdown's body, nor the end)."""
     kind = type(update)
-    if kind is Replace or kind is Append or kind is Final:
+    if kind is Replace or kind is Append or kind is Whole:
         part = update.part  # type: ignore[union-attr]
         return part is ANSWER or same_part(part, ANSWER)
     return False

@@ -1,11 +1,12 @@
 """Helpers the test modules share (fixtures live in the conftest files): token sources, polling, a
-producer run through the HTTP sink in-process, SDK client arguments for the fake provider, and
-Hypothesis strategies for markdown-ish text."""
+producer run through the HTTP sink in-process, SDK client arguments for the fake provider,
+Hypothesis strategies for markdown-ish text, and markdown mode's body as htmx 2 changes it."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -17,6 +18,7 @@ from starlette.types import Message
 from fastapi_fragments import Dialect
 from fastapi_fragments._loop import LoopMonitor
 from fastapi_fragments._pace import Pace
+from fastapi_fragments._updates import BODY_ATTRIBUTE, GROW_MARKER
 from fastapi_fragments._produce import Producer
 from fastapi_fragments._wire import Delivery, Sender
 
@@ -145,3 +147,75 @@ def token_splits(draw: st.DrawFn, text: str) -> list[str]:
     cuts = sorted(draw(st.sets(st.integers(min_value=1, max_value=max(len(text) - 1, 1)), max_size=len(text))))
     bounds = [0, *[cut for cut in cuts if cut < len(text)], len(text)]
     return [text[start:end] for start, end in itertools.pairwise(bounds)]
+
+
+class MarkdownPage:
+    """Markdown mode's body as htmx 2 changes it (the ``sse.markdown_body`` macro's listeners).
+
+    ``append`` adds elements at the body's end, ``tail`` replaces its last element, ``tail-grow``
+    appends into the marker of its last element; a ``fragment`` before the end puts the body back
+    (the block around it, re-rendered). Each frame is checked as htmx would need it: a ``tail`` or
+    ``tail-grow`` always has its target.
+    """
+
+    OPEN, CLOSE = GROW_MARKER.removesuffix("</span>"), "</span>"
+
+    def __init__(self) -> None:
+        self.elements: list[str] = []
+
+    def apply(self, event: str, data: str) -> None:
+        if event == "append":
+            self.elements += top_level_elements(data)
+        elif event == "tail":
+            assert self.elements, "a tail frame with no element to replace"
+            self.elements[-1:] = top_level_elements(data)
+        elif event == "tail-grow":
+            assert self.elements and self.OPEN in self.elements[-1], "a growth with no marker to grow into"
+            assert data.strip() and "span" not in data
+            last = self.elements[-1]
+            end = last.index(self.CLOSE, last.index(self.OPEN) + len(self.OPEN))
+            self.elements[-1] = last[:end] + data + last[end:]
+        elif event == "fragment":
+            start = f"<div {BODY_ATTRIBUTE}>"
+            assert start in data, "the block's first render holds the body"
+            body = data[data.index(start) + len(start) :]
+            self.elements = top_level_elements(body[: body.rindex("</div>")])
+
+    def shown(self) -> str:
+        """The body's HTML without the markers (what a reader sees), wrapper ``<div>`` s left in."""
+        html = "".join(self.elements)
+        while self.OPEN in html:
+            start = html.index(self.OPEN)
+            end = html.index(self.CLOSE, start + len(self.OPEN))
+            html = html[:start] + html[start + len(self.OPEN) : end] + html[end + len(self.CLOSE) :]
+        return html
+
+
+_TAG = re.compile(r"<(/?)([a-z][a-z0-9]*)[^>]*>")
+_VOID = frozenset({"br", "hr"})
+
+
+def top_level_elements(html: str) -> list[str]:
+    """``html``'s top-level elements, each whole (the whitespace between them dropped)."""
+    elements, depth, start = [], 0, 0
+    for match in _TAG.finditer(html):
+        closing, name = match.groups()
+        if name in _VOID:
+            if depth == 0:
+                elements.append(match.group())
+            continue
+        if not closing:
+            if depth == 0:
+                start = match.start()
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                elements.append(html[start : match.end()])
+    assert depth == 0, html
+    return elements
+
+
+def without_tags(html: str) -> str:
+    """The text a reader sees in ``html``, whitespace removed (what growth may not change)."""
+    return "".join(_TAG.sub("", html).split())

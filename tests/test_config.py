@@ -42,14 +42,17 @@ def test_a_value_that_cannot_work_is_refused_naming_it(field: str, value: Any, m
 
 
 def test_the_dialect_objects_get_targets_from_the_block_unless_given() -> None:
-    config = StreamConfig(htmx4=HTMX4(sources_target="#docs"), datastar=Datastar(tail_target="#t"))
+    config = StreamConfig(htmx4=HTMX4(sources_target="#docs"), datastar=Datastar(target="#t"))
     dialects = config.dialects_for("answer")
-    assert dialects["htmx4"] == HTMX4(sources_target="#docs", tail_target="#answer-tail", replace_target="#answer")
-    assert dialects["datastar"] == Datastar(target="#answer", tail_target="#t")
+    assert dialects["htmx4"] == HTMX4(sources_target="#docs", replace_target="#answer")
+    assert dialects["datastar"] == Datastar(target="#t")
     assert config.forced_dialect("answer") is None
-    assert StreamConfig(dialect="datastar").forced_dialect("answer") == Datastar("#answer", tail_target="#answer-tail")
-    assert StreamConfig(dialect=HTMX4()).forced_dialect("a") == HTMX4(tail_target="#a-tail", replace_target="#a")
-    assert HTMX4().tail("") == b'data: <hx-partial hx-target="#response-tail" hx-swap="innerHTML"></hx-partial>\n\n'
+    assert StreamConfig(dialect="datastar").forced_dialect("answer") == Datastar("#answer")
+    assert StreamConfig(dialect=HTMX4()).forced_dialect("a") == HTMX4(replace_target="#a")
+    assert HTMX4().tail("") == (
+        b'data: <hx-partial hx-target="#response [data-fragments-body] &gt; :last-child" hx-swap="outerHTML">'
+        b"</hx-partial>\n\n"
+    )
 
 
 def test_a_route_keyword_overrides_the_field_and_keeps_the_rest(templates: Jinja2Templates) -> None:

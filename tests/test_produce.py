@@ -172,7 +172,7 @@ async def test_a_follower_closes_without_done_when_this_server_shuts_down() -> N
     assert recorder.log == ["text:<p>Hi</p>"]  # no end: the client reconnects and follows the answer elsewhere
 
 
-async def test_in_markdown_mode_the_tail_shows_through_the_block_with_its_cursor_until_the_end() -> None:
+async def test_in_markdown_mode_the_block_with_its_cursor_wraps_the_body_the_elements_stream_into() -> None:
     block = '{% block answer %}<div>{{ text }}</div>{% if streaming %}<i class="cursor"></i>{% endif %}{% endblock %}'
     env = Environment(loader=DictLoader({"md.html": block}), autoescape=True)
     plan = plan_tokens(
@@ -180,8 +180,14 @@ async def test_in_markdown_mode_the_tail_shows_through_the_block_with_its_cursor
         extra_context=None, sources_block=None, sources=None, error_block=None, mode="markdown", hooks=Hooks(),
     )  # fmt: skip
     events = parse_sse(await sink_bytes(plan.producer, HTMX2()))
-    tails = [event.data for event in events if event.event == "tail"]
-    assert tails[0].startswith("<div><p>") and tails[0].endswith('</div><i class="cursor"></i>')
-    assert tails[-1] == ""  # the final tail is cleared, not rendered: no cursor is left behind
-    final = [event.data for event in events if event.event == "fragment"][-1]
-    assert final == "<div><p>Intro.</p>\n<p>Hello world</p>\n</div>" and "cursor" not in final
+    first, *streamed, final, done = events
+    assert first.event == "fragment" and first.data == (
+        '<div><div data-fragments-body><p>Intro.<span data-fragments-grow></span></p></div></div><i class="cursor"></i>'
+    )  # the block, once, around the body: its cursor shows while the answer streams
+    assert [(event.event, event.data) for event in streamed] == [
+        ("append", "<p>Hello<span data-fragments-grow></span></p>"),  # each element once, then its growth
+        ("tail-grow", " wor"),
+        ("tail-grow", "ld"),
+    ]
+    assert final.event == "fragment" and final.data == "<div><p>Intro.</p>\n<p>Hello world</p>\n</div>"
+    assert done.event == "done"

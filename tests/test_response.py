@@ -187,8 +187,11 @@ def test_the_flat_dialect_options_of_0_1_still_work_with_a_deprecation_warning(
     assert read_events(client, "/s/flat").names == ["answer", "answer", "finished"]
     with pytest.warns(DeprecationWarning, match="target="):
         datastar = FragmentStreamResponse(["x"], "chat.html", "plain", templates=templates, target="#a")
-    assert datastar._dialects["datastar"] == Datastar(target="#a", tail_target="#plain-tail")
-    assert datastar._dialects["htmx4"] == HTMX4(target="#a", tail_target="#plain-tail", replace_target="#plain")
+    assert datastar._dialects["datastar"] == Datastar(target="#a")
+    assert datastar._dialects["htmx4"] == HTMX4(target="#a", replace_target="#plain")
+    with pytest.warns(DeprecationWarning) as warned:
+        FragmentStreamResponse(["x"], "chat.html", "plain", templates=templates, tail_target="#t")
+    assert {str(warning.message).split(" is ")[0] for warning in warned} == {"tail_target=", "tail_target"}
 
 
 @pytest.mark.parametrize("name", ["error", "open", "message"])

@@ -2,9 +2,10 @@
 
 How htmx applies each mode's frames to the page (htmx 2 dialect, ``sse-swap`` elements):
 replace: the last ``fragment`` wins; append: every ``append`` is added at the end of the
-body element (``hx-swap="beforeend"``); markdown: every ``append`` (finished blocks) is added
-at the end, and the last ``tail`` fills the tail element, which comes right after it. Both end
-with a ``fragment`` of the whole answer, which replaces the answer element holding the two.
+body element (``hx-swap="beforeend"``); markdown: the first ``fragment`` is the block around an
+empty body, then ``append`` adds elements to the body, ``tail`` replaces its last one and
+``tail-grow`` grows that (``tests.helpers.MarkdownPage``). Both end with a ``fragment`` of the
+whole answer, which replaces the answer element holding it all.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from fastapi_fragments._text import AppendText, MarkdownText, TextModeName
 from fastapi_fragments._updates import GROW_MARKER
 from fastapi_fragments.markdown._streaming import StreamingMarkdown, render_markdown
 from fastapi_fragments.testing import LiveServer, SSEParser, SSEResult, read_events
-from tests.helpers import MARKDOWNISH, ReplaceOnlyDialect, token_splits
+from tests.helpers import MARKDOWNISH, MarkdownPage, ReplaceOnlyDialect, token_splits, top_level_elements, without_tags
 
 TEMPLATES = {
     "modes.html": (
@@ -89,9 +90,16 @@ def _applied(result: SSEResult, mode: str) -> str:
 
 
 def _streamed(result: SSEResult) -> str:
-    """What the append and markdown frames built before the final replace: body, then the last tail."""
-    tails = result.data_of("tail")
-    return "".join(result.data_of("append")) + (tails[-1] if tails else "")
+    """What the append frames built before the final replace."""
+    return "".join(result.data_of("append"))
+
+
+def _markdown_page(result: SSEResult) -> MarkdownPage:
+    """Markdown's body as the frames before the final replace built it."""
+    page = MarkdownPage()
+    for event in result.events[:-2]:
+        page.apply(event.event, event.data)
+    return page
 
 
 _texts_and_splits = (MARKDOWNISH | st.text(max_size=40)).flatmap(
@@ -116,10 +124,9 @@ def test_mode_ends_with_replace_modes_html(
         # htmx 4 drops whitespace-only messages: no append frame may be one.
         assert all(piece.strip() for piece in streamed.data_of("append"))
     elif mode == "markdown":
-        # The replace render is stripped of surrounding whitespace; the blocks end with a newline.
-        assert _streamed(streamed).strip() == replaced
-        tails = streamed.data_of("tail")
-        assert not tails or tails[-1] == ""  # the tail element is emptied at the end (or never filled)
+        # Every frame found its target; what the body showed is what the answer ends with, so far.
+        shown = without_tags(_markdown_page(streamed).shown())
+        assert without_tags(replaced).startswith(shown) or "|" in "".join(tokens)  # a table shows its rows later
 
 
 def test_append_mode_sends_only_what_is_new(client: httpx.Client) -> None:
@@ -130,13 +137,15 @@ def test_append_mode_sends_only_what_is_new(client: httpx.Client) -> None:
     assert result.data_of("fragment") == ["Hello &lt;b&gt;\nworld"]  # then once whole, as the final frame
 
 
-def test_markdown_mode_appends_finished_blocks_once_and_replaces_the_tail(client: httpx.Client) -> None:
+def test_markdown_mode_sends_each_element_once_into_the_body(client: httpx.Client) -> None:
     tokens = ["# Title\n", "\n", "Some *text*", " here.\n", "\n", "- a\n", "- b\n", "\nEnd <script>x</script>"]
     result = _stream(client, tokens, "markdown")
-    blocks = result.data_of("append")
-    assert "".join(blocks) == render_markdown("".join(tokens))
-    assert blocks[0] == "<h1>Title</h1>\n"
-    assert len(blocks) == len(set(blocks))  # each finished block is sent once
+    assert result.names[0] == "fragment" and result.data_of("fragment")[0].startswith("<div data-fragments-body>")
+    streamed = "".join(event.data for event in result.events[:-2])
+    for element in ("<h1>Title", "<em>text</em>", "<li>b", "<p>End"):
+        assert streamed.count(element) == 1, element  # the list's replace sends its first item again
+    page = _markdown_page(result)
+    assert page.shown() == "".join(top_level_elements(render_markdown("".join(tokens))))  # each element, whole
     assert "<script>" not in result.raw.decode()
 
 
@@ -169,6 +178,7 @@ def test_a_dialect_that_cannot_append_fails_before_any_byte() -> None:
 def test_htmx2_append_and_tail_frames() -> None:
     dialect = HTMX2()
     assert dialect.append("Hi &lt;", 3) == b"event: append\nid: 3\ndata: Hi &lt;\n\n"
+    assert dialect.body_append("<p>x</p>") == b"event: append\ndata: <p>x</p>\n\n"  # the page's selectors
     assert dialect.tail("<p>a\nb</p>") == b"event: tail\ndata: <p>a\ndata: b</p>\n\n"
     assert HTMX2(append_event="more").append("x", 1) == b"event: more\nid: 1\ndata: x\n\n"
 
@@ -191,83 +201,79 @@ def test_htmx4_append_and_tail_frames() -> None:
     assert HTMX4(target="#a").append("Hi", 1) == (
         b'id: 1\ndata: <hx-partial hx-target="#a" hx-swap="beforeend">Hi</hx-partial>\n\n'
     )
-    assert HTMX4().tail("") == b'data: <hx-partial hx-target="#response-tail" hx-swap="innerHTML"></hx-partial>\n\n'
+    dialect = HTMX4().for_block("answer")  # the body is in the answer's element
+    assert dialect.body_append("<p>x</p>") == (
+        b'data: <hx-partial hx-target="#answer [data-fragments-body]" hx-swap="beforeend"><p>x</p></hx-partial>\n\n'
+    )
+    assert HTMX4(target="#a-7").tail("<p>t</p>") == (
+        b'data: <hx-partial hx-target="#a-7 [data-fragments-body] &gt; :last-child" hx-swap="outerHTML">'
+        b"<p>t</p></hx-partial>\n\n"
+    )
 
 
 def test_datastar_append_and_tail_frames() -> None:
-    dialect = Datastar(target="#answer", tail_target="#answer-tail")
+    dialect = Datastar(target="#answer")
     assert dialect.append("Hi", 2) == (
         b"event: datastar-patch-elements\nid: 2\ndata: selector #answer\ndata: mode append\n"
         b"data: elements <span>Hi</span>\n\n"
     )
     assert dialect.append("<p>x</p>", 3).endswith(b"data: elements <p>x</p>\n\n")
-    assert dialect.tail("<p>t</p>") == (
-        b"event: datastar-patch-elements\ndata: selector #answer-tail\ndata: mode inner\ndata: elements <p>t</p>\n\n"
+    assert dialect.body_append("<p>x</p>") == (
+        b"event: datastar-patch-elements\ndata: selector #answer [data-fragments-body]\ndata: mode append\n"
+        b"data: elements <p>x</p>\n\n"
     )
+    assert dialect.tail("<p>t</p>") == (
+        b"event: datastar-patch-elements\ndata: selector #answer [data-fragments-body] > :last-child\n"
+        b"data: mode replace\ndata: elements <p>t</p>\n\n"
+    )
+
+
+@pytest.mark.parametrize("dialect", [HTMX4, Datastar])
+def test_tail_target_is_deprecated_and_unused(dialect: type[HTMX4] | type[Datastar]) -> None:
+    with pytest.warns(DeprecationWarning, match="tail_target is deprecated and unused"):
+        old = dialect(tail_target="#answer-tail")
+    assert old.for_block("answer").tail("<p>t</p>") == dialect().for_block("answer").tail("<p>t</p>")
 
 
 def test_tail_growth_frames_append_into_the_marker() -> None:
     # Nothing in the marker listens (see test_markdown_streaming in tests/browser): each dialect finds it.
     assert GROW_MARKER == "<span data-fragments-grow></span>"
     assert HTMX2(tail_event="md").tail_grow("more") == b"event: md-grow\ndata: more\n\n"
-    assert HTMX4(tail_target="#t").tail_grow(" more") == (
-        b'data: <hx-partial hx-target="#t [data-fragments-grow]" hx-swap="beforeend"> more</hx-partial>\n\n'
+    assert HTMX4(replace_target="#t").tail_grow(" more") == (
+        b'data: <hx-partial hx-target="#t [data-fragments-body] &gt; :last-child [data-fragments-grow]"'
+        b' hx-swap="beforeend"> more</hx-partial>\n\n'
     )
-    assert Datastar(tail_target="#t").tail_grow("x") == (
-        b"event: datastar-patch-elements\ndata: selector #t [data-fragments-grow]\ndata: mode append\n"
-        b"data: elements <span>x</span>\n\n"
+    assert Datastar(target="#t").tail_grow("x") == (
+        b"event: datastar-patch-elements\ndata: selector #t [data-fragments-body] > :last-child [data-fragments-grow]\n"
+        b"data: mode append\ndata: elements <span>x</span>\n\n"
     )
 
 
-class Page:
-    """The tail element as htmx 2 changes it: ``tail`` replaces it, ``tail-grow`` appends into the marker
-    (what the page's hidden ``tail-grow`` element does: its target is the marker inside the tail)."""
-
-    MARKER = GROW_MARKER
-    OPEN, CLOSE = MARKER.removesuffix("</span>"), "</span>"
-
-    def __init__(self) -> None:
-        self.body = ""
-        self.tail = ""
-
-    def apply(self, frame: bytes) -> None:
-        (event,) = SSEParser().feed(frame)
-        if event.event == "append":
-            self.body += event.data
-        elif event.event == "tail":
-            self.tail = event.data
-        else:
-            assert event.event == "tail-grow" and event.data.strip() and "span" not in event.data
-            start = self.tail.index(self.OPEN) + len(self.OPEN)
-            end = self.tail.index(self.CLOSE, start)  # the marker holds text and inline markup, no span
-            self.tail = self.tail[:end] + event.data + self.tail[end:]
-
-    def shown_tail(self) -> str:
-        """The tail's HTML without the marker element around the text grown into it."""
-        if self.OPEN not in self.tail:
-            return self.tail
-        start = self.tail.index(self.OPEN)
-        end = self.tail.index(self.CLOSE, start + len(self.OPEN))
-        return self.tail[:start] + self.tail[start + len(self.OPEN) : end] + self.tail[end + len(self.CLOSE) :]
+def _apply(page: MarkdownPage, frame: bytes) -> None:
+    (event,) = SSEParser().feed(frame)
+    page.apply(event.event, event.data)
 
 
 @settings(max_examples=300, deadline=None)
 @given(_texts_and_splits)
-def test_a_grown_tail_always_shows_what_a_full_tail_would(text_and_tokens: tuple[str, list[str]]) -> None:
-    text, tokens = text_and_tokens
-    mode, reference, page, dialect = MarkdownText(), StreamingMarkdown(), Page(), HTMX2()
+def test_the_body_always_shows_what_the_markdown_so_far_renders(text_and_tokens: tuple[str, list[str]]) -> None:
+    _, tokens = text_and_tokens
+    mode, reference, page, dialect = MarkdownText(), StreamingMarkdown(), MarkdownPage(), HTMX2()
+    finished = ""
     for token in tokens:
         mode.feed(token)
         reference.feed(token)
         for frame in frames(mode, dialect):
-            page.apply(frame)
+            _apply(page, frame)
         step = reference.snapshot()
+        finished += step.blocks
         # Growth that is only whitespace waits for the text after it: the rest matches at once.
-        assert "".join(page.shown_tail().split()) == "".join(step.tail.split())
-    for frame in [encode(dialect, update, 1) for update in mode.steps(final=True)]:  # before the final replace
-        page.apply(frame)
-    assert page.tail == ""
-    assert page.body == render_markdown(text)
+        expected = "".join((finished + step.tail).split())
+        assert "".join(page.shown().replace("<div>", "").replace("</div>", "").split()) == expected
+        # A block re-rendered mid-stream puts back what the page shows (bar the finished ones' markers).
+        put_back = MarkdownPage()
+        put_back.apply("fragment", f"<div data-fragments-body>{mode.body()}</div>")
+        assert "".join(put_back.shown().split()) == "".join(page.shown().split())
 
 
 def frames(mode: MarkdownText, dialect: Dialect) -> list[bytes]:
@@ -278,7 +284,7 @@ def frames(mode: MarkdownText, dialect: Dialect) -> list[bytes]:
 def test_a_growing_paragraph_sends_only_its_new_words() -> None:
     mode, dialect = MarkdownText(), HTMX2()
     mode.feed("Hello")
-    assert frames(mode, dialect) == [b"event: tail\ndata: <p>Hello<span data-fragments-grow></span></p>\ndata: \n\n"]
+    assert frames(mode, dialect) == [b"event: append\ndata: <p>Hello<span data-fragments-grow></span></p>\n\n"]
     mode.feed(" big")
     mode.feed(" world")
     assert frames(mode, dialect) == [b"event: tail-grow\ndata:  big world\n\n"]
@@ -286,8 +292,14 @@ def test_a_growing_paragraph_sends_only_its_new_words() -> None:
     assert frames(mode, dialect) == []
     mode.feed("**.")  # once closed it is grown like text: what the page shows never changes
     assert frames(mode, dialect) == [b"event: tail-grow\ndata:  <strong>now</strong>.\n\n"]
-    mode.feed("\n- item")  # a new block changes the structure: the whole tail goes again
-    assert frames(mode, dialect)[0].startswith(b"event: tail\ndata: <p>Hello big world <strong>")
+    mode.feed("\n- item")  # a new block changes the structure: the whole tail goes again, as one element
+    assert frames(mode, dialect)[0].startswith(b"event: tail\ndata: <div><p>Hello big world <strong>")
+    mode.feed("\n\nBye")  # the paragraph and the list are finished: they replace their wrapper
+    assert frames(mode, dialect) == [
+        b"event: tail\ndata: <p>Hello big world <strong>now</strong>.</p>\ndata: <ul>\ndata: <li>item</li>\n"
+        b"data: </ul>\n\n",
+        b"event: append\ndata: <p>Bye<span data-fragments-grow></span></p>\n\n",
+    ]
 
 
 def test_append_text_holds_whitespace_until_text_follows() -> None:

@@ -1,11 +1,11 @@
 """Tail growth: when a new markdown tail can be sent as what it adds instead of as a whole.
 
-Markdown mode (``_text.MarkdownText``) replaces the page's tail element with each new render
-of the unfinished block. Most renders only add text at the end of the innermost block (a
-paragraph, list item, table cell or code block getting more words, a bold word or a link
-once it closes): such a tail is sent as its growth, appended into a marker element that the
-last full tail carried at that spot (a permanent element or selector swaps it there, see
-``_dialects``). The page then shows exactly what the full tail would.
+Markdown mode (``_text.MarkdownText``) keeps the unfinished block as the last element of the
+page's body and replaces it with each new render. Most renders only add text at the end of the
+innermost block (a paragraph, list item, table cell or code block getting more words, a bold
+word or a link once it closes): such a tail is sent as its growth, appended into a marker
+element that the last full tail carried at that spot (a permanent element or selector swaps it
+there, see ``_dialects``). The page then shows exactly what the full tail would.
 """
 
 from __future__ import annotations
@@ -40,6 +40,11 @@ class PageTail:
             return ""
         cut = len(tail) - len(self._suffix)
         return tail[:cut] + marker + tail[cut:]
+
+    def marked(self, marker: str) -> str:
+        """The tail the page shows, with ``marker`` where it is on the page (a growth went before it)."""
+        cut = len(self.shown) - len(self._suffix)
+        return self.shown[:cut] + marker + self.shown[cut:]
 
     def growth(self, tail: str) -> str | None:
         """What ``tail`` adds at the marker (text, whole inline elements), or None if it changed more."""

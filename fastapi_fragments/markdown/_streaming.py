@@ -21,7 +21,9 @@ They render as the literal text they are. With that, the concatenated parts alwa
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import escape
@@ -120,12 +122,16 @@ class MarkdownStep:
 
     ``held`` is the end of the text the tail leaves out for now because what follows still
     decides what it is (``**bo``, a table header without its delimiter row, see ``_holdback``);
-    it shows once decided, or when its block ends.
+    it shows once decided, or when its block ends. ``first`` is where the first of ``blocks``
+    ends in it (the block a page may already show as its tail) and ``tail_elements`` how many
+    top-level elements ``tail`` has (a page can address one element, not a run of them).
     """
 
     blocks: str
     tail: str
     held: str = ""
+    first: int = field(default=0, compare=False)
+    tail_elements: int = field(default=0, compare=False)
 
 
 class StreamingMarkdown:
@@ -164,10 +170,10 @@ class StreamingMarkdown:
         tokens = self._renderer.parse(self._source)
         hold = held_from(tokens, self._source, self._renderer.parse)
         cut = _finished_prefix(tokens, self._source)
-        blocks = ""
+        blocks, first = "", 0
         if cut is not None:
             index, offset = cut
-            blocks = self._renderer.render_tokens(tokens[:index])
+            blocks, first = self._render_blocks(tokens[:index])
             self._source = self._source[offset:]
             tokens = tokens[index:]
             hold = None if hold is None else hold - offset  # the hold is in the last block: after the cut
@@ -176,13 +182,28 @@ class StreamingMarkdown:
             held = self._source[hold:]
             tokens = self._renderer.parse(self._source[:hold])
         self._tail_html = self._renderer.render_tokens(tokens)
-        return MarkdownStep(blocks, self._tail_html, held)
+        return MarkdownStep(blocks, self._tail_html, held, first, sum(1 for _ in _starts(tokens)))
 
     def finish(self) -> MarkdownStep:
         """The text is complete: every remaining block is finished, the tail becomes empty."""
-        blocks = self._renderer.render(self._source)
+        blocks, first = self._render_blocks(self._renderer.parse(self._source))
         self._source = self._tail_html = ""
-        return MarkdownStep(blocks, "")
+        return MarkdownStep(blocks, "", "", first)
+
+    def _render_blocks(self, tokens: list[Token]) -> tuple[str, int]:
+        """The HTML of finished blocks, and where the first one ends in it (rendered apart if others follow)."""
+        second = next(_starts(tokens, 1), None)
+        if second is None:
+            html = self._renderer.render_tokens(tokens)
+            return html, len(html)
+        first = self._renderer.render_tokens(tokens[:second])
+        return first + self._renderer.render_tokens(tokens[second:]), len(first)
+
+
+def _starts(tokens: list[Token], skip: int = 0) -> Iterator[int]:
+    """The indexes of the tokens that begin a top-level block, after the first ``skip`` of them."""
+    starts = (index for index, token in enumerate(tokens) if token.level == 0 and token.nesting != -1)
+    return itertools.islice(starts, skip, None)
 
 
 def _finished_prefix(tokens: list[Token], source: str) -> tuple[int, int] | None:

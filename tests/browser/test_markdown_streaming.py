@@ -1,4 +1,4 @@
-"""Streaming markdown in Chromium, on pages the ``fragments/htmx.html`` macros wire: no word lost, no raw markup.
+"""Streaming markdown in Chromium, on pages the ``fragments/answer.html`` macros wire: no word lost, no raw markup.
 
 Each case streams a first part, then the model pauses (until the test lets it go on): while it
 pauses, the page must show exactly what the model wrote so far, less only what can still become
@@ -27,7 +27,7 @@ from playwright.sync_api import Page
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
-from fastapi_fragments import HTMX4, FragmentsMiddleware, FragmentStreamResponse
+from fastapi_fragments import FragmentsMiddleware, FragmentStreamResponse
 from fastapi_fragments._text import TextModeName
 from fastapi_fragments.markdown._streaming import render_markdown
 from fastapi_fragments.testing import LiveServer
@@ -35,27 +35,20 @@ from tests.browser.cuttable_proxy import CuttableProxy
 
 STATIC = Path(__file__).parents[2] / "demo_app" / "static"
 
-PAGE = """<!doctype html>{% import "fragments/htmx.html" as sse %}
+PAGE = """<!doctype html>{% import "fragments/htmx.html" as sse %}{% import "fragments/answer.html" as answer %}
 {% if frontend == "htmx2" %}
 <script src="/static/vendor/htmx2/htmx.min.js"></script><script src="/static/vendor/htmx2/sse.js"></script>
-<div id="answer" {{ sse.connect(url) }}>
-  {% if mode == "markdown" %}<div id="body" {{ sse.swap("append", "beforeend") }}></div>{{ sse.tail("tail") }}
-  <div hidden sse-swap="fragment" hx-target="#body" hx-swap="innerHTML"></div>
-  {% else %}<div id="body" {{ sse.swap("fragment") }}></div>{% endif %}
-</div>
+<div id="region" {{ sse.connect(url) }}>{{ answer.htmx2("answer", mode) }}</div>
 {% else %}
 <script src="/static/vendor/htmx4/htmx.min.js"></script><script src="/static/vendor/htmx4/hx-sse.js"></script>
-<form {{ sse.post(url, "#body", "beforeend" if mode == "markdown" else "innerHTML") }}>
-  <button id="go">Go</button>
-</form>
-<div id="answer"><div id="body"></div><div id="tail"></div></div>
+<form {{ answer.htmx4_form(url, "answer", mode) }}><button id="go">Go</button></form>
+<div id="region">{{ answer.htmx4("answer", mode) }}</div>
 {% endif %}
 <script>
   window.seen = [];
-  const answer = document.getElementById("answer");
-  const html = id => (document.getElementById(id) || {innerHTML: ""}).innerHTML;
-  new MutationObserver(() => seen.push([html("body"), html("tail")]))
-    .observe(answer, {subtree: true, childList: true, characterData: true});
+  const answer = () => document.getElementById("answer").innerHTML;
+  new MutationObserver(() => seen.push(answer()))
+    .observe(document.getElementById("region"), {subtree: true, childList: true, characterData: true});
 </script>
 """
 
@@ -102,7 +95,7 @@ def site() -> Iterator[LiveServer]:
     @app.api_route("/stream/{frontend}/{mode}/{run}", methods=["GET", "POST"])
     async def stream(frontend: str, mode: TextModeName, run: str) -> Response:
         script = RUNS[run]
-        options: dict[str, Any] = {"dialect": frontend, "htmx4": HTMX4(target="#body", tail_target="#tail")}
+        options: dict[str, Any] = {"dialect": frontend}
         if script.interval is not None:
             options["min_interval"] = script.interval
         return FragmentStreamResponse(script.tokens(), "md.html", "answer", templates=env, mode=mode, **options)
@@ -141,17 +134,16 @@ def assert_shows(page: Page, text: str) -> None:
     assert page.evaluate(SHOWS, "".join(text.split())), f"the page shows {visible(page.inner_html('#answer'))!r}"
 
 
-def finish(page: Page, run: Run, gate: str, answer: str) -> list[list[str]]:
+def finish(page: Page, run: Run, gate: str, answer: str) -> list[str]:
     """Let the model go on, wait for the end, check the page equals a one-shot render; every state seen."""
     run.release(gate)
-    page.wait_for_function("() => !document.getElementById('tail') || !document.getElementById('tail').innerHTML")
     final = render_markdown(answer).strip()
-    same = "want => document.getElementById('body').innerHTML.trim() === want"
+    same = "want => document.getElementById('answer').innerHTML.trim() === want"
     try:
         page.wait_for_function(same, arg=final, timeout=5000)
     except Exception:
-        raise AssertionError(f"the page ends as {page.inner_html('#body')!r}, not {final!r}") from None
-    seen: list[list[str]] = page.evaluate("window.seen")
+        raise AssertionError(f"the page ends as {page.inner_html('#answer')!r}, not {final!r}") from None
+    seen: list[str] = page.evaluate("window.seen")
     return seen
 
 
@@ -202,15 +194,12 @@ def test_paused_mid_stream_the_page_shows_every_decided_word_and_no_markup(
     assert_shows(page, case.paused)
     seen = finish(page, run, "@pause", "".join(case.first + case.rest))
     final = visible(render_markdown("".join(case.first + case.rest)))
-    for body, tail in seen:
-        shown = visible(body + tail)
-        # Between the frame appending a finished block and the one replacing the tail, the old
-        # tail still shows (part of) that block's text: the only state allowed to repeat text.
-        stale_tail = final.startswith(visible(body)) and visible(tail) in visible(body)
-        assert final.startswith(shown) or stale_tail, f"the page showed {shown!r} on its way to {final!r}"
-        text = html.unescape(re.sub(r"<[^>]*>", "", body + tail))
+    for state in seen:
+        shown = visible(state)  # every element stays where it was shown: no state repeats text
+        assert final.startswith(shown), f"the page showed {shown!r} on its way to {final!r}"
+        text = html.unescape(re.sub(r"<[^>]*>", "", state))
         assert not case.never or case.never not in text, text
-        assert not case.never_tag or case.never_tag not in body + tail, body + tail
+        assert not case.never_tag or case.never_tag not in state, state
 
 
 WORDS = ["Intro.", "\n\n", "Hello", " there", " big", " wide", " world", " of", " many", " words", " here"]

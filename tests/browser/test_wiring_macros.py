@@ -31,13 +31,19 @@ def test_htmx2_swap_sets_its_own_target_and_swap(env: jinja2.Environment) -> Non
     )
 
 
-def test_htmx2_tail_has_a_permanent_growth_listener_aimed_at_the_marker(env: jinja2.Environment) -> None:
-    # The marker inside the tail listens to nothing (htmx 2 would start it only after settling):
-    # the hidden element, there before the stream starts, swaps each growth frame into it.
-    assert render(env, '{{ sse.tail("tail-7", class="answer-tail") }}') == (
-        '<div id="tail-7" class="answer-tail" sse-swap="tail" hx-target="this" hx-swap="innerHTML"></div>\n'
-        '<div hidden sse-swap="tail-grow" hx-target="#tail-7 [data-fragments-grow]" hx-swap="beforeend"></div>'
-    )
+MARKDOWN_BODY = (
+    '<div hidden sse-swap="append" hx-target="#answer [data-fragments-body]" hx-swap="beforeend"></div>\n'
+    '<div hidden sse-swap="tail" hx-target="#answer [data-fragments-body] > :last-child" hx-swap="outerHTML"></div>\n'
+    '<div hidden sse-swap="tail-grow" hx-target="#answer [data-fragments-body] > :last-child [data-fragments-grow]"'
+    ' hx-swap="beforeend"></div>'
+)
+
+
+def test_htmx2_markdown_body_has_permanent_listeners_aimed_by_selector(env: jinja2.Environment) -> None:
+    # The body and its elements are swapped in and listen to nothing (htmx 2 would start them only
+    # after settling): hidden elements, there before the stream starts, swap each frame into them.
+    assert render(env, '{{ sse.markdown_body("answer") }}') == MARKDOWN_BODY
+    assert render(env, '{{ sse.tail("answer-tail") }}') == MARKDOWN_BODY  # the deprecated spelling
 
 
 def test_htmx4_post_targets_the_answer(env: jinja2.Environment) -> None:
@@ -77,11 +83,8 @@ def test_answer_htmx2_wiring_per_mode(env: jinja2.Environment) -> None:
         '<div id="answer" sse-swap="fragment" hx-target="this" hx-swap="innerHTML" hx-disinherit="*"></div>'
     )
     assert render_answer(env, '{{ answer.htmx2("answer", "markdown") }}') == (
-        '<div id="answer" sse-swap="fragment" hx-target="this" hx-swap="innerHTML" hx-disinherit="*">'
-        '<div id="answer-body" sse-swap="append" hx-swap="beforeend"></div>'
-        '<div id="answer-tail" sse-swap="tail" hx-target="this" hx-swap="innerHTML"></div>\n'
-        '<div hidden sse-swap="tail-grow" hx-target="#answer-tail [data-fragments-grow]" hx-swap="beforeend"></div>'
-        "</div>"
+        '<div id="answer" sse-swap="fragment" hx-target="this" hx-swap="innerHTML" hx-disinherit="*"></div>'
+        + MARKDOWN_BODY
     )
     append = render_answer(env, '{{ answer.htmx2("a", "append", append_event="more") }}')
     assert '<div id="a-body" sse-swap="more" hx-swap="beforeend"></div></div>' in append and "tail" not in append
@@ -94,7 +97,5 @@ def test_answer_htmx4_and_datastar_wiring_per_mode(env: jinja2.Environment) -> N
     assert render_answer(env, '{{ answer.htmx4_form("/chat", "answer", "markdown-replace") }}').endswith(
         'hx-swap="innerHTML"'
     )
-    assert render_answer(env, '{{ answer.htmx4("answer", "markdown") }}') == (
-        '<div id="answer"></div><div id="answer-tail"></div>'
-    )
+    assert render_answer(env, '{{ answer.htmx4("answer", "markdown") }}') == '<div id="answer"></div>'
     assert render_answer(env, '{{ answer.datastar("answer", "append") }}') == '<div id="answer"></div>'
