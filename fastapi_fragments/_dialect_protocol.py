@@ -82,7 +82,7 @@ class AppendingDialect(Dialect, Protocol):
         ...
 
     def body_append(self, html: str) -> bytes:
-        """A frame adding ``html`` at the end of markdown's body, the answer's ``[data-fragments-body]`` (``beforeend``)."""
+        """A frame adding ``html`` at the end of markdown's body (``beforeend``), found in the answer's element."""
         ...
 
     def tail(self, html: str) -> bytes:

@@ -55,7 +55,8 @@ class HTMX2:
     ``fragment`` always replaces the answer element's content (its ``hx-swap="innerHTML"``); append
     mode streams into an ``append`` element inside it (``hx-swap="beforeend"``), markdown mode
     into the body its first ``fragment`` puts there (``append``: add elements, ``tail``: replace
-    the last one, ``tail-grow``: grow it), and both end with a ``fragment`` of the whole answer.
+    the last one, an unnamed message: grow it), and both end with a ``fragment`` of the whole
+    answer. Growth, the most frequent frame, goes unnamed: 17 bytes less a frame.
     An event has one swap style, because htmx 2 takes the style from the element, not the frame.
 
     Example::
@@ -95,7 +96,7 @@ class HTMX2:
         return encode_event(html, event=self.tail_event)
 
     def tail_grow(self, html: str) -> bytes:
-        return encode_event(html, event=f"{self.tail_event}-grow")
+        return encode_event(html)  # EventSource's "message"
 
     def sources(self, html: str) -> bytes:
         return encode_event(html, event=self.sources_event)

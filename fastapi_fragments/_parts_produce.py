@@ -70,7 +70,7 @@ def iter_items(source: Any) -> ItemStream:
 
 
 #: The answer's htmx 2 events (by default): a part block of that name would be swapped as the answer, or end it.
-_TAKEN = frozenset({"fragment", "sources", "done", "append", "tail", "tail-grow"})
+_TAKEN = frozenset({"fragment", "sources", "done", "append", "tail"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,8 @@ from starlette.types import Message
 from fastapi_fragments import Dialect
 from fastapi_fragments._loop import LoopMonitor
 from fastapi_fragments._pace import Pace
-from fastapi_fragments._updates import BODY_ATTRIBUTE, GROW_MARKER
 from fastapi_fragments._produce import Producer
+from fastapi_fragments._updates import BODY_ATTRIBUTE, GROW_MARKER
 from fastapi_fragments._wire import Delivery, Sender
 
 
@@ -152,10 +152,10 @@ def token_splits(draw: st.DrawFn, text: str) -> list[str]:
 class MarkdownPage:
     """Markdown mode's body as htmx 2 changes it (the ``sse.markdown_body`` macro's listeners).
 
-    ``append`` adds elements at the body's end, ``tail`` replaces its last element, ``tail-grow``
-    appends into the marker of its last element; a ``fragment`` before the end puts the body back
+    ``append`` adds elements at the body's end, ``tail`` replaces its last element, an unnamed
+    message (``message``) appends into the marker of its last element; a ``fragment`` before the end puts the body back
     (the block around it, re-rendered). Each frame is checked as htmx would need it: a ``tail`` or
-    ``tail-grow`` always has its target.
+    growth always has its target.
     """
 
     OPEN, CLOSE = GROW_MARKER.removesuffix("</span>"), "</span>"
@@ -169,7 +169,7 @@ class MarkdownPage:
         elif event == "tail":
             assert self.elements, "a tail frame with no element to replace"
             self.elements[-1:] = top_level_elements(data)
-        elif event == "tail-grow":
+        elif event == "message":
             assert self.elements and self.OPEN in self.elements[-1], "a growth with no marker to grow into"
             assert data.strip() and "span" not in data
             last = self.elements[-1]

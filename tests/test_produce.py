@@ -186,8 +186,8 @@ async def test_in_markdown_mode_the_block_with_its_cursor_wraps_the_body_the_ele
     )  # the block, once, around the body: its cursor shows while the answer streams
     assert [(event.event, event.data) for event in streamed] == [
         ("append", "<p>Hello<span data-fragments-grow></span></p>"),  # each element once, then its growth
-        ("tail-grow", " wor"),
-        ("tail-grow", "ld"),
+        ("message", " wor"),  # growth: unnamed, the shortest frame
+        ("message", "ld"),
     ]
     assert final.event == "fragment" and final.data == "<div><p>Intro.</p>\n<p>Hello world</p>\n</div>"
     assert done.event == "done"

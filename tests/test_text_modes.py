@@ -4,7 +4,7 @@ How htmx applies each mode's frames to the page (htmx 2 dialect, ``sse-swap`` el
 replace: the last ``fragment`` wins; append: every ``append`` is added at the end of the
 body element (``hx-swap="beforeend"``); markdown: the first ``fragment`` is the block around an
 empty body, then ``append`` adds elements to the body, ``tail`` replaces its last one and
-``tail-grow`` grows that (``tests.helpers.MarkdownPage``). Both end with a ``fragment`` of the
+an unnamed message grows that (``tests.helpers.MarkdownPage``). Both end with a ``fragment`` of the
 whole answer, which replaces the answer element holding it all.
 """
 
@@ -238,7 +238,7 @@ def test_tail_target_is_deprecated_and_unused(dialect: type[HTMX4] | type[Datast
 def test_tail_growth_frames_append_into_the_marker() -> None:
     # Nothing in the marker listens (see test_markdown_streaming in tests/browser): each dialect finds it.
     assert GROW_MARKER == "<span data-fragments-grow></span>"
-    assert HTMX2(tail_event="md").tail_grow("more") == b"event: md-grow\ndata: more\n\n"
+    assert HTMX2(tail_event="md").tail_grow("more") == b"data: more\n\n"  # unnamed: the most frequent frame
     assert HTMX4(replace_target="#t").tail_grow(" more") == (
         b'data: <hx-partial hx-target="#t [data-fragments-body] &gt; :last-child [data-fragments-grow]"'
         b' hx-swap="beforeend"> more</hx-partial>\n\n'
@@ -287,11 +287,11 @@ def test_a_growing_paragraph_sends_only_its_new_words() -> None:
     assert frames(mode, dialect) == [b"event: append\ndata: <p>Hello<span data-fragments-grow></span></p>\n\n"]
     mode.feed(" big")
     mode.feed(" world")
-    assert frames(mode, dialect) == [b"event: tail-grow\ndata:  big world\n\n"]
+    assert frames(mode, dialect) == [b"data:  big world\n\n"]
     mode.feed(" **now")  # open emphasis is held back, not shown as literal asterisks
     assert frames(mode, dialect) == []
     mode.feed("**.")  # once closed it is grown like text: what the page shows never changes
-    assert frames(mode, dialect) == [b"event: tail-grow\ndata:  <strong>now</strong>.\n\n"]
+    assert frames(mode, dialect) == [b"data:  <strong>now</strong>.\n\n"]
     mode.feed("\n- item")  # a new block changes the structure: the whole tail goes again, as one element
     assert frames(mode, dialect)[0].startswith(b"event: tail\ndata: <div><p>Hello big world <strong>")
     mode.feed("\n\nBye")  # the paragraph and the list are finished: they replace their wrapper

@@ -77,9 +77,10 @@ def test_the_guides_markdown_answer_streams_in_chromium(page: Page, guide: str) 
     page.fill("input[name=q]", QUESTION)
     page.click("button:text('Ask')")
     expect(page.locator("#sources li").first).to_have_text("Refunds", timeout=10_000)
-    # Markdown mode: the unfinished paragraph streams into the tail, then the whole answer replaces it.
-    expect(page.locator("#answer-tail")).not_to_be_empty(timeout=10_000)
-    expect(page.locator("#answer-tail")).to_be_empty(timeout=30_000)
+    # Markdown mode: the elements stream into the body the first frame puts in the block, then the
+    # whole answer replaces it.
+    expect(page.locator("#answer [data-fragments-body] p").first).not_to_be_empty(timeout=10_000)
+    expect(page.locator("#answer [data-fragments-body]")).to_have_count(0, timeout=30_000)
     expect(page.locator("#answer > div")).to_contain_text("5 working days")
     page.wait_for_timeout(500)
     assert len(streams) == 1, streams

@@ -37,7 +37,8 @@ PAGES = {
   <div id="answer" sse-swap="fragment"></div>
   <div hidden sse-swap="append" hx-target="#answer [data-fragments-body]" hx-swap="beforeend"></div>
   <div hidden sse-swap="tail" hx-target="#answer [data-fragments-body] > :last-child" hx-swap="outerHTML"></div>
-  <div hidden sse-swap="tail-grow" hx-target="#answer [data-fragments-body] > :last-child [data-fragments-grow]" hx-swap="beforeend"></div>
+  <div hidden sse-swap="message" hx-swap="beforeend"
+       hx-target="#answer [data-fragments-body] > :last-child [data-fragments-grow]"></div>
 </div>""",
     "htmx4": """<!doctype html><script src="/static/vendor/htmx4/htmx.min.js"></script>
 <script src="/static/vendor/htmx4/hx-sse.js"></script>

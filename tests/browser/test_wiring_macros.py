@@ -34,7 +34,7 @@ def test_htmx2_swap_sets_its_own_target_and_swap(env: jinja2.Environment) -> Non
 MARKDOWN_BODY = (
     '<div hidden sse-swap="append" hx-target="#answer [data-fragments-body]" hx-swap="beforeend"></div>\n'
     '<div hidden sse-swap="tail" hx-target="#answer [data-fragments-body] > :last-child" hx-swap="outerHTML"></div>\n'
-    '<div hidden sse-swap="tail-grow" hx-target="#answer [data-fragments-body] > :last-child [data-fragments-grow]"'
+    '<div hidden sse-swap="message" hx-target="#answer [data-fragments-body] > :last-child [data-fragments-grow]"'
     ' hx-swap="beforeend"></div>'
 )
 
