@@ -29,20 +29,25 @@ from starlette.staticfiles import StaticFiles
 
 from fastapi_fragments import FragmentsMiddleware, FragmentStreamResponse
 from fastapi_fragments._text import TextModeName
-from fastapi_fragments.markdown._streaming import render_markdown
+from fastapi_fragments.markdown._streaming import StreamingMarkdown, render_markdown
 from fastapi_fragments.testing import LiveServer
 from tests.browser.cuttable_proxy import CuttableProxy
 
 STATIC = Path(__file__).parents[2] / "demo_app" / "static"
+VENDOR = Path(__file__).parent / "vendor"
 
 PAGE = """<!doctype html>{% import "fragments/htmx.html" as sse %}{% import "fragments/answer.html" as answer %}
 {% if frontend == "htmx2" %}
 <script src="/static/vendor/htmx2/htmx.min.js"></script><script src="/static/vendor/htmx2/sse.js"></script>
 <div id="region" {{ sse.connect(url) }}>{{ answer.htmx2("answer", mode) }}</div>
-{% else %}
+{% elif frontend == "htmx4" %}
 <script src="/static/vendor/htmx4/htmx.min.js"></script><script src="/static/vendor/htmx4/hx-sse.js"></script>
 <form {{ answer.htmx4_form(url, "answer", mode) }}><button id="go">Go</button></form>
 <div id="region">{{ answer.htmx4("answer", mode) }}</div>
+{% else %}
+<script type="module" src="/datastar/datastar-1.0.0-RC.5.js"></script>
+<button id="go" data-on-click="@post('{{ url }}', {openWhenHidden: true})">Go</button>
+<div id="region">{{ answer.datastar("answer", mode) }}</div>
 {% endif %}
 <script>
   window.seen = [];
@@ -86,6 +91,7 @@ def site() -> Iterator[LiveServer]:
     app = FastAPI()
     app.add_middleware(FragmentsMiddleware, templates=env)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/datastar", StaticFiles(directory=VENDOR), name="datastar")
 
     @app.get("/page/{frontend}/{mode}/{run}")
     async def page(frontend: str, mode: str, run: str) -> Response:
@@ -113,7 +119,8 @@ def start(page: Page, base: str, frontend: str, mode: str, run: Run) -> str:
     key = uuid.uuid4().hex
     RUNS[key] = run
     page.goto(f"{base}/page/{frontend}/{mode}/{key}")
-    if frontend == "htmx4":
+    if frontend != "htmx2":
+        page.wait_for_load_state("networkidle")  # Datastar's module has bound its click handler
         page.click("#go")
     return key
 
@@ -134,6 +141,31 @@ def assert_shows(page: Page, text: str) -> None:
     assert page.evaluate(SHOWS, "".join(text.split())), f"the page shows {visible(page.inner_html('#answer'))!r}"
 
 
+#: markdown mode's body as a reader sees it: markers and their growth (Datastar's ``<span>`` s) unwrapped, and
+#: the ``<div>`` around a tail of several elements.
+BODY = """() => {
+  const body = document.querySelector("#answer [data-fragments-body]");
+  if (!body) return null;
+  const copy = body.cloneNode(true);
+  for (const marker of copy.querySelectorAll("[data-fragments-grow]")) {
+    for (const span of marker.querySelectorAll(":scope > span")) span.replaceWith(...span.childNodes);
+    marker.replaceWith(...marker.childNodes);
+  }
+  for (const wrapper of copy.querySelectorAll(":scope > div")) wrapper.replaceWith(...wrapper.childNodes);
+  return copy.innerHTML;
+}"""
+
+
+def assert_body_renders(page: Page, tokens: list[str]) -> None:
+    """Markdown mode: the body holds exactly the elements the text so far renders to (what is undecided aside)."""
+    markdown = StreamingMarkdown()
+    markdown.feed("".join(tokens))
+    step = markdown.snapshot()
+    body = page.evaluate(BODY)
+    assert body is not None, "no body"
+    assert "".join(html.unescape(body).split()) == "".join(html.unescape(step.blocks + step.tail).split())
+
+
 def finish(page: Page, run: Run, gate: str, answer: str) -> list[str]:
     """Let the model go on, wait for the end, check the page equals a one-shot render; every state seen."""
     run.release(gate)
@@ -147,7 +179,7 @@ def finish(page: Page, run: Run, gate: str, answer: str) -> list[str]:
     return seen
 
 
-FRONTENDS = ["htmx2", "htmx4"]
+FRONTENDS = ["htmx2", "htmx4", "datastar"]
 MODES = ["markdown", "markdown-replace"]
 
 
@@ -171,6 +203,11 @@ CASES = {
     "unfinished_entity": Case(["Tom", " &", "amp"], "Tom", ["; Jerry.\n"], "&amp"),
     "single_tilde_at_the_end": Case(["Price", " ~"], "Price", [" 5", " euros.\n"], ""),
     "plain_text_is_not_held": Case(["2", " *", " 3", " =", " 6"], "2 * 3 = 6", [" is", " arithmetic.\n"], ""),
+    # The unfinished element is replaced in place: a list's new items, a heading and the line after it.
+    "list_items": Case(
+        ["Intro.", "\n\n", "- one", "\n", "- two", "\n", "- three"], "Intro. one two three", ["\n\nEnd.\n"], ""
+    ),
+    "heading_then_a_line": Case(["# Title", "\n", "Para", " text"], "Title Para text", [" goes on.\n"], "#"),
     "every_word_written": Case(
         ["Intro.", "\n\n", "Hello", " there", " big", " wide", " world", " of", " many", " words"],
         "Intro. Hello there big wide world of many words",
@@ -192,6 +229,8 @@ def test_paused_mid_stream_the_page_shows_every_decided_word_and_no_markup(
     wait_until_shown(page, case.paused)
     page.wait_for_timeout(250)  # a few frame intervals: nothing more may show, nothing may go
     assert_shows(page, case.paused)
+    if mode == "markdown":
+        assert_body_renders(page, case.first)
     seen = finish(page, run, "@pause", "".join(case.first + case.rest))
     final = visible(render_markdown("".join(case.first + case.rest)))
     for state in seen:
