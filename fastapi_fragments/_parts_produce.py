@@ -165,6 +165,7 @@ class PartsProducer(TokenProducer):
         # block's context last got (the answer's last), so a block gets them once per change.
         self._now: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
         self._written: list[dict[str, Any] | None] = [None] * (len(self._parts) + 1)
+        self._answer_context: dict[str, Any] | None = None  # _render: the view's context the answer last got
         self._plans: dict[int, list[int]] = {}  # _due's answers, by what changed (-1: the final render)
         self._reasoning = next((i for i, (change, _, _) in enumerate(self._parts) if change == REASONING_CHANGED), None)
 
@@ -252,6 +253,7 @@ class PartsProducer(TokenProducer):
             if index == _ANSWER:
                 if fresh:
                     self._renderer.set(values)
+                    self.block_due = True  # markdown mode: the block around the body shows them (once)
                 updates += super()._render_now() or ()
             else:
                 _, part, renderer = self._parts[index]
@@ -266,6 +268,9 @@ class PartsProducer(TokenProducer):
         values: dict[str, Any] = {}
         for index in self._due(final):
             if index == _ANSWER:
+                context = self._view.context()
+                if context is not self._answer_context:  # markdown mode: the block around the body shows them
+                    self._answer_context, self.block_due = context, True
                 updates += await super()._render(final=final)
                 continue
             _, part, renderer = self._parts[index]

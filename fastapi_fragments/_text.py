@@ -11,9 +11,9 @@ it arrives gives the same result as escaping the whole text, at a cost proportio
   follows it (htmx 4 drops whitespace-only messages), and the answer's leading and trailing
   whitespace is never sent, so the target ends up with exactly what replace mode shows for a
   ``{{ text }}`` block (block renders are stripped).
-- ``markdown`` (:class:`MarkdownText`): markdown's elements are added to a body element once,
-  the unfinished one grown or replaced in place at its end (see ``markdown``); sanitized HTML.
-- ``markdown-replace`` (:class:`MarkdownReplaceText`): like ``replace``, but ``text`` is the
+- ``markdown`` (``markdown._modes.MarkdownText``): markdown's elements are added to a body
+  element once, the unfinished one grown or replaced in place at its end; sanitized HTML.
+- ``markdown-replace`` (``markdown._modes.MarkdownReplaceText``): like ``replace``, but ``text`` is the
   sanitized HTML of the markdown so far (finished blocks rendered once, the tail each time).
   Every update is a full snapshot, so it also works where updates must be resumable (the
   ``StreamRegistry``) and with any dialect.
@@ -31,14 +31,12 @@ from typing import ClassVar, Literal, Protocol, TypeAlias
 from markupsafe import Markup, escape
 
 from ._exceptions import ConfigurationError
-from ._updates import GROW_MARKER, Append, BodyAppend, Replace, Tail, TailGrow, Update, Whole
-from .markdown._growth import PageTail
+from ._updates import Append, Replace, Update, Whole
 
 __all__ = (
     "AppendText",
     "EscapedText",
-    "MarkdownReplaceText",
-    "MarkdownText",
+    "PageHoldsText",
     "ReplaceText",
     "TextMode",
     "TextModeName",
@@ -135,7 +133,7 @@ class ReplaceText(EscapedText):
         return [Replace(html)]
 
 
-class _PageHoldsText(_RawText):
+class PageHoldsText(_RawText):
     """Append and markdown modes: the page accumulates the text; the ``Whole`` update replaces it."""
 
     __slots__ = ()
@@ -162,7 +160,7 @@ class _PageHoldsText(_RawText):
         return self.updates(html, final=True)
 
 
-class AppendText(_PageHoldsText):
+class AppendText(PageHoldsText):
     """Append mode: each update is the escaped text not sent yet, never whitespace-only.
 
     Example::
@@ -203,139 +201,6 @@ class AppendText(_PageHoldsText):
         return [Append(piece)] if piece else []
 
 
-class MarkdownText(_PageHoldsText):
-    """Markdown mode: every element sent about once, into a body element, the unfinished one grown in place.
-
-    The producer puts the body (``<div data-fragments-body>``, with :meth:`body` in it) inside
-    the block with its first render. Elements are added at the body's end (``BodyAppend``); the unfinished tail is
-    the body's last element until it is finished. A tail that only grew at the end of its
-    innermost block (a paragraph, a list item or a code block getting more text or a whole bold
-    word or link: the common case) is not replaced but grown: the update carries just what is
-    new, appended into the marker element the tail carries there (see ``markdown._growth``).
-    Inline markup still open is held back until it closes (see ``markdown._inline``), so the text
-    the page shows does not change. Anything else (a new list item, a paragraph turning into a
-    heading or table) replaces that last element (``Tail``); a tail of several elements is
-    wrapped in a ``<div>`` so that it is one. Once finished, the element stays as it is (its
-    marker, an empty ``<span>``, too) unless its finished render differs. The final ``Whole``
-    replaces it all with the one-shot render.
-    """
-
-    __slots__ = ("_finished", "_live", "_markdown", "_page", "_wrapped")
-
-    def __init__(self) -> None:
-        from .markdown._streaming import StreamingMarkdown  # markdown-it-py and nh3 are the optional `markdown` extra
-
-        super().__init__()
-        self._markdown = StreamingMarkdown()
-        self._page = PageTail()  # the body's last element while it is unfinished
-        self._live = False  # whether the body's last element is the unfinished tail
-        self._wrapped = False  # whether that element is a <div> around a tail of several elements
-        self._finished: list[str] = []  # the body's finished elements, as sent
-
-    def feed(self, delta: str) -> None:
-        self._raw.append(delta)
-        self._markdown.feed(delta)
-
-    def whole(self) -> Markup:
-        from .markdown._streaming import render_markdown
-
-        return Markup(render_markdown(self.raw))
-
-    def body(self) -> str:
-        """The body's content as the page shows it now: what a re-rendered block puts back."""
-        finished = "".join(self._finished)
-        self._finished = [finished]
-        return finished + self._element(self._page.marked(GROW_MARKER)) if self._live else finished
-
-    def updates(self, html: str, *, final: bool) -> list[Update]:
-        # The final Whole replaces everything the last steps would have sent.
-        return [Whole(html)] if final else self.steps(final=False)
-
-    def steps(self, *, final: bool) -> list[Update]:
-        step = self._markdown.snapshot()
-        updates: list[Update] = []
-        added = step.blocks
-        if added:
-            self._finished.append(added)
-            if self._live:  # the body's last element shows the first of them, unfinished
-                self._live = False
-                updates, added = self._finish(added, step.first)
-        if step.tail:
-            if self._live:
-                updates += self._change(step.tail, wrap=step.tail_elements > 1)
-            else:
-                self._live, self._wrapped = True, step.tail_elements > 1
-                added += self._element(self._page.replace(step.tail, GROW_MARKER))
-        if added:
-            updates.append(BodyAppend(added.rstrip("\n")))
-        return updates
-
-    def _finish(self, blocks: str, first: int) -> tuple[list[Update], str]:
-        """The body's last element is finished as ``blocks[:first]``: what brings it there, and what to add after it."""
-        page, html = self._page, blocks[:first]
-        if self._wrapped:  # the wrapper goes, with the finished elements it held
-            return [Tail(blocks.rstrip("\n"))], ""
-        if html == page.shown:
-            return [], blocks[first:]
-        growth = page.growth(html)
-        if growth is None:
-            return [Tail(html.rstrip("\n"))], blocks[first:]
-        return [TailGrow(growth)] if growth.strip() else [], blocks[first:]
-
-    def _change(self, tail: str, *, wrap: bool) -> list[Update]:
-        """The unfinished tail is ``tail`` now: its growth, or a new last element."""
-        page = self._page
-        if tail == page.shown:
-            return []
-        if wrap == self._wrapped:
-            growth = page.growth(tail)
-            if growth is not None:
-                if not growth.strip():  # whitespace alone waits for the text after it (htmx 4 drops it)
-                    return []
-                page.grow(tail)
-                return [TailGrow(growth)]
-        self._wrapped = wrap
-        return [Tail(self._element(page.replace(tail, GROW_MARKER)))]
-
-    def _element(self, html: str) -> str:
-        """``html`` as one element: a tail of several elements is wrapped, so the page can address it."""
-        return f"<div>{html.rstrip()}</div>" if self._wrapped else html.rstrip("\n")
-
-
-class MarkdownReplaceText(ReplaceText):
-    """Markdown in replace mode: the block gets the sanitized HTML of the markdown so far as ``text``."""
-
-    __slots__ = ("_finished", "_markdown", "_tail")
-
-    def __init__(self) -> None:
-        from .markdown._streaming import StreamingMarkdown  # markdown-it-py and nh3 are the optional `markdown` extra
-
-        super().__init__()
-        self._markdown = StreamingMarkdown()
-        self._finished: list[str] = []  # sanitized HTML of the finished blocks
-        self._tail = ""
-
-    def feed(self, delta: str) -> None:
-        self._raw.append(delta)
-        self._markdown.feed(delta)
-
-    def finish(self) -> None:
-        """The text is complete: render the tail as finished blocks."""
-        self._finished.append(self._markdown.finish().blocks)
-        self._tail = ""
-
-    def markup(self, *, final: bool = False) -> Markup:
-        if final:
-            self.finish()
-            return Markup("".join(self._finished))
-        step = self._markdown.snapshot()
-        self._finished.append(step.blocks)
-        self._tail = step.tail
-        finished = "".join(self._finished)
-        self._finished = [finished]
-        return Markup(finished + self._tail)
-
-
 def text_mode(name: str) -> TextMode:
     """A fresh accumulator for the mode called ``name``.
 
@@ -346,8 +211,8 @@ def text_mode(name: str) -> TextMode:
         return ReplaceText()
     if name == "append":
         return AppendText()
-    if name == "markdown":
-        return MarkdownText()
-    if name == "markdown-replace":
-        return MarkdownReplaceText()
+    if name in ("markdown", "markdown-replace"):
+        from .markdown._modes import MarkdownReplaceText, MarkdownText  # the optional `markdown` extra's
+
+        return MarkdownText() if name == "markdown" else MarkdownReplaceText()
     raise ConfigurationError(f"mode must be 'replace', 'append', 'markdown' or 'markdown-replace', got {name!r}")

@@ -18,9 +18,10 @@ from ._blocks import BlockRenderer
 from ._hooks import Hooks
 from ._pace import Coalescer
 from ._produce import DEFAULT_ERROR_HTML, Producer
-from ._text import MarkdownText, TextMode
+from ._text import TextMode
 from ._tokens import close_quietly
 from ._updates import BODY_ATTRIBUTE, Replace, Update, Whole
+from .markdown._modes import MarkdownText
 
 __all__ = ("TokenProducer",)
 

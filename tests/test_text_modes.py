@@ -25,8 +25,9 @@ from starlette.responses import Response
 from fastapi_fragments import ConfigurationError, FragmentStreamResponse
 from fastapi_fragments._dialects import HTMX2, HTMX4, Datastar, Dialect, encode
 from fastapi_fragments._produce import DEFAULT_ERROR_HTML
-from fastapi_fragments._text import AppendText, MarkdownText, TextModeName
+from fastapi_fragments._text import AppendText, TextModeName
 from fastapi_fragments._updates import GROW_MARKER
+from fastapi_fragments.markdown._modes import MarkdownText
 from fastapi_fragments.markdown._streaming import StreamingMarkdown, render_markdown
 from fastapi_fragments.testing import LiveServer, SSEParser, SSEResult, read_events
 from tests.helpers import MARKDOWNISH, MarkdownPage, ReplaceOnlyDialect, token_splits, top_level_elements, without_tags
@@ -300,6 +301,17 @@ def test_a_growing_paragraph_sends_only_its_new_words() -> None:
         b"data: </ul>\n\n",
         b"event: append\ndata: <p>Bye<span data-fragments-grow></span></p>\n\n",
     ]
+
+
+def test_a_rule_at_the_end_carries_no_marker_after_it() -> None:
+    # A marker after <hr> would be a second element: the next replace of the body's last element
+    # would replace it and leave the rule twice (found by the property test above).
+    mode, page = MarkdownText(), MarkdownPage()
+    for token in ["Text\n", "- - -\n", "P"]:
+        mode.feed(token)
+        for frame in frames(mode, HTMX2()):
+            _apply(page, frame)
+    assert page.shown() == "<p>Text</p><div><hr>\n<p>P</p></div>"
 
 
 def test_append_text_holds_whitespace_until_text_follows() -> None:

@@ -1,6 +1,6 @@
 """Tail growth: when a new markdown tail can be sent as what it adds instead of as a whole.
 
-Markdown mode (``_text.MarkdownText``) keeps the unfinished block as the last element of the
+Markdown mode (``_modes.MarkdownText``) keeps the unfinished block as the last element of the
 page's body and replaces it with each new render. Most renders only add text at the end of the
 innermost block (a paragraph, list item, table cell or code block getting more words, a bold
 word or a link once it closes): such a tail is sent as its growth, appended into a marker
@@ -30,26 +30,30 @@ class PageTail:
 
     def __init__(self) -> None:
         self.shown = ""  # the tail the page shows
-        self._suffix = ""  # what follows the marker in it: the closing tags of the last full tail
+        # What follows the marker in it (the closing tags of the last full tail); None: no marker,
+        # the tail ends with a rule, which has no inside to grow (a marker after it would be a
+        # second element).
+        self._suffix: str | None = ""
 
     def replace(self, tail: str, marker: str) -> str:
         """The page will show ``tail`` whole: returns it with ``marker`` at the end of its innermost block."""
         self.shown = tail
-        self._suffix = tail[_closing_run(tail) :]
-        if not tail:
-            return ""
-        cut = len(tail) - len(self._suffix)
-        return tail[:cut] + marker + tail[cut:]
+        suffix = tail[_closing_run(tail) :]
+        cut = len(tail) - len(suffix)
+        self._suffix = None if tail[:cut].endswith("<hr>") else suffix
+        return self.marked(marker) if tail else ""
 
     def marked(self, marker: str) -> str:
         """The tail the page shows, with ``marker`` where it is on the page (a growth went before it)."""
+        if self._suffix is None:
+            return self.shown
         cut = len(self.shown) - len(self._suffix)
         return self.shown[:cut] + marker + self.shown[cut:]
 
     def growth(self, tail: str) -> str | None:
         """What ``tail`` adds at the marker (text, whole inline elements), or None if it changed more."""
         shown, suffix = self.shown, self._suffix
-        if not shown or len(tail) <= len(shown) or not tail.endswith(suffix):
+        if not shown or suffix is None or len(tail) <= len(shown) or not tail.endswith(suffix):
             return None
         cut = len(shown) - len(suffix)
         if not tail.startswith(shown[:cut]):

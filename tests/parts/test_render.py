@@ -112,6 +112,21 @@ async def test_the_answer_block_says_thinking_while_the_model_thinks(parts_env: 
     assert "reasoning" not in {message.event for message in messages}
 
 
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+async def test_in_markdown_mode_the_block_around_the_body_follows_the_part_variables(
+    parts_env: jinja2.Environment, is_async: bool
+) -> None:
+    env = parts_env.overlay(enable_async=True) if is_async else parts_env
+    tokens = ["<think>", "hmm", "</think>", "Hi", " there\n\n", "Bye"]
+    response = respond(env, items_of(tokens, delay=0.01), reasoning_block=None, mode="markdown")
+    fragments = [message.data for message in await run(response) if message.event == "fragment"]
+    # The block, around the body, while the model thinks; again (with what the body holds) once it
+    # stops; the body's elements then stream into it; the last frame is the whole answer.
+    assert 'class="thinking"' in fragments[0] and "<div data-fragments-body></div>" in fragments[0]
+    assert 'class="thinking"' not in fragments[1] and "<div data-fragments-body><p>Hi" in fragments[1]
+    assert len(fragments) == 3 and "data-fragments-body" not in fragments[-1] and "<p>Bye</p>" in fragments[-1]
+
+
 async def test_the_duration_is_measured_with_the_clock(parts_env: jinja2.Environment) -> None:
     async def slow() -> AsyncIterator[str]:
         yield "<think>a"
