@@ -41,6 +41,10 @@ def client(templates: Jinja2Templates) -> Iterator[httpx.Client]:
     async def dialect(request: Request) -> Response:
         return PlainTextResponse(request.state.fragments_dialect)
 
+    @app.get("/config")
+    async def config(request: Request) -> Response:  # what the responses read in __call__, for routes too
+        return PlainTextResponse(str(request.state.fragments_config.templates is templates))
+
     @app.get("/own-templates")
     async def own_templates() -> Response:  # the route's templates; the request still reaches the block
         return FragmentStreamResponse(["x"], "chat.html", "footer", templates=templates)
@@ -78,6 +82,10 @@ def test_sync_routes_work(client: httpx.Client) -> None:
 )
 def test_dialect_is_detected_per_request(client: httpx.Client, headers: dict[str, str], expected: str) -> None:
     assert client.get("/dialect", headers=headers).text == expected
+
+
+def test_the_app_configuration_is_on_request_state(client: httpx.Client) -> None:
+    assert client.get("/config").text == "True"
 
 
 def test_library_macros_become_importable(templates: Jinja2Templates) -> None:
