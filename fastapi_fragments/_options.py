@@ -1,5 +1,4 @@
-"""The keyword options of ``FragmentStreamResponse``: their types, how they override a ``StreamConfig``, and
-the deprecated flat dialect options.
+"""The keyword options of ``FragmentStreamResponse``: their types, ``RouteConfig``, the deprecated flat ones.
 
 Every option a route passes overrides the :class:`~._config.StreamConfig` field of the same name
 (the middleware's, or the one given as ``config=``): :class:`RouteConfig` keeps what the route
