@@ -1,8 +1,8 @@
 """``StreamConfig``: what every stream of an app shares, configured once, checked once.
 
 One frozen value holds the templates, the dialect objects, the pacing, the pings and the hooks.
-``FragmentsMiddleware(app, config=...)`` carries it; a ``FragmentStreamResponse`` built while
-the middleware handles a request starts from it, and a keyword the route passes overrides the
+``FragmentsMiddleware(app, config=...)`` puts it in each request's scope; a ``FragmentStreamResponse``
+the app returns starts from it when it is called, and a keyword the route passes overrides the
 field of the same name (``FragmentStreamResponse(..., min_interval=0)``). Every number is
 checked here, where it is given, with an error that names it.
 """

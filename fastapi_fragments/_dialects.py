@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from markupsafe import escape
 
 from ._dialect_protocol import AppendingDialect, Dialect, DialectName, encode, event_name
-from ._sse import check_field, encode_event, field_lines
+from ._sse import check_field, encode_event, encode_frame, field_lines
 from ._updates import BODY_ATTRIBUTE, GROW_ATTRIBUTE, Part
 
 __all__ = (
@@ -82,7 +82,7 @@ class HTMX2:
         event_name(self.append_event, "append_event")
 
     def response(self, html: str, event_id: int) -> bytes:
-        return encode_event(html, event=self.fragment_event, id=event_id)
+        return encode_frame(self.fragment_event, event_id, html)
 
     replace = response
 
@@ -155,7 +155,7 @@ class HTMX4:
     def response(self, html: str, event_id: int) -> bytes:
         if self.target is not None:
             html = _partial(self.target, self.swap, html)
-        return encode_event(html, id=event_id)
+        return encode_frame(None, event_id, html)
 
     def sources(self, html: str) -> bytes:
         return encode_event(_partial(self.sources_target, "innerHTML", html))

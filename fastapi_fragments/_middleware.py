@@ -1,21 +1,21 @@
 """``FragmentsMiddleware``: per-app defaults for every ``FragmentStreamResponse``.
 
 A plain ASGI middleware (``BaseHTTPMiddleware`` buffers and breaks streaming). For each HTTP
-request it publishes, in a context variable read by the response's constructor (the one place
-the library keeps state for a request: a route builds its response without the request, and
-the template and block must still be checked before the response starts):
+request it puts in the request's scope, next to each other in ``scope["state"]`` (so also on
+``request.state``):
 
-- the app's :class:`~._config.StreamConfig` (its templates, dialects, pacing, pings, hooks),
-  so routes can omit ``templates=`` and every option they share;
-- the ``request``, added to every render's context so blocks can call ``url_for`` as in a
-  full-page ``TemplateResponse``;
-- the dialect the client speaks (htmx 2, htmx 4 or Datastar), also put on
-  ``request.state.fragments_dialect`` so a route can answer htmx 4 with a stream and htmx 2
-  with a scaffold.
+- ``fragments_config``: the app's :class:`~._config.StreamConfig` (its templates, dialects,
+  pacing, pings, hooks), so routes can omit ``templates=`` and every option they share. A
+  response reads it in ``__call__(scope, receive, send)``, as Starlette's responses read what
+  they need from the scope, and checks its template and blocks there, before its first byte;
+  it also puts the ``request`` in every render's context, so blocks can call ``url_for`` as in
+  a full-page ``TemplateResponse``;
+- ``fragments_dialect``: the dialect the client speaks (htmx 2, htmx 4 or Datastar), so a route
+  can answer htmx 4 with a stream and htmx 2 with a scaffold.
 
-An event-stream request whose app raises before the response starts is answered with 200, a
-visible error and ``done`` instead of a 500 that the client would retry forever (``_early``);
-other requests keep the exception.
+An event-stream request whose app raises before the response starts (in the route, or in the
+response's checks) is answered with 200, a visible error and ``done`` instead of a 500 that the
+client would retry forever (``_early``); other requests keep the exception.
 
 It also makes the library's macros importable from the app's templates
 (``{% import "fragments/htmx.html" as sse %}``) by appending the package's template folder
@@ -25,12 +25,8 @@ to the environment's loader, once, when the middleware is built.
 from __future__ import annotations
 
 import dataclasses
-from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any
 
 import jinja2
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._blocks import environment_of
@@ -38,43 +34,18 @@ from ._config import StreamConfig
 from ._detection import detect_dialect_in_scope
 from ._early import answer_early_error, wants_event_stream
 from ._exceptions import ConfigurationError
-from ._types import Context, Templates
+from ._types import Templates
 
-__all__ = ("FragmentsMiddleware", "RequestDefaults", "app_config", "current_defaults", "request_defaults")
+__all__ = ("CONFIG_STATE", "FragmentsMiddleware", "app_config_in")
 
-
-@dataclass(frozen=True, slots=True)
-class RequestDefaults:
-    """What ``FragmentsMiddleware`` tells the responses built while handling one request."""
-
-    config: StreamConfig
-    request: Request
+#: The key of the app's ``StreamConfig`` in each request's ``scope["state"]`` (``request.state.fragments_config``).
+CONFIG_STATE = "fragments_config"
 
 
-current_defaults: ContextVar[RequestDefaults | None] = ContextVar("fastapi_fragments_defaults", default=None)
-
-
-def request_defaults(templates: Templates | None, extra_context: Context | None) -> tuple[Templates, dict[str, Any]]:
-    """The templates to use and the base context (with ``request``) for a response built now.
-
-    :raises ConfigurationError: when there are no templates, neither given nor from the middleware.
-    """
-    defaults = current_defaults.get()
-    base = dict(extra_context or {})
-    if defaults is not None:
-        base.setdefault("request", defaults.request)
-        templates = templates if templates is not None else defaults.config.templates
-    if templates is None:
-        raise ConfigurationError(
-            "no templates: pass templates= (a Jinja2Templates or jinja2.Environment) or add FragmentsMiddleware"
-        )
-    return templates, base
-
-
-def app_config() -> StreamConfig:
-    """The configuration of the app handling the current request (``FragmentsMiddleware``'s), or the defaults."""
-    defaults = current_defaults.get()
-    return StreamConfig() if defaults is None else defaults.config
+def app_config_in(scope: Scope) -> StreamConfig | None:
+    """The configuration ``FragmentsMiddleware`` left in this request's scope; None outside the middleware."""
+    config = scope.get("state", {}).get(CONFIG_STATE)
+    return config if isinstance(config, StreamConfig) else None
 
 
 class FragmentsMiddleware:
@@ -116,16 +87,13 @@ class FragmentsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        dialect = detect_dialect_in_scope(scope)
-        scope.setdefault("state", {})["fragments_dialect"] = dialect
-        token = current_defaults.set(RequestDefaults(self.config, Request(scope, receive)))
-        try:
-            if wants_event_stream(scope):
-                await self._stream(scope, receive, send)
-            else:
-                await self.app(scope, receive, send)
-        finally:
-            current_defaults.reset(token)
+        state = scope.setdefault("state", {})
+        state["fragments_dialect"] = detect_dialect_in_scope(scope)
+        state[CONFIG_STATE] = self.config
+        if wants_event_stream(scope):
+            await self._stream(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
     async def _stream(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run an event-stream request; an exception before the response started becomes an error event."""

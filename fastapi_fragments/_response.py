@@ -14,32 +14,38 @@ every send, which doubled the CPU per frame and the memory per stream. On purpos
    and closes the token source without pulling it.
 4. On server shutdown the stream ends with a final frame (``interrupted=True``) and ``done``,
    within ``shutdown_grace_period`` seconds.
+5. The app's configuration arrives with the request, in the scope ``__call__`` is given
+   (``FragmentsMiddleware`` puts it there): the constructor checks what the route passed, and the
+   template and blocks when the route named its templates; ``__call__`` lays the route's options
+   over the app's, checks the app's templates and builds the producer, all before the first byte.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import AsyncIterable, Sequence
+from functools import partial
 from typing import Any, Unpack, cast
 
 from sse_starlette import EventSourceResponse
+from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from ._config import StreamConfig
 from ._detection import detect_dialect_in_scope
 from ._dialect_protocol import AppendingDialect, Dialect, check_parts_dialect
 from ._exceptions import ConfigurationError
-from ._fragment import Fragment, FragmentProducer
+from ._fragment import Fragment
 from ._loop import LoopMonitor
-from ._middleware import app_config, request_defaults
-from ._options import StreamOptions, fold_flat_dialect_options
+from ._middleware import app_config_in
+from ._options import CONFIG_OPTIONS, RouteConfig, StreamOptions
 from ._pace import Pace
-from ._parts_produce import PartBlocks, PartsProducer, ResultHook
-from ._plan import plan_tokens
+from ._parts_produce import PartBlocks, ResultHook
+from ._pending import PendingStream, fragment_producer
+from ._plan import TokenStream
 from ._produce import Producer
 from ._text import TextModeName
-from ._tokens import discard_now
+from ._tokens import discard, discard_now
 from ._types import Context, Templates, TextHook, Tokens
 from ._wire import Delivery, Sender, require_asyncio
 
@@ -62,7 +68,8 @@ class FragmentStreamResponse(EventSourceResponse):
 
     :param tokens: async or sync iterable of ``str``, or an SDK stream (see ``iter_text``).
     :param templates: a ``Jinja2Templates`` or ``jinja2.Environment``; defaults to the one
-        given to ``FragmentsMiddleware``.
+        given to ``FragmentsMiddleware`` (then checked when the response is called, still before
+        any byte).
     :param min_interval: seconds between renders (default 16 ms; 50 ms in append mode, 100 ms in
         markdown mode); ``0`` renders every step for a client that keeps up. Under load (a slow
         client, a busy worker) renders are spaced further apart, the newest text winning.
@@ -85,7 +92,8 @@ class FragmentStreamResponse(EventSourceResponse):
     :param reasoning_block: with ``tools_block``, ``citations_block``, ``usage_block`` and ``on_finish``:
         a multi-part stream, each part re-rendered into its own block (docs/guides/parts.md).
     :raises ConfigurationError: before any byte is sent (also as its subclasses
-        TemplateNotFoundError and BlockNotFoundError).
+        TemplateNotFoundError and BlockNotFoundError): here, or for what depends on the app's
+        configuration (its templates), when the response is called.
 
     Example::
 
@@ -117,36 +125,26 @@ class FragmentStreamResponse(EventSourceResponse):
         on_finish: ResultHook | None = None,
         **options: Unpack[StreamOptions],
     ) -> None:
-        if isinstance(tokens, _Produced):  # from_fragments(), a registry follower: the producer is built
-            self._configure(tokens.producer, tokens.config, options, block_name, mode)
-            return
+        stream: PendingStream
+        if isinstance(tokens, PendingStream):  # from_fragments(), a registry follower
+            stream, settings = tokens, tokens.route.over(None)
+        else:
+            try:
+                route = RouteConfig(config, templates, min_interval, on_complete, cast(dict[str, Any], options))
+                settings = route.over(None)  # the route's options, checked here
+            except BaseException:
+                discard_now(tokens)
+                raise
+            parts = PartBlocks.asked(reasoning_block, tools_block, citations_block, usage_block, on_finish)
+            token_stream = TokenStream(
+                tokens, template_name, block_name, context_key=context_key, extra_context=extra_context,
+                sources_block=sources_block, sources=sources, error_block=error_block, mode=mode, parts=parts,
+            )  # fmt: skip
+            stream = PendingStream(route, token_stream.producer, block_name, mode, tokens, parts=parts is not None)
         try:
-            settings = _settings(config, templates, min_interval, on_complete, options)
+            self._begin(stream, settings, options)
         except BaseException:
-            discard_now(tokens)
-            raise
-        plan = plan_tokens(
-            tokens,
-            template_name,
-            block_name,
-            templates=settings.templates,
-            context_key=context_key,
-            extra_context=extra_context,
-            sources_block=sources_block,
-            sources=sources,
-            error_block=error_block,
-            mode=mode,
-            hooks=settings.hooks(),
-            parts=PartBlocks.asked(reasoning_block, tools_block, citations_block, usage_block, on_finish),
-        )
-        try:
-            self._configure(plan.producer, settings, options, block_name, mode)
-            if mode != "replace" and self._dialect is not None and not isinstance(self._dialect, AppendingDialect):
-                raise ConfigurationError(f"mode={mode!r} needs a dialect with append() and tail(): {self._dialect!r}")
-            if isinstance(plan.producer, PartsProducer):
-                check_parts_dialect(self._dialect)
-        except BaseException:
-            discard_now(tokens)  # the caller may have opened it already (an SDK stream is an HTTP response)
+            discard_now(stream.tokens)  # the caller may have opened it already (an SDK stream is an HTTP response)
             raise
 
     @classmethod
@@ -175,31 +173,23 @@ class FragmentStreamResponse(EventSourceResponse):
             fragments = stream_with_sources(tokens, "chat.html", sources_block="sources", sources=docs)
             return FragmentStreamResponse.from_fragments(fragments, sources_block="sources")
         """
-        settings = _settings(config, templates, min_interval, on_complete, options)
-        templates, _ = request_defaults(settings.templates, None)
-        producer = FragmentProducer(
-            fragments,
-            templates,
-            settings.hooks(),
-            sources_block=sources_block,
-            error_block=error_block,
-            context_key=context_key,
-        )
-        return cls._from_producer(producer, settings, **options)
+        route = RouteConfig(config, templates, min_interval, on_complete, cast(dict[str, Any], options))
+        build = partial(fragment_producer, fragments, sources_block, error_block, context_key)
+        return cls(cast(Tokens, PendingStream(route, build)), "", **options)
 
     @classmethod
     def _from_producer(
         cls, producer: Producer, config: StreamConfig, **options: Unpack[StreamOptions]
     ) -> FragmentStreamResponse:
-        """A response streaming a producer built elsewhere (``from_fragments``, a registry follower)."""
-        return cls(cast(Tokens, _Produced(producer, config)), "", **options)
+        """A response streaming a producer built elsewhere (a registry follower), with ``config`` as given."""
+        route = RouteConfig(config, None, None, None, {})
+        return cls(cast(Tokens, PendingStream(route, lambda _config, _request: producer)), "", **options)
 
-    def _configure(
-        self, producer: Producer, config: StreamConfig, options: StreamOptions, block_name: str, mode: str
-    ) -> None:
+    def _begin(self, stream: PendingStream, config: StreamConfig, options: StreamOptions) -> None:
+        """Check what the route passed (``config``: its own); build the producer now if it named its templates."""
         rest: dict[str, Any] = dict(options)
-        for name in _CONFIG_OPTIONS:
-            rest.pop(name, None)  # in ``config`` already (see _settings)
+        for name in CONFIG_OPTIONS:
+            rest.pop(name, None)  # in the route's configuration already (RouteConfig)
         for forbidden in ("content", "sep", "data_sender_callable", "media_type", "shutdown_event"):
             if forbidden in rest:
                 raise ConfigurationError(f"{forbidden}= is set by FragmentStreamResponse and cannot be passed")
@@ -208,72 +198,77 @@ class FragmentStreamResponse(EventSourceResponse):
                 "cleanup_timeout= has no effect on FragmentStreamResponse: closing the token source is bounded "
                 "by itself (5 s), and shutdown_grace_period= bounds the end of a stream at shutdown"
             )
-        self._dialects = config.dialects_for(block_name)
-        self._dialect: Dialect | None = config.forced_dialect(block_name)
-        self._producer = producer
-        self._pacing = (config.interval_for(mode), config.max_bytes_per_second)
         headers = {"Cache-Control": "no-store, no-transform", **dict(rest.pop("headers", None) or {})}
-        if self._dialect is None:
-            headers.setdefault("Vary", "Accept, HX-Request, Datastar-Request")
+        headers.setdefault("Vary", _VARY[1].decode())  # dropped by _use if a dialect is forced
         # No body iterator: __call__ sends the frames itself (see the module docstring).
-        super().__init__(
-            _NO_BODY, headers=headers, sep="\n", ping=config.ping, send_timeout=config.send_timeout, **rest
-        )
+        super().__init__(_NO_BODY, headers=headers, sep="\n", **rest)
         # sse-starlette's lock between its body and ping tasks: our __call__ runs neither, and an
         # anyio Lock per open stream is two more objects for every full garbage collection to walk.
         # (Not vars(self).pop(): that would make the instance's dict a real one, an object more.)
         if hasattr(self, "_send_lock"):
             del self._send_lock
-        self._delivery = Delivery(
-            ping_interval=self.ping_interval,
-            ping_factory=self.ping_message_factory,
-            send_timeout=self.send_timeout,
-            on_client_close=self.client_close_handler_callable,
-            grace_period=float(config.shutdown_grace_period),
-        )
+        self._stream: PendingStream | None = stream  # until __call__ has seen the app's configuration
+        self._use(config, stream.build(config, None) if config.templates is not None else None, stream)
+
+    def _use(self, config: StreamConfig, producer: Producer | None, stream: PendingStream) -> None:
+        """Take what ``config`` says of the dialects, the pacing and the connection; check the dialect."""
+        block_name, mode = stream.block_name, stream.mode
+        self._dialects = config.dialects_for(block_name)
+        self._dialect: Dialect | None = config.forced_dialect(block_name)
+        if self._dialect is not None and _VARY in self.raw_headers:
+            self.raw_headers.remove(_VARY)  # one answer for every request
+        if mode != "replace" and self._dialect is not None and not isinstance(self._dialect, AppendingDialect):
+            raise ConfigurationError(f"mode={mode!r} needs a dialect with append() and tail(): {self._dialect!r}")
+        if stream.parts:
+            check_parts_dialect(self._dialect)
+        self._producer = producer
+        self._pacing = (config.interval_for(mode), config.max_bytes_per_second)
+        self.ping_interval, self.send_timeout = config.ping, config.send_timeout
+        self._grace_period = float(config.shutdown_grace_period)
+
+    async def _ready(self, stream: PendingStream, scope: Scope, receive: Receive) -> Producer:
+        """The producer, with the app's configuration when the request carries one (``FragmentsMiddleware``)."""
+        app = app_config_in(scope)
+        producer = self._producer
+        if app is None and producer is not None:
+            return producer  # built by the constructor, and nothing to add
+        try:
+            config = stream.route.over(app)
+            producer = stream.build(config, None if app is None else Request(scope, receive))
+            self._use(config, producer, stream)
+        except BaseException:
+            await discard(stream.tokens)
+            raise
+        return producer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        stream, self._stream = self._stream, None
+        producer = self._producer if stream is None else await self._ready(stream, scope, receive)
+        assert producer is not None  # built by the constructor or by _ready
         dialect = self._dialect or self._dialects[detect_dialect_in_scope(scope)]
         if scope["type"] == "http" and scope["method"].upper() == "HEAD":
-            await self._producer.aclose()  # no body will be sent: don't start (and pay for) the LLM call
+            await producer.aclose()  # no body will be sent: don't start (and pay for) the LLM call
             await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         else:
             require_asyncio()
             monitor = LoopMonitor.current()
             pace = Pace(*self._pacing, load=monitor.load)
-            sender = Sender(send, dialect, self._delivery, monitor)
-            await sender.run(receive, self.status_code, self.raw_headers, self._producer, pace)
+            delivery = Delivery(
+                ping_interval=self.ping_interval,
+                ping_factory=self.ping_message_factory,
+                send_timeout=self.send_timeout,
+                on_client_close=self.client_close_handler_callable,
+                grace_period=self._grace_period,
+            )
+            sender = Sender(send, dialect, delivery, monitor)
+            await sender.run(receive, self.status_code, self.raw_headers, producer, pace)
         if self.background is not None:
             await self.background()
 
 
-#: The keyword options that override the ``StreamConfig`` field of the same name: every field but
-#: the three the constructor names explicitly.
-_CONFIG_OPTIONS = tuple(
-    field.name
-    for field in dataclasses.fields(StreamConfig)
-    if field.name not in ("templates", "min_interval", "on_complete")
-)
-
-
-def _settings(
-    config: StreamConfig | None,
-    templates: Templates | None,
-    min_interval: float | None,
-    on_complete: TextHook | None,
-    options: StreamOptions,
-) -> StreamConfig:
-    """The configuration of one response: ``config`` (or the app's) with what the route passed on top."""
-    base = config if config is not None else app_config()
-    if config is not None and not isinstance(config, StreamConfig):
-        raise ConfigurationError(f"config must be a StreamConfig, got {config!r}")
-    given: dict[str, Any] = {name: options[name] for name in _CONFIG_OPTIONS if name in options}  # type: ignore[literal-required]
-    for name, value in (("templates", templates), ("min_interval", min_interval), ("on_complete", on_complete)):
-        if value is not None:
-            given[name] = value
-    settings = base.merged(given)
-    return fold_flat_dialect_options(settings, cast(dict[str, Any], options))
+#: The header saying the frames depend on the request's dialect; not sent when a dialect is forced.
+_VARY = (b"vary", b"Accept, HX-Request, Datastar-Request")
 
 
 class _NoBody:
@@ -288,13 +283,3 @@ class _NoBody:
 
 
 _NO_BODY = _NoBody()
-
-
-class _Produced:
-    """What ``_from_producer`` hands the constructor: a producer built already, and its configuration."""
-
-    __slots__ = ("config", "producer")
-
-    def __init__(self, producer: Producer, config: StreamConfig) -> None:
-        self.producer = producer
-        self.config = config

@@ -18,7 +18,7 @@ from ._blocks import BlockRenderer
 from ._hooks import Hooks
 from ._pace import Coalescer
 from ._produce import DEFAULT_ERROR_HTML, Producer
-from ._text import TextMode
+from ._text import ReplaceText, TextMode
 from ._tokens import close_quietly
 from ._updates import BODY_ATTRIBUTE, Replace, Update, Whole
 from .markdown._modes import MarkdownText
@@ -76,6 +76,8 @@ class TokenProducer(Producer):
         if renderer.is_async or self._keep_ended:
             return None
         # Before the final render only the text changes: no mapping per update.
+        if type(text) is ReplaceText:  # replace mode's every frame: its one update, without the call to updates()
+            return [Replace(renderer.render_value(self._context_key, text.markup()))]
         html = renderer.render_value(self._context_key, text.markup()) if text.renders_block else ""
         updates = text.updates(html, final=False)
         if self.block_due and self._markdown is not None:  # the block, around all the updates would add

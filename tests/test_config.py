@@ -84,6 +84,26 @@ def test_the_middleware_carries_the_config_to_every_route(templates: Jinja2Templ
     assert completed == ["Hi", "Yo"]  # the app's hook, on both routes
 
 
+def test_the_app_configuration_is_laid_under_the_route_s_when_the_response_is_called(
+    templates: Jinja2Templates,
+) -> None:
+    """A route naming its own templates still gets the app's options, which the request brings with it."""
+    completed: list[str] = []
+    config = StreamConfig(templates=templates, dialect="htmx4", on_complete=completed.append)
+    app = FastAPI()
+    app.add_middleware(FragmentsMiddleware, config=config)
+
+    @app.get("/own-templates")
+    async def own_templates() -> Response:
+        return FragmentStreamResponse(["Hi"], "chat.html", "plain", templates=templates)
+
+    with TestClient(app) as client:
+        result = read_events(client, "/own-templates")
+    assert result.names[-1] == "done" and set(result.names[:-1]) == {"message"}  # htmx 4's, the app's dialect
+    assert "vary" not in result.headers  # a forced dialect: the same frames whatever the request says
+    assert completed == ["Hi"]
+
+
 def test_the_middleware_needs_templates_somewhere() -> None:
     with pytest.raises(ConfigurationError, match="FragmentsMiddleware needs templates"):
         FragmentsMiddleware(FastAPI(), config=StreamConfig(ping=5))

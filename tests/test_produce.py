@@ -66,6 +66,16 @@ def producer(tokens: object, recorder: Recorder, **options: object) -> Producer:
     return plan.producer
 
 
+def test_replace_modes_frame_is_the_update_its_text_mode_returns() -> None:
+    """The per-frame shortcut of replace mode (``TokenProducer._render_now``) agrees with ``ReplaceText.updates``."""
+    stream = producer(["x"], Recorder())
+    text = stream._text  # type: ignore[attr-defined]
+    text.feed("a < b")
+    frame = stream._render_now()
+    html = stream._renderer.render_value("text", text.markup())  # type: ignore[attr-defined]
+    assert frame == text.updates(html, final=False) == [Replace("<p>a &lt; b</p>…")]
+
+
 async def test_a_completed_stream_ends_with_the_final_render_then_the_hook_then_end() -> None:
     recorder = Recorder()
     stream = producer(["Hi", " there"], recorder)

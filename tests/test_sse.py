@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fastapi_fragments import ConfigurationError
-from fastapi_fragments._sse import check_field, encode_event
+from fastapi_fragments._sse import check_field, encode_event, encode_frame
 from fastapi_fragments.testing import parse_sse
 
 
@@ -44,3 +44,9 @@ def test_any_text_survives_as_exactly_one_event(text: str) -> None:
 def test_text_and_its_utf8_make_the_same_frame(text: str) -> None:
     # One-line text is framed as a str, the rest as UTF-8 bytes (a lone surrogate becomes "?" both ways).
     assert encode_event(text, id=1) == encode_event(text.encode("utf-8", "replace"), id=1)
+
+
+@given(st.text(), st.sampled_from([None, "fragment"]), st.integers(min_value=1))
+def test_a_numbered_frame_is_the_event_it_stands_for(text: str, event: str | None, number: int) -> None:
+    """``encode_frame``, the per-frame shortcut, writes the bytes ``encode_event`` would."""
+    assert encode_frame(event, number, text) == encode_event(text, event=event, id=number)

@@ -19,6 +19,7 @@ from .._detection import detect_dialect, resolve_dialect
 from .._dialects import Dialect, DialectName
 from .._exceptions import ConfigurationError
 from .._hooks import ErrorHook, Hooks
+from .._middleware import app_config_in
 from .._parts_produce import PartBlocks, ResultHook
 from .._plan import TokenPlan, plan_tokens
 from .._response import FragmentStreamResponse
@@ -166,21 +167,15 @@ class StreamRegistry:
                 f"a registry stream's frames are snapshots: mode must be 'replace' or 'markdown-replace', got {mode!r}"
             )
         group = self._running()
+        app = app_config_in(request.scope)  # FragmentsMiddleware's: its templates, the request in renders
         plan = plan_tokens(
-            tokens,
-            template_name,
-            block_name,
-            templates=templates,
-            context_key=context_key,
-            extra_context=extra_context,
-            sources_block=sources_block,
-            sources=sources,
-            error_block=error_block,
-            mode=mode,
-            hooks=Hooks(on_complete, on_error, on_disconnect),
-            keep_ended=True,
+            tokens, template_name, block_name, context_key=context_key, extra_context=extra_context,
+            templates=templates if templates is not None or app is None else app.templates,
+            sources_block=sources_block, sources=sources, error_block=error_block, mode=mode,
+            hooks=Hooks(on_complete, on_error, on_disconnect), keep_ended=True,
             parts=PartBlocks.asked(reasoning_block, tools_block, citations_block, usage_block, on_finish),
-        )
+            request=None if app is None else request,
+        )  # fmt: skip
         try:
             return await self._start(request, plan, group, scaffold_block, owner)
         except BaseException:

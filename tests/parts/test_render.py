@@ -69,6 +69,7 @@ def respond(env: jinja2.Environment, tokens: object, **kwargs: Any) -> FragmentS
 
 
 async def run(response: FragmentStreamResponse, dialect: Any = None) -> list[SSEMessage]:
+    assert response._producer is not None  # built by the constructor: templates= is given
     return parse_sse(await sink_bytes(response._producer, dialect or HTMX2()))
 
 
@@ -177,16 +178,18 @@ async def test_a_stop_mid_reasoning_ends_every_part(parts_env: jinja2.Environmen
 
     results: list[StreamResult] = []
     response = respond(parts_env, stalls(), on_finish=results.append)
+    producer = response._producer
+    assert producer is not None
     body: list[bytes] = []
 
     async def serve() -> None:
-        body.append(await sink_bytes(response._producer, HTMX2()))
+        body.append(await sink_bytes(producer, HTMX2()))
 
     async with anyio.create_task_group() as group:
         group.start_soon(serve)
         await thinking.wait()
         await anyio.sleep(0.05)
-        response._producer.stop(outcome)
+        producer.stop(outcome)
     end = last(parse_sse(body[0]))
     assert 'data-thinking="false"' in end["reasoning"] and "hm" in end["reasoning"]
     assert 'class="thinking"' not in end["fragment"] and "error interrupted" in end["fragment"]
