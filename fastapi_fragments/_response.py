@@ -70,7 +70,7 @@ class FragmentStreamResponse(EventSourceResponse):
     :param templates: a ``Jinja2Templates`` or ``jinja2.Environment``; defaults to the one
         given to ``FragmentsMiddleware`` (then checked when the response is called, still before
         any byte).
-    :param min_interval: seconds between renders (default 16 ms; 50 ms in append mode, 100 ms in
+    :param min_interval: seconds between renders (default 16 ms; 100 ms in append mode and in
         markdown mode); ``0`` renders every step for a client that keeps up. Under load (a slow
         client, a busy worker) renders are spaced further apart, the newest text winning.
     :param on_complete: called once with the final raw text when the stream finished normally.
