@@ -57,11 +57,13 @@ class AnthropicNormaliser(Normaliser):
 
     def _handle(self, item: object) -> None:
         # A delta (nearly every item) reads its fields off the model's own dict, found there as field()
-        # would first find them; field() only for what is not there, or is falsy (an index of 0).
+        # would first find them; field() only for what is not there, or is falsy (the index is read by
+        # `in`: 0, the only block of a reply with no thinking and no tools, is falsy).
         own = getattr(item, "__dict__", NO_FIELDS)
         kind = own.get("type") or field(item, "type")
         if kind == "content_block_delta":
-            self._block_delta(own.get("index") or field(item, "index"), own.get("delta") or field(item, "delta"))
+            index = own["index"] if "index" in own else field(item, "index")
+            self._block_delta(index, own.get("delta") or field(item, "delta"))
         elif kind == "content_block_start":
             self._block_start(field(item, "index"), field(item, "content_block"))
         elif kind == "content_block_stop":

@@ -66,6 +66,9 @@ class Normaliser:
         self._waiting: dict[str, bool] = {}  # tool call id -> provider-run, for calls with no result yet
         self._tags = TagSplitter() if reasoning_tags else None
         self._text_id: str | None = None  # the answer part the next text goes to (tags start new ones)
+        # The open part when it is an answer part and no tag splitter reads its text: _text hands its
+        # deltas to the text lane without _delta's checks (nearly every delta of a stream).
+        self._plain_answer: str | None = None
         self._raw_reason: str | None = None
         self._usage: Usage | None = None
         self._finished = False
@@ -112,6 +115,7 @@ class Normaliser:
         self._close()
         self._events.append(PartStart(kind, part_id, name, provider_executed))
         self._open_id, self._open_kind = part_id, kind
+        self._plain_answer = part_id if kind is PartKind.TEXT and self._tags is None else None
         if kind is PartKind.TOOL_CALL:
             self._waiting.setdefault(part_id, provider_executed)
 
@@ -140,10 +144,14 @@ class Normaliser:
         """End the open part (only if it is ``part_id``, when given)."""
         if self._open_id is not None and (part_id is None or part_id == self._open_id):
             self._events.append(PartEnd(self._open_id))
-            self._open_id = self._open_kind = None
+            self._open_id = self._open_kind = self._plain_answer = None
 
     def _text(self, text: str, part_id: str | None = None) -> None:
         """Answer text; through the reasoning-tag splitter when it is on."""
+        lane, plain = self.text_lane, self._plain_answer
+        if plain is not None and lane is not None and text and (part_id or self._text_id) == plain:
+            lane(text)  # what _delta would do with it, in one call less
+            return
         tags = self._tags
         if tags is None:
             self._delta(PartKind.TEXT, part_id or self._answer_id(), text)

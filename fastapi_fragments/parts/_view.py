@@ -125,7 +125,7 @@ class PartsView:
 
         Folded into the state too, the whole answer would be copied for every delta.
         """
-        self._on_text(_encodable(text))
+        self._on_text(text if text.isascii() else _encodable(text))  # no call for most text
         self.changed |= ANSWER_CHANGED
 
     def reasoning(self, text: str) -> None:
@@ -135,7 +135,7 @@ class PartsView:
         :raises ValueError: after the finish (see :meth:`PartsState.extend`).
         """
         part_id = self.state.extend(text)
-        self._segments[part_id].append(escape(_encodable(text)))
+        self._segments[part_id].append(escape(text if text.isascii() else _encodable(text)))
         self.changed |= REASONING_CHANGED
         self._stale |= REASONING_CHANGED
 
