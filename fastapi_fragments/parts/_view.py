@@ -12,6 +12,7 @@ estimated. :meth:`PartsView.settle` ends every part, whatever ended the stream.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from math import inf
 from time import monotonic
@@ -135,7 +136,9 @@ class PartsView:
         :raises ValueError: after the finish (see :meth:`PartsState.extend`).
         """
         part_id = self.state.extend(text)
-        self._segments[part_id].append(escape(text if text.isascii() else _encodable(text)))
+        text = text if text.isascii() else _encodable(text)
+        # escape() only for text it changes: a Markup per delta, to be joined into a str, costs ~0.3 µs.
+        self._segments[part_id].append(escape(text) if _UNSAFE.search(text) else text)
         self.changed |= REASONING_CHANGED
         self._stale |= REASONING_CHANGED
 
@@ -205,11 +208,11 @@ class PartsView:
 
     def segments(self) -> list[Markup]:
         """Each reasoning segment, escaped."""
-        shown = self._shown
-        for part_id, pieces in self._segments.items():
+        shown, segments = self._shown, self._segments
+        for part_id, pieces in segments.items():
             if len(pieces) != 1 or part_id not in shown:  # only the open segment grows: join only it
                 joined = "".join(pieces)
-                pieces[:] = [joined]  # the next join starts from one piece
+                segments[part_id] = [joined]  # the next join starts from one piece
                 # Escaped already: str's own constructor, not Markup's (which checks for __html__ in Python).
                 shown[part_id] = str.__new__(Markup, joined)
         return list(shown.values())
@@ -234,7 +237,7 @@ class PartsView:
         state = self.state
         context = dict(self._context)
         if stale & REASONING_CHANGED or since is not None:
-            self._reasoning_into(context)
+            context.update(self._reasoning_values())
         if stale & TOOLS_CHANGED:
             context["tool_calls"] = self.tool_calls()
         if stale & CITATIONS_CHANGED:
@@ -253,14 +256,12 @@ class PartsView:
         :meth:`context` still computes them again, as part of the whole."""
         if self._stale & ~ANSWER_CHANGED != REASONING_CHANGED:
             return None
-        return self._reasoning_into({})
+        return self._reasoning_values()
 
-    def _reasoning_into(self, context: dict[str, Any]) -> dict[str, Any]:
+    def _reasoning_values(self) -> dict[str, Any]:
         segments = self.segments()
-        context["thinking"], context["duration"] = self.thinking, self.duration
-        context["reasoning"] = segments[0] if len(segments) == 1 else Markup("\n\n").join(segments)
-        context["segments"] = segments
-        return context
+        reasoning = segments[0] if len(segments) == 1 else Markup("\n\n").join(segments)
+        return {"thinking": self.thinking, "duration": self.duration, "reasoning": reasoning, "segments": segments}
 
     def result(self, outcome: str, text: str) -> StreamResult:
         """The result for ``on_finish`` (after :meth:`settle`)."""
@@ -271,6 +272,8 @@ class PartsView:
         return StreamResult(outcome, text, reasoning, self.duration, calls, tuple(state.citations), finish)
 
 
+#: What ``markupsafe.escape`` replaces.
+_UNSAFE = re.compile("[&<>'\"]")
 #: Seconds either side of a tenth that round to it, a nanosecond short (round() at the bounds decides ties).
 _HALF_TENTH = 0.05 - 1e-9
 

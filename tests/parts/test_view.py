@@ -8,7 +8,8 @@ from typing import Any
 import jinja2
 import pytest
 from hypothesis import HealthCheck, given, settings
-from markupsafe import Markup
+from hypothesis import strategies as st
+from markupsafe import Markup, escape
 
 from fastapi_fragments import FragmentStreamResponse
 from fastapi_fragments._parts_produce import PartsProducer
@@ -66,6 +67,17 @@ def test_reasoning_is_escaped_timed_and_flips_thinking() -> None:
     assert text == ["Hi"]
     context = parts.context()
     assert context["reasoning"] == Markup("a &lt; b") and context["segments"] == [Markup("a &lt; b")]
+
+
+@given(st.lists(st.text(alphabet="ab &<>'\"\u00e9\ud800", max_size=4), max_size=6))
+def test_reasoning_is_escaped_as_markupsafe_escapes_it(deltas: list[str]) -> None:
+    """Deltas with nothing to escape are kept as they are, the others escaped: joined, the same text."""
+    parts, _, _ = view()
+    parts.apply([PartStart(PartKind.REASONING, "r1")])
+    for delta in deltas:
+        parts.reasoning(delta)
+    encodable = "".join(deltas).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    assert parts.context()["reasoning"] == escape(encodable)
 
 
 def test_two_reasoning_segments_add_up() -> None:
