@@ -63,7 +63,14 @@ class AnthropicNormaliser(Normaliser):
         kind = own.get("type") or field(item, "type")
         if kind == "content_block_delta":
             index = own["index"] if "index" in own else field(item, "index")
-            self._block_delta(index, own.get("delta") or field(item, "delta"))
+            delta = own.get("delta") or field(item, "delta")
+            values = getattr(delta, "__dict__", NO_FIELDS)
+            text = values.get("text")
+            if values.get("type") == "text_delta" and isinstance(text, str) and not self._whole_input:
+                # The answer's text (nearly every item): straight to _text, not through _block_delta's table.
+                self._text(text, self._blocks.get(index) or f"block-{index}")
+            else:
+                self._block_delta(index, delta)
         elif kind == "content_block_start":
             self._block_start(field(item, "index"), field(item, "content_block"))
         elif kind == "content_block_stop":
