@@ -70,7 +70,7 @@ class AnthropicNormaliser(Normaliser):
                 # The answer's text (nearly every item): straight to _text, not through _block_delta's table.
                 self._text(text, self._blocks.get(index) or f"block-{index}")
             else:
-                self._block_delta(index, delta)
+                self._block_delta(index, delta, values)
         elif kind == "content_block_start":
             self._block_start(field(item, "index"), field(item, "content_block"))
         elif kind == "content_block_stop":
@@ -107,8 +107,8 @@ class AnthropicNormaliser(Normaliser):
             return
         self._blocks[index] = part_id
 
-    def _block_delta(self, index: object, delta: object) -> None:
-        own = getattr(delta, "__dict__", NO_FIELDS)  # as in _handle
+    def _block_delta(self, index: object, delta: object, own: Mapping[str, object]) -> None:
+        """A delta of block ``index``; ``own``: the delta's own dict (as in _handle), read there already."""
         kind = own.get("type") or field(delta, "type")
         part_id = self._blocks.get(index)
         if part_id is None:  # not as get()'s default: that f-string would be built for every delta
