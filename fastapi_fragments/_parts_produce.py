@@ -227,11 +227,11 @@ class PartsProducer(TokenProducer):
 
     def _render_now(self) -> list[Update] | None:
         # Nearly every render is a text delta's: it renders as a text-only stream's does when the
-        # answer's context holds the view's variables already. Checked first, before the reads the
-        # rest needs; only the sync path below writes them (not for an async environment or a
-        # registry, which render through _render).
+        # answer's context holds the view's variables already (the view's context is as it was: not
+        # stale). Checked first, before the reads the rest needs; only the sync path below writes
+        # them (not for an async environment or a registry, which render through _render).
         view, (context, values) = self._view, self._now
-        if view.changed == ANSWER_CHANGED and self._written[_ANSWER] is values and view.context() is context:
+        if view.changed == ANSWER_CHANGED and not view.stale and self._written[_ANSWER] is values:
             view.changed = 0
             return TokenProducer._render_now(self)  # not super(): its object costs ~70 ns a delta
         if self._renderer.is_async or self._keep_ended:

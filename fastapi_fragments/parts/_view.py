@@ -51,6 +51,7 @@ logger = logging.getLogger("fastapi_fragments")
 #: finish and usage change only at the end, which re-renders everything.
 ANSWER_CHANGED, REASONING_CHANGED, TOOLS_CHANGED, CITATIONS_CHANGED, USAGE_CHANGED = 1, 2, 4, 8, 16
 _EVERYTHING = ANSWER_CHANGED | REASONING_CHANGED | TOOLS_CHANGED | CITATIONS_CHANGED | USAGE_CHANGED
+_PART_CHANGES = _EVERYTHING & ~ANSWER_CHANGED  # what the part variables show
 #: What changes each kind of part block (``PartBlocks.named()``'s kinds): the block re-renders then.
 BLOCK_CHANGES = {"reasoning": REASONING_CHANGED, "tools": TOOLS_CHANGED, "citations": CITATIONS_CHANGED,
                  "usage": USAGE_CHANGED}  # fmt: skip
@@ -81,8 +82,11 @@ class PartsView:
         self._since: float | None = None  # when the open reasoning part started
         self._tenth = (inf, -inf, 0.0)  # duration: the seconds that round to the last one shown, and it
         self._tools: list[ToolCall] | None = None  # the tool calls' views, until a tool event changes them
-        self._context: dict[str, Any] = {}  # the last context(), and what changed since (bits)
-        self._stale = _EVERYTHING
+        self._context: dict[str, Any] = {}  # the last context()
+        #: What :meth:`context` computes anew at its next call (bits; never the answer, which is the
+        #: text mode's): what changed since its last call, and the reasoning while the model thinks (its
+        #: duration runs). ``0``: the same dict, which a producer can tell with no call.
+        self.stale = _PART_CHANGES
         self.settled = False
 
     def apply(self, events: list[PartEvent]) -> None:
@@ -119,7 +123,7 @@ class PartsView:
                 self.changed |= _EVERYTHING
         if self.changed & TOOLS_CHANGED:
             self._tools = None  # parsing every call's arguments again is for renders after a tool event only
-        self._stale |= self.changed
+        self.stale |= self.changed & _PART_CHANGES
 
     def answer(self, text: str) -> None:
         """A delta of the answer: to the text mode only (a normaliser's ``text_lane``).
@@ -140,7 +144,7 @@ class PartsView:
         # escape() only for text it changes: a Markup per delta, to be joined into a str, costs ~0.3 µs.
         self._segments[part_id].append(escape(text) if _UNSAFE.search(text) else text)
         self.changed |= REASONING_CHANGED
-        self._stale |= REASONING_CHANGED
+        self.stale |= REASONING_CHANGED
 
     def _start(self, event: PartStart) -> None:
         self._open = kind = event.kind
@@ -181,7 +185,7 @@ class PartsView:
         self._open = None
         self._tools = None
         self.changed |= _EVERYTHING
-        self._stale = _EVERYTHING
+        self.stale = _PART_CHANGES
 
     # -- what templates get ------------------------------------------------------------------------
 
@@ -230,13 +234,13 @@ class PartsView:
         tell by identity whether a block's context needs the variables again. Only what changed is
         computed anew (a text delta changes none of them); the duration while the model thinks, always.
         """
-        stale, self._stale = self._stale & ~ANSWER_CHANGED, 0
-        since = self._since
-        if not stale and since is None:
+        stale = self.stale
+        if not stale:
             return self._context
+        self.stale = REASONING_CHANGED if self._since is not None else 0  # thinking: the duration runs
         state = self.state
         context = dict(self._context)
-        if stale & REASONING_CHANGED or since is not None:
+        if stale & REASONING_CHANGED:
             context.update(self._reasoning_values())
         if stale & TOOLS_CHANGED:
             context["tool_calls"] = self.tool_calls()
@@ -254,7 +258,7 @@ class PartsView:
         """The reasoning's variables alone, when nothing else changed since :meth:`context` (else
         ``None``): what a reasoning delta changes in a block that has the others already. The next
         :meth:`context` still computes them again, as part of the whole."""
-        if self._stale & ~ANSWER_CHANGED != REASONING_CHANGED:
+        if self.stale != REASONING_CHANGED:
             return None
         return self._reasoning_values()
 
