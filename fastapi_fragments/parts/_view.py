@@ -255,17 +255,21 @@ class PartsView:
         return context
 
     def reasoning_context(self) -> dict[str, Any] | None:
-        """The reasoning's variables alone, when nothing else changed since :meth:`context` (else
-        ``None``): what a reasoning delta changes in a block that has the others already. The next
+        """The reasoning's variables a delta of it changes, when the model is thinking and nothing else
+        changed since :meth:`context` (else ``None``): what a reasoning delta changes in a block that
+        has the others already, ``thinking`` (true since that context) among them. The next
         :meth:`context` still computes them again, as part of the whole."""
-        if self.stale != REASONING_CHANGED:
+        if self.stale != REASONING_CHANGED or self._since is None:  # the clock runs while the model thinks
             return None
-        return self._reasoning_values()
+        return self._growing_values()
 
     def _reasoning_values(self) -> dict[str, Any]:
+        return {"thinking": self.thinking, **self._growing_values()}
+
+    def _growing_values(self) -> dict[str, Any]:
         segments = self.segments()
         reasoning = segments[0] if len(segments) == 1 else Markup("\n\n").join(segments)
-        return {"thinking": self.thinking, "duration": self.duration, "reasoning": reasoning, "segments": segments}
+        return {"duration": self.duration, "reasoning": reasoning, "segments": segments}
 
     def result(self, outcome: str, text: str) -> StreamResult:
         """The result for ``on_finish`` (after :meth:`settle`)."""
