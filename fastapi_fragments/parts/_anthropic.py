@@ -19,7 +19,8 @@ import json
 from collections.abc import Mapping
 
 from fastapi_fragments.parts._events import Citation, FinishReason, PartKind
-from fastapi_fragments.parts._normaliser import NO_FIELDS, Normaliser, field, raise_error, string
+from fastapi_fragments.parts._fields import NO_FIELDS, field, raise_error, string
+from fastapi_fragments.parts._normaliser import Normaliser
 
 __all__ = ("AnthropicNormaliser",)
 

@@ -23,7 +23,8 @@ import json
 from collections.abc import Mapping
 
 from fastapi_fragments.parts._events import Citation, FinishReason, PartKind
-from fastapi_fragments.parts._normaliser import NO_FIELDS, Normaliser, field, plain, raise_error, string
+from fastapi_fragments.parts._fields import NO_FIELDS, field, plain, raise_error, string
+from fastapi_fragments.parts._normaliser import Normaliser
 
 __all__ = ("OpenAIResponsesNormaliser",)
 
