@@ -227,25 +227,26 @@ class PartsProducer(TokenProducer):
         return due
 
     def _render_now(self) -> list[Update] | None:
-        # Nearly every render: a sync environment, no registry. A text delta renders as a text-only
-        # stream's does (the answer's context already holds the part variables).
+        # Nearly every render is a text delta's: as a text-only stream's when the answer's context holds
+        # the view's variables (not stale). Checked first; only the sync path below writes them (an
+        # async environment or a registry renders through _render).
+        view, (context, values) = self._view, self._now
+        if view.changed == ANSWER_CHANGED and not view.stale and self._written[_ANSWER] is values:
+            view.changed = 0
+            return TokenProducer._render_now(self)  # not super(): its object costs ~70 ns a delta
         if self._renderer.is_async or self._keep_ended:
             return None
-        view, written, values = self._view, self._written, self._now[1]
-        index = self._reasoning
+        written, index = self._written, self._reasoning
         if view.changed == REASONING_CHANGED and index is not None and written[index] is values:
             reasoning = view.reasoning_context()  # a reasoning delta's: the block has every other variable
             if reasoning is not None:
                 view.changed = 0
                 _, part, renderer = self._parts[index]
                 return [Replace(renderer.render(reasoning), part)]
-        context = view.context()  # the same dict until a part changes
-        if context is not self._now[0]:
-            values = {**context, "streaming": True, "interrupted": self.interrupted}
-            self._now = (context, values)
-        if view.changed == ANSWER_CHANGED and written[_ANSWER] is values:
-            view.changed = 0
-            return super()._render_now()
+        fresh_context = view.context()  # the same dict until a part changes
+        if fresh_context is not context:
+            values = {**fresh_context, "streaming": True, "interrupted": self.interrupted}
+            self._now = (fresh_context, values)
         updates: list[Update] = []
         for index in self._due(final=False):
             fresh = written[index] is not values
@@ -254,7 +255,7 @@ class PartsProducer(TokenProducer):
                 if fresh:
                     self._renderer.set(values)
                     self.block_due = True  # markdown mode: the block around the body shows them (once)
-                updates += super()._render_now() or ()
+                updates += TokenProducer._render_now(self) or ()
             else:
                 _, part, renderer = self._parts[index]
                 updates.append(Replace(renderer.render(values if fresh else _NOTHING), part))
@@ -268,9 +269,8 @@ class PartsProducer(TokenProducer):
         values: dict[str, Any] = {}
         for index in self._due(final):
             if index == _ANSWER:
-                context = self._view.context()
-                if context is not self._answer_context:  # markdown mode: the block around the body shows them
-                    self._answer_context, self.block_due = context, True
+                if self._view.context() is not self._answer_context:  # markdown: the block around the body
+                    self._answer_context, self.block_due = self._view.context(), True  # shows them
                 updates += await super()._render(final=final)
                 continue
             _, part, renderer = self._parts[index]

@@ -19,7 +19,8 @@ import json
 from collections.abc import Mapping
 
 from fastapi_fragments.parts._events import Citation, FinishReason, PartKind
-from fastapi_fragments.parts._normaliser import NO_FIELDS, Normaliser, field, raise_error, string
+from fastapi_fragments.parts._fields import NO_FIELDS, field, raise_error, string
+from fastapi_fragments.parts._normaliser import Normaliser
 
 __all__ = ("AnthropicNormaliser",)
 
@@ -57,11 +58,20 @@ class AnthropicNormaliser(Normaliser):
 
     def _handle(self, item: object) -> None:
         # A delta (nearly every item) reads its fields off the model's own dict, found there as field()
-        # would first find them; field() only for what is not there, or is falsy (an index of 0).
+        # would first find them; field() only for what is not there, or is falsy (the index is read by
+        # `in`: 0, the only block of a reply with no thinking and no tools, is falsy).
         own = getattr(item, "__dict__", NO_FIELDS)
         kind = own.get("type") or field(item, "type")
         if kind == "content_block_delta":
-            self._block_delta(own.get("index") or field(item, "index"), own.get("delta") or field(item, "delta"))
+            index = own["index"] if "index" in own else field(item, "index")
+            delta = own.get("delta") or field(item, "delta")
+            values = getattr(delta, "__dict__", NO_FIELDS)
+            text = values.get("text")
+            if values.get("type") == "text_delta" and isinstance(text, str) and not self._whole_input:
+                # The answer's text (nearly every item): straight to _text, not through _block_delta's table.
+                self._text(text, self._blocks.get(index) or f"block-{index}")
+            else:
+                self._block_delta(index, delta, values)
         elif kind == "content_block_start":
             self._block_start(field(item, "index"), field(item, "content_block"))
         elif kind == "content_block_stop":
@@ -98,8 +108,8 @@ class AnthropicNormaliser(Normaliser):
             return
         self._blocks[index] = part_id
 
-    def _block_delta(self, index: object, delta: object) -> None:
-        own = getattr(delta, "__dict__", NO_FIELDS)  # as in _handle
+    def _block_delta(self, index: object, delta: object, own: Mapping[str, object]) -> None:
+        """A delta of block ``index``; ``own``: the delta's own dict (as in _handle), read there already."""
         kind = own.get("type") or field(delta, "type")
         part_id = self._blocks.get(index)
         if part_id is None:  # not as get()'s default: that f-string would be built for every delta

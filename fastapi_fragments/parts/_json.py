@@ -14,6 +14,7 @@ __all__ = ("parse_partial_json",)
 _CLOSERS = {"{": "}", "[": "]"}
 # The first half of a surrogate pair, escaped: alone it would preview as a lone surrogate.
 _HIGH_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}$")
+_STRING_STOP = re.compile(r'["\\]')
 
 
 def parse_partial_json(text: str) -> object | None:
@@ -27,7 +28,9 @@ def parse_partial_json(text: str) -> object | None:
         parse_partial_json('{"query": "htm')  # {"query": "htm"}
         parse_partial_json('{"a": 1, "b')  # {"a": 1}
     """
-    for candidate in (text, *_candidates(text)):
+    # Not text itself first: whole JSON leaves the scan outside any string and bracket, so its first
+    # candidate is the text, and a failed json.loads (most previews) costs as much as the scan.
+    for candidate in _candidates(text):
         try:
             value: object = json.loads(candidate)
         except ValueError:
@@ -44,7 +47,10 @@ def _candidates(text: str) -> list[str]:
     in_string = escaped = string_is_key = False
     escape_at, unicode_left = 0, 0  # where the escape being read starts; hex digits of a \uXXXX still due
     cut, cut_stack = 0, ""  # the longest prefix known to end after a whole value, and its closers
-    for index, char in enumerate(text):
+    index, end = -1, len(text)
+    while index + 1 < end:
+        index += 1
+        char = text[index]
         if in_string:
             if unicode_left:
                 unicode_left -= 1
@@ -57,6 +63,9 @@ def _candidates(text: str) -> list[str]:
                 in_string = False
                 if not string_is_key:
                     cut, cut_stack = index + 1, _closers(stack)
+            else:  # a string's plain characters change nothing: on to its next quote or backslash at once
+                stop = _STRING_STOP.search(text, index)
+                index = (stop.start() if stop is not None else end) - 1
             continue
         if char == '"':
             in_string = True

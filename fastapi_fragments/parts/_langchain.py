@@ -19,7 +19,8 @@ from collections.abc import Mapping
 
 from fastapi_fragments.parts._anthropic import AnthropicNormaliser
 from fastapi_fragments.parts._events import Citation, FinishReason, PartKind
-from fastapi_fragments.parts._normaliser import Normaliser, field, number, string
+from fastapi_fragments.parts._fields import field, number, string
+from fastapi_fragments.parts._normaliser import Normaliser
 from fastapi_fragments.parts._openai_chat import OpenAIChatNormaliser
 from fastapi_fragments.parts._openai_responses import OpenAIResponsesNormaliser
 

@@ -13,9 +13,7 @@ are the answer's; most of the others are the reasoning's, which has a lane too.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import partial
 
-from fastapi_fragments._exceptions import ProviderError
 from fastapi_fragments.parts._events import (
     Citation,
     Finish,
@@ -29,10 +27,10 @@ from fastapi_fragments.parts._events import (
     ToolStatus,
     Usage,
 )
+from fastapi_fragments.parts._fields import number, plain
 from fastapi_fragments.parts._tags import Piece, TagSplitter
 
-__all__ = ("NO_FIELDS", "Normaliser", "as_list", "field", "listed", "number", "plain", "raise_error", "reader",
-           "string")  # fmt: skip
+__all__ = ("Normaliser",)
 
 
 class Normaliser:
@@ -66,6 +64,9 @@ class Normaliser:
         self._waiting: dict[str, bool] = {}  # tool call id -> provider-run, for calls with no result yet
         self._tags = TagSplitter() if reasoning_tags else None
         self._text_id: str | None = None  # the answer part the next text goes to (tags start new ones)
+        # The open part when it is an answer part and no tag splitter reads its text: _text hands its
+        # deltas to the text lane without _delta's checks (nearly every delta of a stream).
+        self._plain_answer: str | None = None
         self._raw_reason: str | None = None
         self._usage: Usage | None = None
         self._finished = False
@@ -112,6 +113,7 @@ class Normaliser:
         self._close()
         self._events.append(PartStart(kind, part_id, name, provider_executed))
         self._open_id, self._open_kind = part_id, kind
+        self._plain_answer = part_id if kind is PartKind.TEXT and self._tags is None else None
         if kind is PartKind.TOOL_CALL:
             self._waiting.setdefault(part_id, provider_executed)
 
@@ -140,10 +142,14 @@ class Normaliser:
         """End the open part (only if it is ``part_id``, when given)."""
         if self._open_id is not None and (part_id is None or part_id == self._open_id):
             self._events.append(PartEnd(self._open_id))
-            self._open_id = self._open_kind = None
+            self._open_id = self._open_kind = self._plain_answer = None
 
     def _text(self, text: str, part_id: str | None = None) -> None:
         """Answer text; through the reasoning-tag splitter when it is on."""
+        lane, plain = self.text_lane, self._plain_answer
+        if plain is not None and lane is not None and text and (part_id or self._text_id) == plain:
+            lane(text)  # what _delta would do with it, in one call less
+            return
         tags = self._tags
         if tags is None:
             self._delta(PartKind.TEXT, part_id or self._answer_id(), text)
@@ -196,105 +202,3 @@ class Normaliser:
         if reason is FinishReason.STOP and any(not provider_run for provider_run in self._waiting.values()):
             return FinishReason.TOOL_CALLS
         return reason
-
-
-def field(obj: object, name: str) -> object:
-    """An attribute of an SDK object or a key of a dict (SDKs mix both: LiteLLM, LangChain blocks);
-    ``None`` when absent.
-
-    Most lookups of a chunk miss (a text chunk has no ``reasoning_content``), and a miss on a pydantic
-    model goes through its ``__getattr__`` and an exception, ten times the cost of a hit; a field or an
-    extra is found in the instance's dicts instead.
-    """
-    values = getattr(obj, "__dict__", None)  # first: most lookups are of an SDK object's field
-    if values is not None:
-        value = values.get(name, _ABSENT)
-        if value is not _ABSENT:
-            return value
-    if isinstance(obj, dict):  # a concrete check: an ABC check costs more than the whole lookup
-        return obj.get(name)
-    extra = getattr(obj, "__pydantic_extra__", _NOT_PYDANTIC)
-    if extra is not _NOT_PYDANTIC:
-        if isinstance(extra, dict) and name in extra:
-            return extra[name]
-        if not _class_has(type(obj), name):  # not a property either: a plain miss
-            return None
-    return getattr(obj, name, None)
-
-
-# (class, name) -> whether the class has it: the names are the few the normalisers read.
-_CLASS_HAS: dict[tuple[type, str], bool] = {}
-
-
-def _class_has(cls: type, name: str) -> bool:
-    has = _CLASS_HAS.get((cls, name))
-    if has is None:
-        has = _CLASS_HAS[cls, name] = hasattr(cls, name)
-    return has
-
-
-_NOT_PYDANTIC = object()
-_ABSENT = object()
-#: ``getattr(obj, "__dict__", NO_FIELDS).get(name) or field(obj, name)`` is ``field(obj, name)``, in one dict read.
-NO_FIELDS: Mapping[str, object] = {}
-
-
-def reader(obj: object, names: frozenset[str]) -> Callable[[str], object]:
-    """``field(obj, name)`` for any of ``names``, for reading several fields of one object.
-
-    A dict's or a pydantic model's own ``dict.get`` when its class defines none of ``names`` (as a
-    property, say): a chunk's delta is read a field at a time for eight names, most of them absent,
-    and ``field`` costs several times what ``dict.get`` does for each.
-    """
-    if isinstance(obj, dict):
-        return obj.get
-    values = getattr(obj, "__dict__", None)
-    extra = getattr(obj, "__pydantic_extra__", _NOT_PYDANTIC)
-    if values is None or extra is _NOT_PYDANTIC or _class_has_any(type(obj), names):
-        return partial(field, obj)
-    return ({**extra, **values} if isinstance(extra, dict) and extra else values).get
-
-
-def _class_has_any(cls: type, names: frozenset[str]) -> bool:
-    has = _CLASS_HAS_ANY.get((cls, names))
-    if has is None:
-        has = _CLASS_HAS_ANY[cls, names] = any(_class_has(cls, name) for name in names)
-    return has
-
-
-_CLASS_HAS_ANY: dict[tuple[type, frozenset[str]], bool] = {}
-
-
-def listed(obj: object, name: str) -> list[object] | tuple[object, ...]:
-    """A list field of an SDK object or dict; empty when absent or ``None``."""
-    return as_list(field(obj, name))
-
-
-def as_list(value: object) -> list[object] | tuple[object, ...]:
-    """``value`` if it is a list or tuple, else empty."""
-    return value if isinstance(value, list | tuple) else ()
-
-
-def string(value: object) -> str | None:
-    """``value`` if it is a ``str``."""
-    return value if isinstance(value, str) else None
-
-
-def number(value: object) -> int | None:
-    """``value`` if it is a token count (an ``int``, not a ``bool``)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def plain(value: object) -> object:
-    """SDK models as plain data (``model_dump()``), so results and previews render without the SDK."""
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        return dump(exclude_none=True)
-    if isinstance(value, list | tuple):
-        return [plain(item) for item in value]
-    return value
-
-
-def raise_error(kind: str, message: object) -> None:
-    """Raise the :class:`ProviderError` an error item stands for, as the text path does."""
-    raise ProviderError(kind, str(message) if message is not None else "no message")

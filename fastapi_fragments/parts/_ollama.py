@@ -14,7 +14,8 @@ import json
 from collections.abc import Mapping
 
 from fastapi_fragments.parts._events import FinishReason, PartKind
-from fastapi_fragments.parts._normaliser import Normaliser, field, listed, raise_error, string
+from fastapi_fragments.parts._fields import field, listed, raise_error, string
+from fastapi_fragments.parts._normaliser import Normaliser
 
 __all__ = ("OllamaNormaliser",)
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fastapi_fragments.parts._events import Citation, FinishReason, PartKind
-from fastapi_fragments.parts._normaliser import Normaliser, as_list, field, listed, reader, string
+from fastapi_fragments.parts._fields import as_list, field, listed, reader, string
+from fastapi_fragments.parts._normaliser import Normaliser
 
 __all__ = ("OpenAIChatNormaliser",)
 

@@ -23,7 +23,8 @@ import json
 from collections.abc import Mapping
 
 from fastapi_fragments.parts._events import Citation, FinishReason, PartKind
-from fastapi_fragments.parts._normaliser import NO_FIELDS, Normaliser, field, plain, raise_error, string
+from fastapi_fragments.parts._fields import NO_FIELDS, field, plain, raise_error, string
+from fastapi_fragments.parts._normaliser import Normaliser
 
 __all__ = ("OpenAIResponsesNormaliser",)
 
@@ -60,15 +61,17 @@ class OpenAIResponsesNormaliser(Normaliser):
 
     def _handle(self, item: object) -> None:
         # A text or reasoning delta (nearly every item) reads its fields off the model's own dict, found
-        # there as field() would first find them; field() only for what is not there, or is falsy.
+        # there as field() would first find them; field() only for what is not there, or is falsy. And
+        # string() is written out: a call or two a delta less.
         own = getattr(item, "__dict__", NO_FIELDS)
         kind = own.get("type") or field(item, "type")
         if kind in _TEXT_DELTAS:
             delta, item_id = own.get("delta") or field(item, "delta"), own.get("item_id") or field(item, "item_id")
-            self._text(string(delta) or "", string(item_id))
+            self._text(delta if isinstance(delta, str) else "", item_id if isinstance(item_id, str) else None)
         elif kind in _REASONING_DELTAS:
             delta, item_id = own.get("delta") or field(item, "delta"), str(own.get("item_id") or field(item, "item_id"))
-            self._delta(PartKind.REASONING, self._part_ids.get(item_id, item_id), string(delta) or "")
+            text = delta if isinstance(delta, str) else ""
+            self._delta(PartKind.REASONING, self._part_ids.get(item_id, item_id), text)
         elif kind in _ARGUMENT_DELTAS:
             part_id = self._part_ids.get(str(field(item, "item_id")), str(field(item, "item_id")))
             self._streamed.add(part_id)

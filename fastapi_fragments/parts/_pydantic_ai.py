@@ -17,7 +17,8 @@ import json
 from collections.abc import Mapping
 
 from fastapi_fragments.parts._events import Citation, FinishReason, PartKind
-from fastapi_fragments.parts._normaliser import Normaliser, field, listed, string
+from fastapi_fragments.parts._fields import field, listed, string
+from fastapi_fragments.parts._normaliser import Normaliser
 
 __all__ = ("PydanticAINormaliser",)
 

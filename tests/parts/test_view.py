@@ -3,12 +3,14 @@ the reasoning's variables alone for a reasoning delta."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import jinja2
 import pytest
 from hypothesis import HealthCheck, given, settings
-from markupsafe import Markup
+from hypothesis import strategies as st
+from markupsafe import Markup, escape
 
 from fastapi_fragments import FragmentStreamResponse
 from fastapi_fragments._parts_produce import PartsProducer
@@ -68,6 +70,17 @@ def test_reasoning_is_escaped_timed_and_flips_thinking() -> None:
     assert context["reasoning"] == Markup("a &lt; b") and context["segments"] == [Markup("a &lt; b")]
 
 
+@given(st.lists(st.text(alphabet="ab &<>'\"\u00e9\ud800", max_size=4), max_size=6))
+def test_reasoning_is_escaped_as_markupsafe_escapes_it(deltas: list[str]) -> None:
+    """Deltas with nothing to escape are kept as they are, the others escaped: joined, the same text."""
+    parts, _, _ = view()
+    parts.apply([PartStart(PartKind.REASONING, "r1")])
+    for delta in deltas:
+        parts.reasoning(delta)
+    encodable = "".join(deltas).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    assert parts.context()["reasoning"] == escape(encodable)
+
+
 def test_two_reasoning_segments_add_up() -> None:
     parts, _, clock = view()
     for segment in ("r1", "r2"):
@@ -118,9 +131,10 @@ def test_the_result_says_everything() -> None:
     assert result.usage == Usage(3, 4) and result.finish.reason is FinishReason.LENGTH
 
 
-#: A reasoning block that shows every part variable but the running duration (the clock's).
+#: An answer and a reasoning block that show every part variable but the running duration (the clock's).
 EVERY = (
-    "{% block response %}{{ text }}{% endblock %}{% block tools %}{{ tool_calls|length }}{% endblock %}"
+    "{% block response %}{{ text }}|{{ thinking }}|{{ reasoning }}|{{ tool_calls|length }}{% endblock %}"
+    "{% block tools %}{{ tool_calls|length }}{% endblock %}"
     "{% block reasoning %}{{ thinking }}|{{ reasoning }}|{{ segments|join('/') }}|{{ tool_calls|length }}|"
     "{{ citations|length }}|{{ streaming }}|{{ interrupted }}|{{ finish_reason }}{% endblock %}"
 )
@@ -129,14 +143,14 @@ EVERY = (
 @pytest.mark.parametrize("source", ["chat", "responses", "anthropic"])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(scripts())
-def test_a_reasoning_delta_renders_as_with_every_variable(source: str, replies: tuple[FakeReply, FakeReply]) -> None:
-    """The reasoning block gets only the reasoning's variables per reasoning delta, and renders every frame
-    as it would with all of them written again (a render per item, as the producer's loop renders them
-    when no send holds a change back)."""
+def test_every_frame_renders_as_with_every_variable(source: str, replies: tuple[FakeReply, FakeReply]) -> None:
+    """The reasoning block gets only the reasoning's variables per reasoning delta, a text delta renders the
+    answer alone, and every frame is as the async render's, which writes every variable into every block it
+    renders (a render per item, as the producer's loop renders them when no send holds a change back)."""
     env = jinja2.Environment(loader=jinja2.DictLoader({"every.html": EVERY}), autoescape=True)
     items = SOURCES[source](replies[1])
 
-    def frames() -> list[object]:
+    def frames(reference: bool = False) -> list[object]:
         options: dict[str, Any] = {"reasoning_block": "reasoning", "tools_block": "tools", "min_interval": 0}
         producer = FragmentStreamResponse(iter(items), "every.html", "response", templates=env, **options)._producer
         assert isinstance(producer, PartsProducer)
@@ -146,10 +160,11 @@ def test_a_reasoning_delta_renders_as_with_every_variable(source: str, replies: 
         for item in items:
             view.apply(normaliser.feed(item))
             if view.changed:
-                rendered.append(producer._render_now())
+                rendered.append(asyncio.run(producer._render(final=False)) if reference else producer._render_now())
         return rendered
 
     fast = frames()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(PartsView, "reasoning_context", lambda self: None)
         assert frames() == fast
+    assert frames(reference=True) == fast
