@@ -5,17 +5,15 @@
     SDK items ─▶ Normaliser (parts.normaliser_for) ─▶ part events ─▶ PartsView ─▶ [Update per changed block]
 
 A route that asks for a part block (``reasoning_block=``, ``tools_block=``, ``citations_block=``,
-``usage_block=``) or for the result (``on_finish=``) gets a :class:`PartsProducer` instead of a
-``TokenProducer``: the items of the SDK stream are read whole (:class:`ItemStream`), not through
-``iter_text``'s text extraction. The text-only path pays nothing for this. Each render re-renders
-only the blocks whose part changed (``Replace`` with a ``Part`` naming the block, which a
-``PartsDialect`` aims at ``<block>``); the answer's text goes through the route's text mode as
-before. Every block gets the same part variables (``PartsView.context``).
+``usage_block=``) or for the result (``on_finish=``) gets a :class:`PartsProducer`, which reads the
+SDK stream's items whole (:class:`ItemStream`); text-only streams pay nothing for it. Each render
+re-renders only the blocks whose part changed (``Replace`` naming the block's ``Part``, aimed at
+``<block>``); the answer goes through the route's text mode (in the markdown modes, the reasoning
+is markdown too). Every block gets the same part variables (``PartsView.context``).
 
 The ending is the producer's (``_produce``): whatever ended the stream, :meth:`PartsProducer._settle`
-ends every part first (the normaliser's ``finish``: an open part ends, a tool call still waiting
-gets an error), then every part block gets its last render (the usage block's after the
-answer's), and ``on_finish(result)`` runs after the other hook.
+ends every part first (an open part ends, a tool call still waiting gets an error), then every
+part block gets its last render (usage after the answer), and ``on_finish(result)`` runs last.
 """
 
 from __future__ import annotations
@@ -34,6 +32,7 @@ from ._text import TextMode
 from ._tokens import TextStream, check_tokens
 from ._tokens_produce import TokenProducer
 from ._updates import Outcome, Part, Replace, Update
+from .markdown._modes import MarkdownReplaceText, MarkdownText
 from .parts._detect import normaliser_for
 from .parts._events import Finish, FinishReason
 from .parts._normaliser import Normaliser
@@ -155,7 +154,8 @@ class PartsProducer(TokenProducer):
         )  # fmt: skip
         on_finish = blocks.on_finish
         self.hooks = _ResultHooks(hooks.on_complete, hooks.on_error, hooks.on_disconnect, on_finish, self._result)
-        self._view = PartsView(text.feed, clock)
+        markdown = isinstance(text, (MarkdownText, MarkdownReplaceText))  # then the reasoning is markdown too
+        self._view = PartsView(text.feed, clock, reasoning_text=MarkdownReplaceText if markdown else None)
         self._normaliser: Normaliser | None = None
         self._context: dict[str, Any] | None = None  # the part variables of the render under way
         self._parts = [

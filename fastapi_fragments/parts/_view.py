@@ -4,7 +4,8 @@
 each item's events and asks it which blocks to render and with what. The answer's text deltas go
 to a callback (the route's text mode), straight from the normaliser when it is the normaliser's
 ``text_lane`` (:meth:`PartsView.answer`); reasoning is escaped per delta, as the answer is (from the
-``reasoning_lane``, :meth:`PartsView.reasoning`, but for a part's first delta). The
+``reasoning_lane``, :meth:`PartsView.reasoning`, but for a part's first delta), or, with
+``reasoning_text`` (the markdown modes), each segment is rendered by a text mode of its own. The
 reasoning's duration is measured with ``clock`` (seconds the reasoning parts were open), never
 estimated. :meth:`PartsView.settle` ends every part, whatever ended the stream.
 """
@@ -12,14 +13,14 @@ estimated. :meth:`PartsView.settle` ends every part, whatever ended the stream.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from math import inf
 from time import monotonic
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from fastapi_fragments._text import TextMode
 from fastapi_fragments.parts._events import (
     Citation,
     Finish,
@@ -32,6 +33,7 @@ from fastapi_fragments.parts._events import (
     ToolResult,
     ToolStatus,
 )
+from fastapi_fragments.parts._reasoning import ReasoningText
 from fastapi_fragments.parts._result import StreamResult, ToolCall
 from fastapi_fragments.parts._state import PartsState
 
@@ -70,14 +72,19 @@ class PartsView:
             html = render(view.context())
     """
 
-    def __init__(self, on_text: Callable[[str], None], clock: Callable[[], float] = monotonic) -> None:
+    def __init__(
+        self,
+        on_text: Callable[[str], None],
+        clock: Callable[[], float] = monotonic,
+        *,
+        reasoning_text: Callable[[], TextMode] | None = None,
+    ) -> None:
         self.state = PartsState()
         self.changed = 0
         self._on_text = on_text
         self._clock = clock
         self._open: PartKind | None = None
-        self._segments: dict[str, list[str]] = {}  # reasoning part id -> its escaped text, joined lazily
-        self._shown: dict[str, Markup] = {}  # reasoning part id -> its text as last joined
+        self._reasoning = ReasoningText(reasoning_text)
         self._thought = 0.0  # seconds of reasoning parts that ended
         self._since: float | None = None  # when the open reasoning part started
         self._tenth = (inf, -inf, 0.0)  # duration: the seconds that round to the last one shown, and it
@@ -140,16 +147,14 @@ class PartsView:
         :raises ValueError: after the finish (see :meth:`PartsState.extend`).
         """
         part_id = self.state.extend(text)
-        text = text if text.isascii() else _encodable(text)
-        # escape() only for text it changes: a Markup per delta, to be joined into a str, costs ~0.3 µs.
-        self._segments[part_id].append(escape(text) if _UNSAFE.search(text) else text)
+        self._reasoning.add(part_id, text if text.isascii() else _encodable(text))
         self.changed |= REASONING_CHANGED
         self.stale |= REASONING_CHANGED
 
     def _start(self, event: PartStart) -> None:
         self._open = kind = event.kind
         if kind is PartKind.REASONING:
-            self._segments.setdefault(event.id, [])
+            self._reasoning.start(event.id)
             self._since = self._clock()
             self.changed |= REASONING_CHANGED | ANSWER_CHANGED  # thinking
         elif kind is PartKind.TOOL_CALL:
@@ -197,7 +202,7 @@ class PartsView:
     @property
     def duration(self) -> float | None:
         """Seconds the model has spent thinking (to a tenth), measured; ``None`` if it did not think."""
-        if not self._segments:
+        if not self._reasoning:
             return None
         if self._since is None:
             return round(self._thought, 1)
@@ -211,15 +216,8 @@ class PartsView:
         return shown
 
     def segments(self) -> list[Markup]:
-        """Each reasoning segment, escaped."""
-        shown, segments = self._shown, self._segments
-        for part_id, pieces in segments.items():
-            if len(pieces) != 1 or part_id not in shown:  # only the open segment grows: join only it
-                joined = "".join(pieces)
-                segments[part_id] = [joined]  # the next join starts from one piece
-                # Escaped already: str's own constructor, not Markup's (which checks for __html__ in Python).
-                shown[part_id] = str.__new__(Markup, joined)
-        return list(shown.values())
+        """Each reasoning segment, escaped (in the markdown modes: rendered, see ``_reasoning``)."""
+        return self._reasoning.segments(self.state.open_id if self._open is PartKind.REASONING else None)
 
     def tool_calls(self) -> list[ToolCall]:
         """The tool calls' views (their arguments parsed once per change, not once per render)."""
@@ -280,8 +278,6 @@ class PartsView:
         return StreamResult(outcome, text, reasoning, self.duration, calls, tuple(state.citations), finish)
 
 
-#: What ``markupsafe.escape`` replaces.
-_UNSAFE = re.compile("[&<>'\"]")
 #: Seconds either side of a tenth that round to it, a nanosecond short (round() at the bounds decides ties).
 _HALF_TENTH = 0.05 - 1e-9
 

@@ -128,6 +128,20 @@ async def test_in_markdown_mode_the_block_around_the_body_follows_the_part_varia
     assert len(fragments) == 3 and "data-fragments-body" not in fragments[-1] and "<p>Bye</p>" in fragments[-1]
 
 
+@pytest.mark.parametrize("mode", ["replace", "markdown", "markdown-replace"])
+async def test_the_reasoning_is_markdown_in_the_markdown_modes(parts_env: jinja2.Environment, mode: str) -> None:
+    tokens = ["<think>**Consider", "ing** the <query>\n\n- one\n- ", "two</think>", "Hi"]
+    messages = await run(respond(parts_env, items_of(tokens), mode=mode))
+    panels = [message.data for message in messages if message.event == "reasoning"]
+    if mode == "replace":  # the model's text, escaped
+        assert "**Considering** the &lt;query&gt;" in panels[-1] and "<strong>" not in panels[-1]
+        return
+    # As the answer is: sanitized HTML, the unfinished markup held back while the model thinks.
+    assert "<p><strong>Considering</strong> the &lt;query&gt;</p>" in panels[-1]
+    assert "<li>one</li>\n<li>two</li>" in panels[-1]
+    assert all("**" not in panel for panel in panels)
+
+
 async def test_the_duration_is_measured_with_the_clock(parts_env: jinja2.Environment) -> None:
     async def slow() -> AsyncIterator[str]:
         yield "<think>a"

@@ -14,6 +14,8 @@ from markupsafe import Markup, escape
 
 from fastapi_fragments import FragmentStreamResponse
 from fastapi_fragments._parts_produce import PartsProducer
+from fastapi_fragments.markdown._modes import MarkdownReplaceText
+from fastapi_fragments.markdown._streaming import render_markdown
 from fastapi_fragments.parts import (
     Citation,
     Finish,
@@ -68,6 +70,19 @@ def test_reasoning_is_escaped_timed_and_flips_thinking() -> None:
     assert text == ["Hi"]
     context = parts.context()
     assert context["reasoning"] == Markup("a &lt; b") and context["segments"] == [Markup("a &lt; b")]
+
+
+def test_in_the_markdown_modes_each_segment_is_rendered_an_ended_one_whole() -> None:
+    answer: list[str] = []
+    parts = PartsView(answer.append, Clock(), reasoning_text=MarkdownReplaceText)
+    parts.apply([PartStart(PartKind.REASONING, "r1"), PartDelta("r1", "**Plan**: <b>search"), PartEnd("r1")])
+    parts.apply([PartStart(PartKind.REASONING, "r2"), PartDelta("r2", "Then *rea")])
+    first, second = parts.segments()
+    assert first == render_markdown("**Plan**: <b>search")  # ended: whole, sanitized
+    assert second == "<p>Then</p>\n"  # open: the emphasis still open is held back, as in the answer
+    parts.apply([PartDelta("r2", "d*.")])
+    assert parts.segments() == [first, "<p>Then <em>read</em>.</p>\n"]
+    assert parts.result("completed", "").reasoning == "**Plan**: <b>search\n\nThen *read*."  # the raw text
 
 
 @given(st.lists(st.text(alphabet="ab &<>'\"\u00e9\ud800", max_size=4), max_size=6))
