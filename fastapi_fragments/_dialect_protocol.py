@@ -139,7 +139,7 @@ def encode(dialect: Dialect, update: Update, event_id: int) -> bytes:
     if isinstance(update, End):
         return dialect.done()
     if not isinstance(dialect, AppendingDialect):
-        raise TypeError(f"dialect {dialect.name!r} has no append()/tail(): it can only stream in replace mode")
+        raise TypeError(f"dialect {dialect.name!r} is not an AppendingDialect: it can only stream in replace mode")
     if isinstance(update, Append):
         return dialect.append(update.html, event_id)
     if isinstance(update, Whole):

@@ -1,8 +1,9 @@
 """Dialects: how a rendered block becomes SSE frames for one kind of frontend.
 
 - ``htmx2`` (htmx 2 + htmx-ext-sse): named events, routed by ``sse-swap="fragment"`` /
-  ``sse-swap="sources"``; the stream ends with ``event: done`` plus a ``data:`` line, because
-  browsers never dispatch an event without data and ``sse-close="done"`` must see it.
+  ``sse-swap="sources"`` (markdown mode's growth alone goes unnamed, as ``message``); the stream
+  ends with ``event: done`` plus a ``data:`` line, because browsers never dispatch an event
+  without data and ``sse-close="done"`` must see it.
 - ``htmx4`` (htmx 4's ``hx-sse``): only unnamed messages are swapped, into the requesting
   element's ``hx-target``; the sources go to their own target in an ``<hx-partial>``, which
   leaves the main target alone. A named ``done`` event is still sent: htmx 4 dispatches it

@@ -6,7 +6,7 @@
 
 A route that asks for a part block (``reasoning_block=``, ``tools_block=``, ``citations_block=``,
 ``usage_block=``) or for the result (``on_finish=``) gets a :class:`PartsProducer`, which reads the
-SDK stream's items whole (:class:`ItemStream`); text-only streams pay nothing for it. Each render
+SDK stream's items whole (``_items.ItemStream``); text-only streams pay nothing for it. Each render
 re-renders only the blocks whose part changed (``Replace`` naming the block's ``Part``, aimed at
 ``<block>``); the answer goes through the route's text mode (in the markdown modes, the reasoning
 is markdown too). Every block gets the same part variables (``PartsView.context``).
@@ -29,7 +29,7 @@ from ._exceptions import ConfigurationError
 from ._hooks import Hooks, call_hook
 from ._pace import Coalescer
 from ._text import TextMode
-from ._tokens import TextStream, check_tokens
+from ._tokens import TextStream
 from ._tokens_produce import TokenProducer
 from ._updates import Outcome, Part, Replace, Update
 from .markdown._modes import MarkdownReplaceText, MarkdownText
@@ -39,33 +39,10 @@ from .parts._normaliser import Normaliser
 from .parts._result import StreamResult
 from .parts._view import ANSWER_CHANGED, BLOCK_CHANGES, REASONING_CHANGED, USAGE_CHANGED, PartsView
 
-__all__ = ("ItemStream", "PartBlocks", "PartsProducer", "ResultHook", "iter_items")
+__all__ = ("PartBlocks", "PartsProducer", "ResultHook")
 
 #: A hook called with a multi-part stream's :class:`~fastapi_fragments.parts.StreamResult`; sync or async.
 ResultHook: TypeAlias = Callable[[StreamResult], Awaitable[None] | None]
-
-
-class ItemStream(TextStream):
-    """A token source's items as they come (SDK chunks and events), closed on every exit path like ``iter_text``'s."""
-
-    __slots__ = ()
-    raw = True
-
-    async def __anext__(self) -> Any:
-        items = self._items
-        if items is None:
-            items = await self._start()
-        try:
-            return await items.__anext__()
-        except BaseException as exc:  # the end, an error, or cancelled while waiting
-            await self._failed(exc)
-            raise
-
-
-def iter_items(source: Any) -> ItemStream:
-    """The items of ``source``, for a multi-part stream; refuses what ``iter_text`` refuses."""
-    check_tokens(source)
-    return ItemStream(source)
 
 
 #: The answer's htmx 2 events (by default): a part block of that name would be swapped as the answer, or end it.
@@ -171,7 +148,7 @@ class PartsProducer(TokenProducer):
 
     async def _run(self, coalescer: Coalescer) -> None:
         view, changed = self._view, coalescer.changed
-        async for item in self._tokens:
+        async for item in self._tokens:  # an ItemStream
             normaliser = self._normaliser
             if normaliser is None:
                 normaliser = self._normaliser = normaliser_for(item)
@@ -254,7 +231,7 @@ class PartsProducer(TokenProducer):
             if index == _ANSWER:
                 if fresh:
                     self._renderer.set(values)
-                    self.block_due = True  # markdown mode: the block around the body shows them (once)
+                    self.redraw_block()
                 updates += TokenProducer._render_now(self) or ()
             else:
                 _, part, renderer = self._parts[index]
@@ -269,8 +246,10 @@ class PartsProducer(TokenProducer):
         values: dict[str, Any] = {}
         for index in self._due(final):
             if index == _ANSWER:
-                if self._view.context() is not self._answer_context:  # markdown: the block around the body
-                    self._answer_context, self.block_due = self._view.context(), True  # shows them
+                context = self._view.context()
+                if context is not self._answer_context:
+                    self._answer_context = context
+                    self.redraw_block()
                 updates += await super()._render(final=final)
                 continue
             _, part, renderer = self._parts[index]

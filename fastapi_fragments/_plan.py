@@ -21,7 +21,8 @@ from ._blocks import BlockRenderer
 from ._config import StreamConfig
 from ._exceptions import ConfigurationError
 from ._hooks import Hooks
-from ._parts_produce import PartBlocks, PartsProducer, iter_items
+from ._items import iter_items
+from ._parts_produce import PartBlocks, PartsProducer
 from ._text import text_mode
 from ._tokens import discard_now, iter_text
 from ._tokens_produce import TokenProducer

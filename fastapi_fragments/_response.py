@@ -218,7 +218,8 @@ class FragmentStreamResponse(EventSourceResponse):
         if self._dialect is not None and _VARY in self.raw_headers:
             self.raw_headers.remove(_VARY)  # one answer for every request
         if mode != "replace" and self._dialect is not None and not isinstance(self._dialect, AppendingDialect):
-            raise ConfigurationError(f"mode={mode!r} needs a dialect with append() and tail(): {self._dialect!r}")
+            needs = "append(), replace(), body_append(), tail() and tail_grow()"
+            raise ConfigurationError(f"mode={mode!r} needs a dialect with {needs}: {self._dialect!r}")
         if stream.parts:
             check_parts_dialect(self._dialect)
         self._producer = producer

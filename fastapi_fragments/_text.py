@@ -41,6 +41,7 @@ __all__ = (
     "ReplaceText",
     "TextMode",
     "TextModeName",
+    "escaped",
     "text_mode",
 )
 
@@ -51,7 +52,7 @@ TextModeName: TypeAlias = Literal["replace", "append", "markdown", "markdown-rep
 _ESCAPED = re.compile("[&<>\"']").search
 
 
-def _escaped(delta: str) -> str:
+def escaped(delta: str) -> str:
     """``delta`` HTML-escaped, as ``markupsafe.escape`` does it (a ``Markup`` only where it changes something)."""
     return delta if _ESCAPED(delta) is None else escape(delta)
 
@@ -91,7 +92,7 @@ class EscapedText(_RawText):
     def feed(self, delta: str) -> None:
         """Add one text delta."""
         self._raw.append(delta)
-        self._escaped.append(_escaped(delta))  # no str(): the join makes a plain str of the Markups
+        self._escaped.append(escaped(delta))  # no str(): the join makes a plain str of the Markups
 
     def markup(self, *, final: bool = False) -> Markup:
         """The escaped text so far, safe to insert into HTML."""
@@ -193,7 +194,7 @@ class AppendText(PageHoldsText):
 
     def feed(self, delta: str) -> None:
         self._raw.append(delta)
-        self._new.append(_escaped(delta))  # no str(): the join makes a plain str of the Markups
+        self._new.append(escaped(delta))  # no str(): the join makes a plain str of the Markups
 
     def take(self, *, final: bool) -> str:
         """The escaped piece to append now ('' when there is nothing visible to send)."""

@@ -98,6 +98,10 @@ class TokenProducer(Producer):
             updates = [Replace(html, ended=await renderer.render_async(ended))]
         return updates
 
+    def redraw_block(self) -> None:
+        """The block's other variables changed (a multi-part stream's): in markdown mode, render the block again."""
+        self.block_due = self._markdown is not None
+
     def _body_markup(self, markdown: MarkdownText) -> Markup:
         """Markdown mode's body element, with what the page shows in it (see ``MarkdownText.body``)."""
         return Markup(f"<div {BODY_ATTRIBUTE}>{markdown.body()}</div>")

@@ -1,25 +1,21 @@
 """The reasoning's text as the blocks show it: each segment escaped, or rendered by a text mode of its own.
 
 A model may think several times in one answer (several reasoning parts, the *segments*). By
-default a segment's deltas are escaped as they come (``escape()`` only for a delta it changes:
-a ``Markup`` per delta, to be joined into a str, costs ~0.3 µs) and joined when a block renders.
-In the markdown modes each segment gets a text mode of its own (``markdown-replace``'s), which
-renders it to sanitized HTML as the answer is; an ended segment is rendered whole, once.
+default a segment's deltas are escaped as they come (as the answer's: ``_text.escaped``) and
+joined when a block renders. In the markdown modes each segment gets a text mode of its own
+(``markdown-replace``'s), which renders it to sanitized HTML as the answer is; an ended segment is
+rendered whole, once, and one that opens again starts from its text so far.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from fastapi_fragments._text import TextMode
+from fastapi_fragments._text import TextMode, escaped
 
 __all__ = ("ReasoningText",)
-
-#: What ``markupsafe.escape`` replaces.
-_UNSAFE = re.compile("[&<>'\"]")
 
 
 class ReasoningText:
@@ -37,25 +33,27 @@ class ReasoningText:
 
     def __init__(self, mode: Callable[[], TextMode] | None = None) -> None:
         self._mode = mode  # a text mode per segment (markdown); None: escaped
-        self._pieces: dict[str, list[str]] = {}  # part id -> its escaped text, joined lazily
+        self._pieces: dict[str, list[str]] = {}  # part id -> its escaped text, joined lazily (escaped only)
         self._rendered: dict[str, TextMode] = {}  # part id -> its text mode, until the segment ends
         self._shown: dict[str, Markup] = {}  # part id -> its text as last joined or rendered
 
     def __bool__(self) -> bool:
         return bool(self._pieces)
 
-    def start(self, part_id: str) -> None:
-        """A segment begins."""
+    def start(self, part_id: str, text: str = "") -> None:
+        """A segment begins, or begins again with ``text`` so far (a normaliser may reopen a part)."""
         self._pieces.setdefault(part_id, [])
-        if self._mode is not None:
-            self._rendered[part_id] = self._mode()
+        if self._mode is not None and part_id not in self._rendered:
+            self._rendered[part_id] = mode = self._mode()
+            if text:
+                mode.feed(text)
 
     def add(self, part_id: str, text: str) -> None:
         """A delta of the segment ``part_id``."""
         if self._mode is not None:
             self._rendered[part_id].feed(text)
         else:
-            self._pieces[part_id].append(escape(text) if _UNSAFE.search(text) else text)
+            self._pieces[part_id].append(escaped(text))
 
     def segments(self, open_id: str | None) -> list[Markup]:
         """Each segment as the blocks show it (``open_id``: the one still growing, if any)."""

@@ -110,6 +110,11 @@ class PartsState:
         self._by_id[part_id].text += text
         return part_id
 
+    def text_of(self, part_id: str) -> str:
+        """The text of the part ``part_id`` so far ('' for a part not started)."""
+        part = self._by_id.get(part_id)
+        return "" if part is None else part.text
+
     @property
     def text(self) -> str:
         """The answer: every text part, joined."""

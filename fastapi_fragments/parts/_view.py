@@ -154,7 +154,7 @@ class PartsView:
     def _start(self, event: PartStart) -> None:
         self._open = kind = event.kind
         if kind is PartKind.REASONING:
-            self._reasoning.start(event.id)
+            self._reasoning.start(event.id, self.state.text_of(event.id))
             self._since = self._clock()
             self.changed |= REASONING_CHANGED | ANSWER_CHANGED  # thinking
         elif kind is PartKind.TOOL_CALL:

@@ -83,6 +83,9 @@ def test_in_the_markdown_modes_each_segment_is_rendered_an_ended_one_whole() -> 
     parts.apply([PartDelta("r2", "d*.")])
     assert parts.segments() == [first, "<p>Then <em>read</em>.</p>\n"]
     assert parts.result("completed", "").reasoning == "**Plan**: <b>search\n\nThen *read*."  # the raw text
+    # A normaliser may open a part again (pydantic-ai addresses deltas by part index): its text goes on.
+    parts.apply([PartEnd("r2"), PartStart(PartKind.REASONING, "r1"), PartDelta("r1", " *more* now")])
+    assert parts.segments()[0] == "<p><strong>Plan</strong>: &lt;b&gt;search <em>more</em> now</p>\n"
 
 
 @given(st.lists(st.text(alphabet="ab &<>'\"\u00e9\ud800", max_size=4), max_size=6))
