@@ -31,7 +31,7 @@ from fastapi_fragments._hooks import Hooks
 from fastapi_fragments._loop import LoopMonitor
 from fastapi_fragments._pace import Pace
 from fastapi_fragments._parts_produce import PartBlocks
-from fastapi_fragments._plan import TokenPlan, plan_tokens
+from fastapi_fragments._plan import TokenPlan, TokenStream
 from fastapi_fragments._produce import Producer
 from fastapi_fragments._wire import Delivery, Sender
 
@@ -52,10 +52,10 @@ async def paced(items: Iterable[T], delay: float = 0, burst: int = 1) -> AsyncIt
 
 def plan(tokens: Any, templates: jinja2.Environment = TEMPLATES, parts: PartBlocks | None = None) -> TokenPlan:
     """A replace-mode stream of ``page.html``'s ``answer`` block, as the response builds it."""
-    return plan_tokens(
-        tokens, "page.html", "answer", templates=templates, context_key="text", extra_context=None,
-        sources_block=None, sources=None, error_block=None, mode="replace", hooks=Hooks(), parts=parts,
-    )  # fmt: skip
+    return TokenStream(
+        tokens, "page.html", "answer", context_key="text", extra_context=None,
+        sources_block=None, sources=None, error_block=None, mode="replace", parts=parts,
+    ).plan_now(templates, Hooks())  # fmt: skip
 
 
 class _Sends:

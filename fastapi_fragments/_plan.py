@@ -28,7 +28,7 @@ from ._tokens import discard_now, iter_text
 from ._tokens_produce import TokenProducer
 from ._types import Context, Templates
 
-__all__ = ("TokenPlan", "TokenStream", "plan_tokens", "require_templates")
+__all__ = ("TokenPlan", "TokenStream", "require_templates")
 
 
 def require_templates(templates: Templates | None) -> Templates:
@@ -141,39 +141,17 @@ class TokenStream:
             producer = PartsProducer(self.text, renderer, self.text_mode, hooks, blocks=self.parts, **common)
         return TokenPlan(templates, self.template_name, base, producer, sources_renderer)
 
+    def plan_now(self, templates: Templates | None, hooks: Hooks, request: Request | None = None) -> TokenPlan:
+        """:meth:`plan`, both steps at once (a registry start): the tokens closed if a check fails.
+
+        :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: after closing the tokens.
+        """
+        try:
+            return self.plan(templates, hooks, request)
+        except BaseException:
+            discard_now(self.tokens)
+            raise
+
     def producer(self, config: StreamConfig, request: Request | None) -> TokenProducer:
         """:meth:`plan`'s producer, with ``config``'s templates and hooks (a response's)."""
         return self.plan(config.templates, config.hooks(), request).producer
-
-
-def plan_tokens(
-    tokens: Any,
-    template_name: str,
-    block_name: str,
-    *,
-    templates: Templates | None,
-    context_key: str,
-    extra_context: Context | None,
-    sources_block: str | None,
-    sources: Sequence[Any] | None,
-    error_block: str | None,
-    mode: str,
-    hooks: Hooks,
-    keep_ended: bool = False,
-    parts: PartBlocks | None = None,
-    request: Request | None = None,
-) -> TokenPlan:
-    """Both steps at once: check every template and block a token stream needs, and build its producer.
-
-    :raises TemplateNotFoundError, BlockNotFoundError, ConfigurationError: after closing ``tokens``.
-    """
-    stream = TokenStream(
-        tokens, template_name, block_name, context_key=context_key, extra_context=extra_context,
-        sources_block=sources_block, sources=sources, error_block=error_block, mode=mode,
-        keep_ended=keep_ended, parts=parts,
-    )  # fmt: skip
-    try:
-        return stream.plan(templates, hooks, request)
-    except BaseException:
-        discard_now(tokens)
-        raise

@@ -12,7 +12,7 @@ from fastapi_fragments import HTMX2
 from fastapi_fragments._dialects import encode
 from fastapi_fragments._hooks import Hooks
 from fastapi_fragments._pace import Pace
-from fastapi_fragments._plan import plan_tokens
+from fastapi_fragments._plan import TokenStream
 from fastapi_fragments._produce import DEFAULT_ERROR_HTML, Producer
 from fastapi_fragments._updates import ANSWER, SOURCES, End, Outcome, Part, Replace, Tail, Update, numbered
 from fastapi_fragments.registry._generation import Generation, Limits
@@ -59,10 +59,10 @@ class Recorder:
 
 
 def producer(tokens: object, recorder: Recorder, **options: object) -> Producer:
-    plan = plan_tokens(
-        tokens, "page.html", "answer", templates=TEMPLATES, context_key="text", extra_context=None,
-        sources_block="docs", sources=["a"], error_block=None, mode="replace", hooks=recorder.hooks(), **options,  # type: ignore[arg-type]
-    )  # fmt: skip
+    plan = TokenStream(
+        tokens, "page.html", "answer", context_key="text", extra_context=None,
+        sources_block="docs", sources=["a"], error_block=None, mode="replace", **options,  # type: ignore[arg-type]
+    ).plan_now(TEMPLATES, recorder.hooks())  # fmt: skip
     return plan.producer
 
 
@@ -125,11 +125,10 @@ async def test_the_registry_sink_runs_the_same_ending_the_hook_before_the_final_
         statuses.append(record.frame.status if record and record.frame else None)
 
     await store.create("s1", owner="me", max_active=None, lease=5, watch=30, ttl=60)
-    plan = plan_tokens(
-        ["Hi", " there"], "page.html", "answer", templates=TEMPLATES, context_key="text", extra_context=None,
-        sources_block=None, sources=None, error_block=None, mode="replace", hooks=Hooks(on_complete=record_status),
-        keep_ended=True,
-    )  # fmt: skip
+    plan = TokenStream(
+        ["Hi", " there"], "page.html", "answer", context_key="text", extra_context=None,
+        sources_block=None, sources=None, error_block=None, mode="replace", keep_ended=True,
+    ).plan_now(TEMPLATES, Hooks(on_complete=record_status))  # fmt: skip
     with anyio.fail_after(10):
         await Generation("s1", plan.producer).run(store, Limits(60, 5, 60, 0, False))
     record = await store.get("s1")
@@ -185,10 +184,10 @@ async def test_a_follower_closes_without_done_when_this_server_shuts_down() -> N
 async def test_in_markdown_mode_the_block_with_its_cursor_wraps_the_body_the_elements_stream_into() -> None:
     block = '{% block answer %}<div>{{ text }}</div>{% if streaming %}<i class="cursor"></i>{% endif %}{% endblock %}'
     env = Environment(loader=DictLoader({"md.html": block}), autoescape=True)
-    plan = plan_tokens(
-        ["Intro.", "\n\nHello ", "wor", "ld"], "md.html", "answer", templates=env, context_key="text",
-        extra_context=None, sources_block=None, sources=None, error_block=None, mode="markdown", hooks=Hooks(),
-    )  # fmt: skip
+    plan = TokenStream(
+        ["Intro.", "\n\nHello ", "wor", "ld"], "md.html", "answer", context_key="text",
+        extra_context=None, sources_block=None, sources=None, error_block=None, mode="markdown",
+    ).plan_now(env, Hooks())  # fmt: skip
     events = parse_sse(await sink_bytes(plan.producer, HTMX2()))
     first, *streamed, final, done = events
     assert first.event == "fragment" and first.data == (

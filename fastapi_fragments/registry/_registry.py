@@ -21,7 +21,7 @@ from .._exceptions import ConfigurationError
 from .._hooks import ErrorHook, Hooks
 from .._middleware import app_config_in
 from .._parts_produce import PartBlocks, ResultHook
-from .._plan import TokenPlan, plan_tokens
+from .._plan import TokenPlan, TokenStream
 from .._response import FragmentStreamResponse
 from .._types import Context, Templates, TextHook, Tokens
 from ..stores import Store, open_store
@@ -168,13 +168,14 @@ class StreamRegistry:
             )
         group = self._running()
         app = app_config_in(request.scope)  # FragmentsMiddleware's: its templates, the request in renders
-        plan = plan_tokens(
+        plan = TokenStream(
             tokens, template_name, block_name, context_key=context_key, extra_context=extra_context,
-            templates=templates if templates is not None or app is None else app.templates,
-            sources_block=sources_block, sources=sources, error_block=error_block, mode=mode,
-            hooks=Hooks(on_complete, on_error, on_disconnect), keep_ended=True,
+            sources_block=sources_block, sources=sources, error_block=error_block, mode=mode, keep_ended=True,
             parts=PartBlocks.asked(reasoning_block, tools_block, citations_block, usage_block, on_finish),
-            request=None if app is None else request,
+        ).plan_now(
+            templates if templates is not None or app is None else app.templates,
+            Hooks(on_complete, on_error, on_disconnect),
+            None if app is None else request,
         )  # fmt: skip
         try:
             return await self._start(request, plan, group, scaffold_block, owner)

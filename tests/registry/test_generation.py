@@ -11,7 +11,7 @@ import pytest
 
 from fastapi_fragments import HTMX2
 from fastapi_fragments._hooks import Hooks
-from fastapi_fragments._plan import plan_tokens
+from fastapi_fragments._plan import TokenStream
 from fastapi_fragments.registry._following import DEFAULT_NOTICES, Follower, follow_updates
 from fastapi_fragments.registry._generation import Generation, Limits
 from fastapi_fragments.stores import Frame, Liveness, MemoryStore
@@ -35,11 +35,10 @@ async def stalling_tokens(count: int) -> AsyncIterator[str]:
 async def test_a_producer_stalled_for_most_of_its_lease_between_tokens_is_not_declared_dead() -> None:
     store = MemoryStore(poll_interval=0.05)
     await store.create("s1", owner="me", max_active=None, lease=LEASE, watch=30, ttl=60)
-    plan = plan_tokens(
-        stalling_tokens(4), "registry.html", "answer", templates=TEMPLATES, context_key="text",
-        extra_context=None, sources_block=None, sources=None, error_block=None, mode="replace", hooks=Hooks(),
-        keep_ended=True,
-    )  # fmt: skip
+    plan = TokenStream(
+        stalling_tokens(4), "registry.html", "answer", context_key="text",
+        extra_context=None, sources_block=None, sources=None, error_block=None, mode="replace", keep_ended=True,
+    ).plan_now(TEMPLATES, Hooks())  # fmt: skip
     generation = Generation("s1", plan.producer)
     with anyio.fail_after(30):
         async with anyio.create_task_group() as group:
@@ -75,11 +74,10 @@ async def test_the_producer_keeps_generating_through_an_outage_shorter_than_the_
     store, llm = FlakyStore(poll_interval=0.05), FakeLLM([f"w{i} " for i in range(60)], delay=0.05)
     completed: list[str] = []
     await store.create("s1", owner="me", max_active=None, lease=10, watch=30, ttl=60)
-    plan = plan_tokens(
-        llm.stream("q"), "registry.html", "answer", templates=TEMPLATES, context_key="text",
-        extra_context=None, sources_block=None, sources=None, error_block=None, mode="replace",
-        hooks=Hooks(on_complete=completed.append), keep_ended=True,
-    )  # fmt: skip
+    plan = TokenStream(
+        llm.stream("q"), "registry.html", "answer", context_key="text",
+        extra_context=None, sources_block=None, sources=None, error_block=None, mode="replace", keep_ended=True,
+    ).plan_now(TEMPLATES, Hooks(on_complete=completed.append))  # fmt: skip
     generation = Generation("s1", plan.producer)
     with anyio.fail_after(30):
         async with anyio.create_task_group() as group:
