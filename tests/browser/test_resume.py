@@ -12,7 +12,7 @@ import asyncio
 import math
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from fastapi_fragments import FragmentsMiddleware, StreamRegistry
 from fastapi_fragments.testing import FakeReasoning, FakeReply, FakeText, FakeToolCall, FakeUsage, LiveServer
 from tests.browser.chat_page import FIRST, answer_text, ask, shown_answer, turn_regions, wait_for_state, wait_until
 from tests.browser.cuttable_proxy import CuttableProxy
-from tests.browser.demo_server import Demo, fast_model
+from tests.browser.demo_server import Demo, RecordingLLM, fast_model
 from tests.parts.wire_items import anthropic_events
 
 #: The first turn is thinking: its reasoning panel open and growing, no answer text yet.
@@ -60,6 +60,21 @@ def cuttable(url: str) -> CuttableProxy:
     return CuttableProxy(port)
 
 
+@contextmanager
+def asking_through_a_proxy(
+    page: Page, demo: Demo, tokens_per_second: float
+) -> Iterator[tuple[RecordingLLM, list[BrowserRequest], CuttableProxy]]:
+    """The demo's page, loaded through a proxy the test can cut, asking ``FIRST`` of a model at that pace:
+    the model, the stream requests from then on, the proxy."""
+    llm = fast_model(tokens_per_second=tokens_per_second)
+    demo.use(llm)
+    streams = stream_requests(page)
+    with cuttable(demo.url) as proxy:
+        page.goto(f"http://127.0.0.1:{proxy.port}/")
+        ask(page, FIRST)
+        yield llm, streams, proxy
+
+
 def final_regions(page: Page) -> dict[str, str]:
     """The first turn's regions (``turn_regions``) once it is done, its usage line included (it comes last)."""
     wait_for_state(page, 0, "done", timeout=30)
@@ -68,12 +83,7 @@ def final_regions(page: Page) -> dict[str, str]:
 
 
 def test_a_cut_connection_resumes_the_same_answer(page: Page, demo: Demo) -> None:
-    llm = fast_model(tokens_per_second=40)
-    demo.use(llm)
-    streams = stream_requests(page)
-    with cuttable(demo.url) as proxy:
-        page.goto(f"http://127.0.0.1:{proxy.port}/")
-        ask(page, FIRST)
+    with asking_through_a_proxy(page, demo, tokens_per_second=40) as (llm, streams, proxy):
         page.wait_for_function("() => (document.querySelector('.turn .answer')?.textContent || '').length > 100")
         proxy.cut()
         time.sleep(1)  # the generation goes on server-side meanwhile
@@ -93,12 +103,7 @@ def test_a_connection_dropped_mid_reasoning_resumes_to_the_same_final_page(page:
     uncut = final_regions(page)
 
     # At 60 tokens/s the model thinks for about 1.7 s before it answers, and answers for about 3 s more.
-    llm = fast_model(tokens_per_second=60)
-    demo.use(llm)
-    streams = stream_requests(page)
-    with cuttable(demo.url) as proxy:
-        page.goto(f"http://127.0.0.1:{proxy.port}/")
-        ask(page, FIRST)
+    with asking_through_a_proxy(page, demo, tokens_per_second=60) as (llm, streams, proxy):
         page.wait_for_function(THINKING)
         proxy.cut()
         assert page.evaluate(THINKING), "the connection was cut after the model stopped thinking"
