@@ -10,7 +10,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from .._text import PageHoldsText, ReplaceText
-from .._updates import GROW_MARKER, BodyAppend, Tail, TailGrow, Update, Whole
+from .._updates import GROW_MARKER, BodyAppend, Tail, TailGrow, Update
 from ._growth import PageTail
 
 __all__ = ("MarkdownReplaceText", "MarkdownText")
@@ -60,11 +60,9 @@ class MarkdownText(PageHoldsText):
         self._finished = [finished]
         return finished + self._element(self._page.marked(GROW_MARKER)) if self._live else finished
 
-    def updates(self, html: str, *, final: bool) -> list[Update]:
-        # The final Whole replaces everything the last steps would have sent.
-        return [Whole(html)] if final else self.steps(final=False)
-
     def steps(self, *, final: bool) -> list[Update]:
+        if final:  # the Whole that follows replaces all that the last steps would send
+            return []
         step = self._markdown.snapshot()
         updates: list[Update] = []
         added = step.blocks
