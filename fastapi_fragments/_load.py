@@ -60,10 +60,10 @@ class Load:
         self.frames = 0
         self._cost = 0.0  # CPU seconds per frame, from the last window that had frames
 
-    def frame(self, seconds: float) -> None:
-        """One frame was rendered and sent, taking ``seconds`` of CPU."""
-        self.cpu += seconds
-        self.frames += 1
+    def frame(self, seconds: float, count: int = 1) -> None:
+        """A frame was rendered and sent, taking ``seconds`` of CPU; it stands for ``count`` frames alike."""
+        self.cpu += seconds * count
+        self.frames += count
 
     def update(self, *, busy: float, wall: float, streams: int) -> float:
         """Decide from the last ``wall`` seconds (``busy``: the thread's CPU over wall time); the new interval."""

@@ -44,3 +44,14 @@ def test_it_follows_the_load_both_ways_and_lets_go_once_there_is_cpu_to_spare() 
 def test_it_never_stretches_past_the_cap() -> None:
     load = frames(Load(), 10, 0.01)
     assert load.update(busy=1.0, wall=0.1, streams=10_000) == MAX_LOAD_INTERVAL
+
+
+def test_a_frame_standing_for_several_counts_as_that_many() -> None:
+    # Unpaced streams time one frame in several (Coalescer.render): the same load as timing each.
+    sampled, each = Load(), frames(Load(), 1600, 0.00005)
+    for _ in range(200):
+        sampled.frame(0.00005, 8)
+    assert sampled.frames == each.frames and sampled.cpu == pytest.approx(each.cpu)
+    assert sampled.update(busy=0.95, wall=0.1, streams=1000) == pytest.approx(
+        each.update(busy=0.95, wall=0.1, streams=1000)
+    )

@@ -6,7 +6,8 @@ import anyio
 import pytest
 from anyio.lowlevel import checkpoint
 
-from fastapi_fragments._pace import SLOW_SEND, Coalescer, Pace
+from fastapi_fragments._load import Load
+from fastapi_fragments._pace import SLOW_SEND, TIMED_EVERY, Coalescer, Pace
 
 pytestmark = pytest.mark.anyio
 
@@ -118,6 +119,31 @@ async def test_a_slow_send_stretches_the_interval_even_unpaced() -> None:
     assert pace.interval == pytest.approx(SLOW_SEND * 10)  # the client is lagging: merge meanwhile
     pace.sent(100, duration=SLOW_SEND / 10)
     assert pace.interval == 0  # it caught up: every step again
+
+
+async def test_unpaced_one_render_in_timed_every_is_timed_and_stands_for_the_others() -> None:
+    load = Load()
+    recorder = Recorder()
+    coalescer = Coalescer(Pace(0, load=load), recorder.emit)
+    counted = []
+    for step in range(1, 3 * TIMED_EVERY + 1):
+        await recorder.push(coalescer, step)
+        counted.append(load.frames)
+    # The first render is timed, then every TIMED_EVERY-th, for itself and the untimed ones before it.
+    assert counted == [1 + TIMED_EVERY * ((step - 1) // TIMED_EVERY) for step in range(1, 3 * TIMED_EVERY + 1)]
+    assert recorder.seen == list(range(1, 3 * TIMED_EVERY + 1))  # every step rendered all the same
+    assert load.cpu > 0
+
+
+async def test_an_unpaced_slow_send_has_every_render_timed_until_the_client_caught_up() -> None:
+    pace = Pace(0)
+    recorder = Recorder(delay=SLOW_SEND * 10)
+    coalescer = Coalescer(pace, recorder.emit)
+    await coalescer.render()  # the first render is timed: the client lags
+    assert pace.interval >= SLOW_SEND * 10
+    recorder.delay = 0
+    await coalescer.render()  # timed, the pace having an interval: it caught up
+    assert pace.interval == 0
 
 
 async def test_finish_waits_for_the_send_under_way_and_stops_rendering() -> None:
