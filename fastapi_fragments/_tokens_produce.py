@@ -52,6 +52,8 @@ class TokenProducer(Producer):
         self._text = text
         self._keep_ended = keep_ended  # a registry snapshot also keeps the render as an end
         self._shown = _NOTHING
+        # Replace mode rendered in sync: every frame is one Replace, made without asking the text mode.
+        self._replaces = type(text) is ReplaceText and not renderer.is_async and not keep_ended
         # Markdown mode: the block around the body its elements stream into, rendered at the first
         # render and again (with the body so far) when its other variables change.
         self._markdown: MarkdownText | None = None
@@ -60,11 +62,7 @@ class TokenProducer(Producer):
             self._markdown, self.block_due = text, True
 
     async def _run(self, coalescer: Coalescer) -> None:
-        text = self._text
-        async for delta in self._tokens:
-            text.feed(delta)
-            if coalescer.changed():  # as fast as a local bound method, which would be one more object
-                await coalescer.render()
+        await self._tokens.pump(self._text.feed, coalescer.changed, coalescer.render)
 
     def _values(self, final: bool) -> dict[str, Any]:
         # The base context is already in the renderer's primed context: only these change.
@@ -73,11 +71,11 @@ class TokenProducer(Producer):
 
     def _render_now(self) -> list[Update] | None:
         renderer, text = self._renderer, self._text
+        # Before the final render only the text changes: no mapping per update.
+        if self._replaces:  # replace mode's every frame: its one update, without the call to updates()
+            return [Replace(renderer.render_value(self._context_key, text.markup()))]
         if renderer.is_async or self._keep_ended:
             return None
-        # Before the final render only the text changes: no mapping per update.
-        if type(text) is ReplaceText:  # replace mode's every frame: its one update, without the call to updates()
-            return [Replace(renderer.render_value(self._context_key, text.markup()))]
         html = renderer.render_value(self._context_key, text.markup()) if text.renders_block else ""
         updates = text.updates(html, final=False)
         if self.block_due and self._markdown is not None:  # the block, around all the updates would add

@@ -180,3 +180,69 @@ async def test_sync_owner_close_runs_first_to_unblock_a_read() -> None:
             pass
     await anyio.sleep(0.1)
     assert order[:2] == ["close", "read returned"]
+
+
+class Pumped:
+    """What ``TextStream.pump`` is given by a producer: the deltas fed, a render every ``every`` deltas."""
+
+    def __init__(self, every: int = 1, render_error: Exception | None = None) -> None:
+        self.fed: list[str] = []
+        self.renders: list[int] = []  # how many deltas each render saw
+        self.every = every
+        self.render_error = render_error
+
+    def changed(self) -> bool:
+        return len(self.fed) % self.every == 0
+
+    async def render(self) -> None:
+        if self.render_error is not None:
+            raise self.render_error
+        self.renders.append(len(self.fed))
+
+    async def pump(self, source: object) -> None:
+        await iter_text(source).pump(self.fed.append, self.changed, self.render)
+
+
+@pytest.mark.parametrize("every", [1, 2, 5])
+async def test_pump_feeds_the_deltas_iteration_yields_and_renders_when_told(every: int) -> None:
+    items = ["a", "", "b\ud800", "c", "", "d", "e"]  # empties skipped; a lone surrogate replaced
+    pumped, tracker = Pumped(every), Tracker()
+    await pumped.pump(items)
+    assert pumped.fed == await collect(items) == ["a", "b" + "\ufffd" * 3, "c", "d", "e"]  # its 3 UTF-8 bytes
+    assert pumped.renders == list(range(every, 6, every))  # after the delta that made changed() say so
+    await Pumped(every).pump(async_tokens(tracker, 7))
+    assert tracker.closed and tracker.pulled == 7
+
+
+async def test_pump_raises_the_sources_error_wrapped_and_the_renders_as_it_is() -> None:
+    tracker = Tracker()
+    pumped = Pumped()
+    with pytest.raises(TokenSourceError) as info:
+        await pumped.pump(async_tokens(tracker, 5, fail_at=3))
+    assert isinstance(info.value.__cause__, RuntimeError) and tracker.closed
+    assert pumped.renders == [1, 2, 3]
+    # A render's error (the sink's) is the caller's: not a TokenSourceError, and the source is left to it.
+    tracker = Tracker()
+    stream = iter_text(async_tokens(tracker, 5))
+    with pytest.raises(ConnectionResetError):
+        await stream.pump(lambda delta: None, lambda: True, Pumped(render_error=ConnectionResetError()).render)
+    assert not tracker.closed and tracker.pulled == 1
+    await stream.aclose()
+    assert tracker.closed
+
+
+async def test_pump_closes_the_source_when_cancelled_while_waiting_for_it() -> None:
+    tracker = Tracker()
+
+    async def slow() -> AsyncIterator[str]:
+        try:
+            yield "first"
+            await anyio.sleep(10)
+            yield "never"
+        finally:
+            tracker.closed = True
+
+    pumped = Pumped()
+    with anyio.move_on_after(0.2):
+        await pumped.pump(slow())
+    assert tracker.closed and pumped.fed == ["first"] and pumped.renders == [1]
