@@ -92,7 +92,8 @@ class EscapedText(_RawText):
     def feed(self, delta: str) -> None:
         """Add one text delta."""
         self._raw.append(delta)
-        self._escaped.append(escaped(delta))  # no str(): the join makes a plain str of the Markups
+        # escaped(delta), without the call: this runs for every token.
+        self._escaped.append(delta if _ESCAPED(delta) is None else escape(delta))
 
     def markup(self, *, final: bool = False) -> Markup:
         """The escaped text so far, safe to insert into HTML."""
