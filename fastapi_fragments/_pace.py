@@ -111,6 +111,7 @@ class Coalescer:
         "_idle",
         "_next_at",
         "_pace",
+        "_stands_for",
         "_timer",
         "_untimed",
         "closed",
@@ -123,7 +124,8 @@ class Coalescer:
         self._emit = emit
         self._error: Exception | None = None  # a send in the flusher failed
         self._next_at = 0.0  # (monotonic) when the next render may go out
-        self._untimed = 0  # frames since the last timed one, counting it (0: none yet, the next is timed)
+        self._untimed = 0  # renders that go untimed before the next timed one (only without an interval)
+        self._stands_for = 1  # how many renders the next timed one stands for (itself and those)
         self._timer: asyncio.TimerHandle | None = None
         self._flusher: asyncio.Task[None] | None = None  # while it runs
         self._idle: anyio.Event | None = None  # set when a send ends, for finish() to wait on
@@ -172,31 +174,40 @@ class Coalescer:
         if self._flusher is not None:
             self._flusher.cancel()
 
-    async def render(self) -> None:
+    def render(self) -> Awaitable[object]:
         """Render and send the current state (after :meth:`changed` said so); raise a failed flusher's error.
 
-        A render is timed (two clock reads and ``Pace.sent``: 0.4 µs, half of what a frame cost
-        over the hand-written pattern's) whenever the pace has an interval, since the time it
-        ends sets the next. Without one, every token renders and one frame in ``TIMED_EVERY`` is
-        timed, for itself and the untimed ones before it: the load wants the CPU per frame, an
-        average, and a send slow enough to give the pace an interval has every frame timed again.
+        A render is timed (two clock reads and ``Pace.sent``, 0.4 µs of what a frame cost over
+        the hand-written pattern's 1.0) whenever the pace has an interval, since the time it ends
+        sets the next. Without one, every token renders and one render in ``TIMED_EVERY`` is
+        timed, standing for the untimed ones before it: the load wants the CPU per frame, an
+        average, and a send slow enough to give the pace an interval has every render timed again.
+
+        An untimed render is ``emit``'s own awaitable, no coroutine of this class around it, and
+        nothing needs ``sending`` then: only an interval arms the timer that starts the flusher.
         """
+        if self._untimed:
+            self._untimed -= 1
+            self.dirty = False
+            return self._emit()
+        return self._timed()
+
+    async def _timed(self) -> None:
+        """A timed render: the pace learns how long it took, the state is marked sending meanwhile."""
         if self._error is not None:
             raise self._error
         pace = self._pace
         self.sending = True
         try:
             self.dirty = False
-            if pace.interval == 0 and 0 < self._untimed < TIMED_EVERY:
-                self._untimed += 1
-                await self._emit()
-            else:
-                started = monotonic()
-                size = await self._emit()
-                ended = monotonic()
-                pace.sent(size, ended - started, self._untimed or 1)
-                self._untimed = 1
-                self._next_at = ended + pace.interval
+            started = monotonic()
+            size = await self._emit()
+            ended = monotonic()
+            pace.sent(size, ended - started, self._stands_for)
+            self._next_at = ended + pace.interval
+            if pace.interval == 0:
+                self._untimed = TIMED_EVERY - 1
+            self._stands_for = self._untimed + 1
         finally:
             self.sending = False
             if self._idle is not None:
@@ -222,8 +233,9 @@ class Coalescer:
         """The flusher: renders the waiting state once the timer said the source went quiet, then ends."""
         try:
             if self.dirty and not self.sending and not self.closed:
-                await self.render()
+                await self._timed()  # the flusher runs for an interval: its render is timed
         except Exception as exc:  # the source's task raises it at its next update
             self._error = exc
+            self._untimed = 0  # the next render() is _timed(), which raises it
         finally:
             self._flusher = None

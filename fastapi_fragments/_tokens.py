@@ -124,7 +124,7 @@ class TextStream:
                 return text if text.isascii() else _encodable(text)
 
     async def pump(
-        self, feed: Callable[[str], object], changed: Callable[[], bool], render: Callable[[], Awaitable[None]]
+        self, feed: Callable[[str], object], changed: Callable[[], bool], render: Callable[[], Awaitable[object]]
     ) -> None:
         """The producer's loop: ``feed`` each delta, then ``await render()`` whenever ``changed()`` says so.
 
