@@ -87,21 +87,23 @@ class EscapedText(_RawText):
 
     def __init__(self) -> None:
         super().__init__()
-        self._escaped: list[str] = []
+        self._escaped = ""
 
     def feed(self, delta: str) -> None:
         """Add one text delta."""
         self._raw.append(delta)
-        # escaped(delta), without the call: this runs for every token.
-        self._escaped.append(delta if _ESCAPED(delta) is None else escape(delta))
+        # Grown in place: with the attribute's reference dropped, the local is the string's only
+        # one, and CPython resizes it instead of copying the whole text (as a hand-written loop's
+        # ``escaped += ...`` does). escaped(delta) inline: this runs for every token.
+        escaped, self._escaped = self._escaped, ""
+        escaped += delta if _ESCAPED(delta) is None else str(escape(delta))  # a Markup would make it a Markup
+        self._escaped = escaped
 
     def markup(self, *, final: bool = False) -> Markup:
         """The escaped text so far, safe to insert into HTML."""
-        escaped = "".join(self._escaped)
-        self._escaped = [escaped]
         # Markup(escaped) without Markup.__new__'s Python-level checks (__html__, an encoding),
-        # which cost twice the rest of this call: ``escaped`` is a plain str, escaped already.
-        return str.__new__(Markup, escaped)
+        # which cost twice the rest of this call: ``_escaped`` is a plain str, escaped already.
+        return str.__new__(Markup, self._escaped)
 
 
 class TextMode(Protocol):
