@@ -65,8 +65,8 @@ class Producer:
 
     # -- what a subclass provides ----------------------------------------------------------------
 
-    async def _run(self, coalescer: Coalescer) -> None:
-        """Pull the source to its end, telling ``coalescer`` of each change."""
+    def _run(self, coalescer: Coalescer) -> Awaitable[None]:
+        """Pull the source to its end, telling ``coalescer`` of each change (an ``async def`` will do)."""
         raise NotImplementedError
 
     def _render_now(self) -> list[Update] | None:

@@ -19,7 +19,7 @@ from ._hooks import Hooks
 from ._pace import Coalescer
 from ._produce import DEFAULT_ERROR_HTML, Producer
 from ._text import ReplaceText, TextMode
-from ._tokens import close_quietly
+from ._tokens import TextStream, close_quietly
 from ._updates import BODY_ATTRIBUTE, Replace, Update, Whole
 from .markdown._modes import MarkdownText
 
@@ -34,7 +34,7 @@ class TokenProducer(Producer):
 
     def __init__(
         self,
-        tokens: Any,
+        tokens: TextStream,
         renderer: BlockRenderer,
         text: TextMode,
         hooks: Hooks,
@@ -61,8 +61,10 @@ class TokenProducer(Producer):
         if isinstance(text, MarkdownText):
             self._markdown, self.block_due = text, True
 
-    async def _run(self, coalescer: Coalescer) -> None:
-        await self._tokens.pump(self._text.feed, coalescer.changed, coalescer.render)
+    def _run(self, coalescer: Coalescer) -> Awaitable[None]:
+        # The pump's coroutine itself, not awaited in one of this method's: a level less to
+        # resume at every token.
+        return self._tokens.pump(self._text.feed, coalescer.changed, coalescer.render)
 
     def _values(self, final: bool) -> dict[str, Any]:
         # The base context is already in the renderer's primed context: only these change.
