@@ -1,7 +1,7 @@
 """Per-token CPU of the streaming path in-process: one replace-mode stream through the HTTP sink, and
 the hand-written pattern on the same tokens.
 
-``python -m benchmarks.inprocess [--tokens 1000] [--runs 5] [--answer]``: a 1000-token answer, every
+``python -m benchmarks.inprocess [--tokens 1000] [--runs 5] [--answer] [--no-turns]``: a 1000-token answer, every
 token rendered (``min_interval=0``), through ``Producer.pull``/``end`` and the ``Sender`` into a
 ``send`` that only counts the frames; then the hand-written pattern of the server bench
 (``server.handwritten_frames``, sent as Starlette's ``StreamingResponse`` sends them) into such a
@@ -10,7 +10,10 @@ most 1.1x). No sockets, no uvicorn: the figures move with the per-frame work in 
 the machine's network stack, which makes them the steadier ones on a shared machine
 (``README.md``). The tokens are ``"word "`` (the figures since the fifth session), or with
 ``--answer`` the server bench's answer, whose paragraphs put newlines in most frames (each one
-prefixed with ``data:``, in both patterns). ``benchmarks.parts`` uses its pieces.
+prefixed with ``data:``, in both patterns). With ``--no-turns`` the tokens come without an
+event-loop turn between them (and the send never suspends): the frame path alone, a few µs a
+token without the loop's share, whose ratio moves by 1-2% between runs instead of 5%.
+``benchmarks.parts`` uses its pieces.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import jinja2
@@ -37,6 +40,9 @@ from fastapi_fragments._wire import Delivery, Sender
 
 T = TypeVar("T")
 
+#: Where a stream's tokens come from: ``paced`` (the figures) or ``unpaced`` (``--no-turns``).
+Source = Callable[[Iterable[str]], AsyncIterator[str]]
+
 TEMPLATES = jinja2.Environment(
     loader=jinja2.DictLoader({"page.html": '{% block answer %}<div class="answer">{{ text }}</div>{% endblock %}'}),
     autoescape=True,
@@ -48,6 +54,12 @@ async def paced(items: Iterable[T], delay: float = 0, burst: int = 1) -> AsyncIt
     for index, item in enumerate(items, 1):
         yield item
         await asyncio.sleep(delay if index % burst == 0 else 0)
+
+
+async def unpaced(items: Iterable[T]) -> AsyncIterator[T]:
+    """``items`` without an event-loop turn: the frame path alone (``--no-turns``)."""
+    for item in items:
+        yield item
 
 
 def plan(tokens: Any, templates: jinja2.Environment = TEMPLATES, parts: PartBlocks | None = None) -> TokenPlan:
@@ -84,20 +96,20 @@ async def send_all(producer: Producer, min_interval: float, bytes_per_second: fl
     return send.count - 1  # the start
 
 
-async def one_stream(words: Sequence[str]) -> float:
+async def one_stream(words: Sequence[str], source: Source = paced) -> float:
     """Seconds one stream of ``words`` takes through this library, every token rendered and sent."""
-    producer = plan(paced(words)).producer
+    producer = plan(source(words)).producer
     began = time.perf_counter()
     await send_all(producer, 0)
     return time.perf_counter() - began
 
 
-async def handwritten(words: Sequence[str]) -> float:
+async def handwritten(words: Sequence[str], source: Source = paced) -> float:
     """Seconds the same stream takes written by hand, sent as ``StreamingResponse`` sends its body."""
     send, template = _Sends(), TEMPLATES.get_template("page.html")
     began = time.perf_counter()
     await send({"type": "http.response.start", "status": 200, "headers": []})
-    async for frame in handwritten_frames(template, "answer", paced(words)):
+    async for frame in handwritten_frames(template, "answer", source(words)):
         await send({"type": "http.response.body", "body": frame, "more_body": True})
     await send({"type": "http.response.body", "body": b"", "more_body": False})
     return time.perf_counter() - began
@@ -108,12 +120,14 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--answer", action="store_true", help="the server bench's answer instead of 'word ' tokens")
+    parser.add_argument("--no-turns", action="store_true", help="no event-loop turn between tokens")
     args = parser.parse_args()
     words = answer_tokens(args.tokens) if args.answer else ("word ",) * args.tokens
+    source: Source = unpaced if args.no_turns else paced
     ours, theirs = [], []
     for _ in range(args.runs):
-        ours.append(asyncio.run(one_stream(words)))
-        theirs.append(asyncio.run(handwritten(words)))
+        ours.append(asyncio.run(one_stream(words, source)))
+        theirs.append(asyncio.run(handwritten(words, source)))
     per_token = 1e6 / args.tokens
     print(
         f"{min(ours) * per_token:.2f} µs per token (best of {args.runs}, {args.tokens} tokens, min_interval=0); "
