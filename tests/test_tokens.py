@@ -42,6 +42,16 @@ def async_tokens(tracker: Tracker, count: int = 100, fail_at: int | None = None)
     return gen()
 
 
+async def stalls(tracker: Tracker) -> AsyncIterator[str]:
+    """One delta, then a model that stalls: a reader cancelled meanwhile must close it."""
+    try:
+        yield "first"
+        await anyio.sleep(10)
+        yield "never"
+    finally:
+        tracker.closed = True
+
+
 async def test_async_and_sync_iterables_and_empty_deltas_skipped() -> None:
     assert await collect(["a", "", "b"]) == ["a", "b"]
     assert await collect(iter(["x", "y"])) == ["x", "y"]
@@ -100,16 +110,8 @@ async def test_closing_early_closes_the_source() -> None:
 async def test_cancelling_the_reader_closes_the_source() -> None:
     tracker = Tracker()
 
-    async def slow() -> AsyncIterator[str]:
-        try:
-            yield "first"
-            await anyio.sleep(10)
-            yield "never"
-        finally:
-            tracker.closed = True
-
     with anyio.move_on_after(0.2):
-        async for _ in iter_text(slow()):
+        async for _ in iter_text(stalls(tracker)):
             pass
     assert tracker.closed
 
@@ -234,15 +236,7 @@ async def test_pump_raises_the_sources_error_wrapped_and_the_renders_as_it_is() 
 async def test_pump_closes_the_source_when_cancelled_while_waiting_for_it() -> None:
     tracker = Tracker()
 
-    async def slow() -> AsyncIterator[str]:
-        try:
-            yield "first"
-            await anyio.sleep(10)
-            yield "never"
-        finally:
-            tracker.closed = True
-
     pumped = Pumped()
     with anyio.move_on_after(0.2):
-        await pumped.pump(slow())
+        await pumped.pump(stalls(tracker))
     assert tracker.closed and pumped.fed == ["first"] and pumped.renders == [1]
