@@ -40,13 +40,20 @@ class ReasoningText:
     def __bool__(self) -> bool:
         return bool(self._pieces)
 
-    def start(self, part_id: str, text: str = "") -> None:
-        """A segment begins, or begins again with ``text`` so far (a normaliser may reopen a part)."""
-        self._pieces.setdefault(part_id, [])
-        if self._mode is not None and part_id not in self._rendered:
+    def start(self, part_id: str, text: str = "") -> list[str] | None:
+        """A segment begins, or begins again with ``text`` so far (a normaliser may reopen a part).
+
+        Returns the list its escaped deltas go to (a caller may append to it instead of calling
+        :meth:`add`), or ``None`` in the markdown modes, where its text mode takes them.
+        """
+        pieces = self._pieces.setdefault(part_id, [])
+        if self._mode is None:
+            return pieces
+        if part_id not in self._rendered:
             self._rendered[part_id] = mode = self._mode()
             if text:
                 mode.feed(text)
+        return None
 
     def add(self, part_id: str, text: str) -> None:
         """A delta of the segment ``part_id``."""
@@ -66,8 +73,19 @@ class ReasoningText:
             return list(shown.values())
         for part_id, pieces in self._pieces.items():
             if len(pieces) != 1 or part_id not in shown:  # only the open segment grows: join only it
-                joined = "".join(pieces)
-                self._pieces[part_id] = [joined]  # the next join starts from one piece
-                # Escaped already: str's own constructor, not Markup's (which checks for __html__ in Python).
-                shown[part_id] = str.__new__(Markup, joined)
+                self._join(part_id, pieces)
         return list(shown.values())
+
+    def grown(self, open_id: str) -> list[Markup]:
+        """:meth:`segments` when only the open segment ``open_id`` grew since the last call, in escaped
+        text (a reasoning delta's): only it is joined, the others are not looked at."""
+        shown = self._shown
+        markup = self._join(open_id, self._pieces[open_id])
+        return [markup] if len(shown) == 1 else list(shown.values())
+
+    def _join(self, part_id: str, pieces: list[str]) -> Markup:
+        joined = "".join(pieces)
+        pieces[:] = (joined,)  # in place (the view appends to this list): the next join starts from one piece
+        # Escaped already: str's own constructor, not Markup's (which checks for __html__ in Python).
+        self._shown[part_id] = markup = str.__new__(Markup, joined)
+        return markup

@@ -13,6 +13,7 @@ estimated. :meth:`PartsView.settle` ends every part, whatever ended the stream.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from math import inf
 from time import monotonic
@@ -35,7 +36,7 @@ from fastapi_fragments.parts._events import (
 )
 from fastapi_fragments.parts._reasoning import ReasoningText
 from fastapi_fragments.parts._result import StreamResult, ToolCall
-from fastapi_fragments.parts._state import PartsState
+from fastapi_fragments.parts._state import PartsState, PartState
 
 __all__ = (
     "ANSWER_CHANGED",
@@ -54,6 +55,11 @@ logger = logging.getLogger("fastapi_fragments")
 ANSWER_CHANGED, REASONING_CHANGED, TOOLS_CHANGED, CITATIONS_CHANGED, USAGE_CHANGED = 1, 2, 4, 8, 16
 _EVERYTHING = ANSWER_CHANGED | REASONING_CHANGED | TOOLS_CHANGED | CITATIONS_CHANGED | USAGE_CHANGED
 _PART_CHANGES = _EVERYTHING & ~ANSWER_CHANGED  # what the part variables show
+#: In :attr:`PartsView.stale` only: a reasoning segment started or ended since the last context()
+#: (reasoning_context() then leaves the segments to context(), which joins every one).
+_SEGMENTS_CHANGED = 32
+#: A delta that needs no escaping and no replacement of a lone surrogate (nearly every one).
+_PLAIN = re.compile("[&<>\"'\x80-\U0010ffff]").search
 #: What changes each kind of part block (``PartBlocks.named()``'s kinds): the block re-renders then.
 BLOCK_CHANGES = {"reasoning": REASONING_CHANGED, "tools": TOOLS_CHANGED, "citations": CITATIONS_CHANGED,
                  "usage": USAGE_CHANGED}  # fmt: skip
@@ -85,6 +91,10 @@ class PartsView:
         self._clock = clock
         self._open: PartKind | None = None
         self._reasoning = ReasoningText(reasoning_text)
+        # The open reasoning part, and the list its escaped deltas go to (None in the markdown modes):
+        # what reasoning() writes a delta into, with no lookups.
+        self._thinking: PartState | None = None
+        self._pieces: list[str] | None = None
         self._thought = 0.0  # seconds of reasoning parts that ended
         self._since: float | None = None  # when the open reasoning part started
         self._tenth = (inf, -inf, 0.0)  # duration: the seconds that round to the last one shown, and it
@@ -119,6 +129,7 @@ class PartsView:
                 if self._open is PartKind.REASONING:
                     self._stop_clock()
                     self.changed |= REASONING_CHANGED | ANSWER_CHANGED  # thinking is over
+                    self.stale |= _SEGMENTS_CHANGED
                 elif self._open is PartKind.TOOL_CALL:
                     self.changed |= TOOLS_CHANGED  # running
                 self._open = None
@@ -146,21 +157,29 @@ class PartsView:
 
         :raises ValueError: after the finish (see :meth:`PartsState.extend`).
         """
-        part_id = self.state.extend(text)
-        self._reasoning.add(part_id, text if text.isascii() else _encodable(text))
+        part, pieces = self._thinking, self._pieces
+        if part is not None and pieces is not None and _PLAIN(text) is None:  # nearly every delta
+            part.text += text
+            pieces.append(text)
+        else:
+            part_id = self.state.extend(text)
+            self._reasoning.add(part_id, text if text.isascii() else _encodable(text))
         self.changed |= REASONING_CHANGED
         self.stale |= REASONING_CHANGED
 
     def _start(self, event: PartStart) -> None:
         self._open = kind = event.kind
         if kind is PartKind.REASONING:
-            self._reasoning.start(event.id, self.state.text_of(event.id))
+            self._thinking = self.state.part(event.id)
+            self._pieces = self._reasoning.start(event.id, self.state.text_of(event.id))
             self._since = self._clock()
+            self.stale |= _SEGMENTS_CHANGED
             self.changed |= REASONING_CHANGED | ANSWER_CHANGED  # thinking
         elif kind is PartKind.TOOL_CALL:
             self.changed |= TOOLS_CHANGED
 
     def _stop_clock(self) -> None:
+        self._thinking = self._pieces = None
         if self._since is not None:
             self._thought += self._clock() - self._since
             self._since = None
@@ -206,7 +225,11 @@ class PartsView:
             return None
         if self._since is None:
             return round(self._thought, 1)
-        seconds = self._thought + (self._clock() - self._since)
+        return self._running(self._since)
+
+    def _running(self, since: float) -> float:
+        """The duration while the model thinks (since ``since``)."""
+        seconds = self._thought + (self._clock() - since)
         low, high, shown = self._tenth
         # round() to a tenth writes the float out in decimal (~0.4 µs, a fifth of a reasoning delta's
         # context): once a tenth of a second, not once a delta, while the seconds stay within its half.
@@ -257,16 +280,21 @@ class PartsView:
         changed since :meth:`context` (else ``None``): what a reasoning delta changes in a block that
         has the others already, ``thinking`` (true since that context) among them. The next
         :meth:`context` still computes them again, as part of the whole."""
-        if self.stale != REASONING_CHANGED or self._since is None:  # the clock runs while the model thinks
+        since, part = self._since, self._thinking
+        if self.stale != REASONING_CHANGED or since is None or part is None:  # the clock runs while it thinks
             return None
-        return self._growing_values()
+        if self._pieces is None:  # the markdown modes: the open segment's text mode renders it
+            return self._growing_values()
+        segments = self._reasoning.grown(part.id)  # only the open segment grew
+        reasoning = segments[0] if len(segments) == 1 else _BETWEEN.join(segments)
+        return {"duration": self._running(since), "reasoning": reasoning, "segments": segments}
 
     def _reasoning_values(self) -> dict[str, Any]:
         return {"thinking": self.thinking, **self._growing_values()}
 
     def _growing_values(self) -> dict[str, Any]:
         segments = self.segments()
-        reasoning = segments[0] if len(segments) == 1 else Markup("\n\n").join(segments)
+        reasoning = segments[0] if len(segments) == 1 else _BETWEEN.join(segments)
         return {"duration": self.duration, "reasoning": reasoning, "segments": segments}
 
     def result(self, outcome: str, text: str) -> StreamResult:
@@ -278,6 +306,8 @@ class PartsView:
         return StreamResult(outcome, text, reasoning, self.duration, calls, tuple(state.citations), finish)
 
 
+#: What the reasoning variable has between two segments.
+_BETWEEN = Markup("\n\n")
 #: Seconds either side of a tenth that round to it, a nanosecond short (round() at the bounds decides ties).
 _HALF_TENTH = 0.05 - 1e-9
 
