@@ -26,7 +26,6 @@ __all__ = ("AnthropicNormaliser",)
 
 _DELTA_KINDS = {"text_delta": ("text", PartKind.TEXT), "thinking_delta": ("thinking", PartKind.REASONING),
                 "input_json_delta": ("partial_json", PartKind.TOOL_CALL)}  # fmt: skip
-_LANE_DELTAS = frozenset({"text_delta", "thinking_delta"})  # what _handle hands on itself
 _TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use"})
 
 
@@ -67,16 +66,13 @@ class AnthropicNormaliser(Normaliser):
             index = own["index"] if "index" in own else field(item, "index")
             delta = own.get("delta") or field(item, "delta")
             values = getattr(delta, "__dict__", NO_FIELDS)
-            delta_kind = values.get("type")
-            text = values.get("thinking" if delta_kind == "thinking_delta" else "text")
+            delta_kind, whole = values.get("type"), self._whole_input
             # The answer's text and the reasoning (nearly every item): straight on, not through
             # _block_delta's table (which also drops a tool's whole input, were one waiting).
-            if isinstance(text, str) and delta_kind in _LANE_DELTAS and not self._whole_input:
-                block = self._blocks.get(index) or f"block-{index}"
-                if delta_kind == "text_delta":
-                    self._text(text, block)
-                else:
-                    self._reasoning_delta(block, text)
+            if delta_kind == "text_delta" and isinstance(text := values.get("text"), str) and not whole:
+                self._text(text, self._blocks.get(index) or f"block-{index}")
+            elif delta_kind == "thinking_delta" and isinstance(text := values.get("thinking"), str) and not whole:
+                self._reasoning_delta(self._blocks.get(index) or f"block-{index}", text)
             else:
                 self._block_delta(index, delta, values)
         elif kind == "content_block_start":
