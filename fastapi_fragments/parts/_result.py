@@ -33,9 +33,12 @@ class ToolCall:
     provider_executed: bool = False
 
     @classmethod
-    def of(cls, part: PartState) -> ToolCall:
-        """The view of a tool call part."""
-        return cls(part.id, part.name, part.text, part.arguments, part.status, part.result, part.provider_executed)
+    def of(cls, part: PartState, before: ToolCall | None = None) -> ToolCall:
+        """The view of a tool call part; ``before``, an earlier view of it: its parsed arguments are kept if
+        the text is the same object (a status change parses nothing)."""
+        same = before is not None and before.id == part.id and before.arguments_text is part.text
+        arguments = before.arguments if same and before is not None else part.arguments
+        return cls(part.id, part.name, part.text, arguments, part.status, part.result, part.provider_executed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,6 +99,7 @@ class PartsView:
         self._since: float | None = None  # when the open reasoning part started
         self._tenth = (inf, -inf, 0.0)  # duration: the seconds that round to the last one shown, and it
         self._tools: list[ToolCall] | None = None  # the tool calls' views, until a tool event changes them
+        self._built: list[ToolCall] = []  # the views last built: their arguments, parsed, if the text is the same
         self._context: dict[str, Any] = {}  # the last context()
         #: What :meth:`context` computes anew at its next call (bits; never the answer, which is the
         #: text mode's): what changed since its last call, and the reasoning while the model thinks (its
@@ -245,7 +246,11 @@ class PartsView:
     def tool_calls(self) -> list[ToolCall]:
         """The tool calls' views (their arguments parsed once per change, not once per render)."""
         if self._tools is None:
-            self._tools = [ToolCall.of(part) for part in self.state.tool_calls]
+            built = self._built  # a call's status changes more often than its arguments once they are whole
+            calls = self.state.tool_calls
+            self._tools = self._built = [
+                ToolCall.of(part, built[i] if i < len(built) else None) for i, part in enumerate(calls)
+            ]
         return self._tools
 
     def context(self) -> dict[str, Any]:
