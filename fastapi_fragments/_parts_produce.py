@@ -152,12 +152,12 @@ class PartsProducer(TokenProducer):
 
     async def _run(self, coalescer: Coalescer) -> None:
         view, changed = self._view, coalescer.changed
-        feed: Callable[[object], list[PartEvent]] | None = None  # the normaliser's, once the first item says which
+        feed: Callable[[object], list[PartEvent] | None] | None = None  # the normaliser's, once an item says which
         async for item in self._tokens:  # an ItemStream
             if feed is None:
                 normaliser = self._normaliser = normaliser_for(item)
                 normaliser.text_lane, normaliser.reasoning_lane = view.answer, view.reasoning  # no event a delta
-                feed = normaliser.feed
+                feed = normaliser.events_of
             events = feed(item)
             if events:
                 view.apply(events)

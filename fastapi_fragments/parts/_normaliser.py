@@ -76,8 +76,16 @@ class Normaliser:
 
     def feed(self, item: object) -> list[PartEvent]:
         """The events ``item`` completes (often none). Raises :class:`ProviderError` for error items."""
+        return self.events_of(item) or []
+
+    def events_of(self, item: object) -> list[PartEvent] | None:
+        """:meth:`feed`, ``None`` for an item that completes no event: a loop whose lanes take the deltas
+        (nearly every item) makes no list per item."""
         self._handle(item)
-        events, self._events = self._events, []
+        events = self._events
+        if not events:
+            return None
+        self._events = []
         return events
 
     def finish(self, *, failed: bool = False) -> list[PartEvent]:
