@@ -40,6 +40,12 @@ class ToolCall:
         arguments = before.arguments if same and before is not None else part.arguments
         return cls(part.id, part.name, part.text, arguments, part.status, part.result, part.provider_executed)
 
+    @classmethod
+    def views(cls, parts: list[PartState], before: list[ToolCall]) -> list[ToolCall]:
+        """The views of tool call ``parts``, each with its earlier view in ``before`` (in the same order):
+        a call's status changes more often than its arguments once they are whole."""
+        return [cls.of(part, before[i] if i < len(before) else None) for i, part in enumerate(parts)]
+
 
 @dataclass(frozen=True, slots=True)
 class StreamResult:

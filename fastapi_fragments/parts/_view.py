@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from math import inf
 from time import monotonic
 from typing import Any
 
@@ -34,7 +33,7 @@ from fastapi_fragments.parts._events import (
     ToolResult,
     ToolStatus,
 )
-from fastapi_fragments.parts._reasoning import ReasoningText
+from fastapi_fragments.parts._reasoning import ReasoningText, ThinkingTime
 from fastapi_fragments.parts._result import StreamResult, ToolCall
 from fastapi_fragments.parts._state import PartsState, PartState
 
@@ -88,16 +87,13 @@ class PartsView:
         self.state = PartsState()
         self.changed = 0
         self._on_text = on_text
-        self._clock = clock
         self._open: PartKind | None = None
         self._reasoning = ReasoningText(reasoning_text)
         # The open reasoning part, and the list its escaped deltas go to (None in the markdown modes):
         # what reasoning() writes a delta into, with no lookups.
         self._thinking: PartState | None = None
         self._pieces: list[str] | None = None
-        self._thought = 0.0  # seconds of reasoning parts that ended
-        self._since: float | None = None  # when the open reasoning part started
-        self._tenth = (inf, -inf, 0.0)  # duration: the seconds that round to the last one shown, and it
+        self._time = ThinkingTime(clock)
         self._tools: list[ToolCall] | None = None  # the tool calls' views, until a tool event changes them
         self._built: list[ToolCall] = []  # the views last built: their arguments, parsed, if the text is the same
         self._context: dict[str, Any] = {}  # the last context()
@@ -173,7 +169,7 @@ class PartsView:
         if kind is PartKind.REASONING:
             self._thinking = self.state.part(event.id)
             self._pieces = self._reasoning.start(event.id, self.state.text_of(event.id))
-            self._since = self._clock()
+            self._time.start()
             self.stale |= _SEGMENTS_CHANGED
             self.changed |= REASONING_CHANGED | ANSWER_CHANGED  # thinking
         elif kind is PartKind.TOOL_CALL:
@@ -181,9 +177,7 @@ class PartsView:
 
     def _stop_clock(self) -> None:
         self._thinking = self._pieces = None
-        if self._since is not None:
-            self._thought += self._clock() - self._since
-            self._since = None
+        self._time.stop()
 
     def settle(self, events: list[PartEvent]) -> None:
         """End the stream with the normaliser's last events; every part is ended, even out of order."""
@@ -222,22 +216,7 @@ class PartsView:
     @property
     def duration(self) -> float | None:
         """Seconds the model has spent thinking (to a tenth), measured; ``None`` if it did not think."""
-        if not self._reasoning:
-            return None
-        if self._since is None:
-            return round(self._thought, 1)
-        return self._running(self._since)
-
-    def _running(self, since: float) -> float:
-        """The duration while the model thinks (since ``since``)."""
-        seconds = self._thought + (self._clock() - since)
-        low, high, shown = self._tenth
-        # round() to a tenth writes the float out in decimal (~0.4 µs, a fifth of a reasoning delta's
-        # context): once a tenth of a second, not once a delta, while the seconds stay within its half.
-        if not low <= seconds < high:
-            shown = round(seconds, 1)
-            self._tenth = (shown - _HALF_TENTH, shown + _HALF_TENTH, shown)
-        return shown
+        return self._time.seconds() if self._reasoning else None
 
     def segments(self) -> list[Markup]:
         """Each reasoning segment, escaped (in the markdown modes: rendered, see ``_reasoning``)."""
@@ -246,11 +225,7 @@ class PartsView:
     def tool_calls(self) -> list[ToolCall]:
         """The tool calls' views (their arguments parsed once per change, not once per render)."""
         if self._tools is None:
-            built = self._built  # a call's status changes more often than its arguments once they are whole
-            calls = self.state.tool_calls
-            self._tools = self._built = [
-                ToolCall.of(part, built[i] if i < len(built) else None) for i, part in enumerate(calls)
-            ]
+            self._tools = self._built = ToolCall.views(self.state.tool_calls, self._built)
         return self._tools
 
     def context(self) -> dict[str, Any]:
@@ -263,7 +238,7 @@ class PartsView:
         stale = self.stale
         if not stale:
             return self._context
-        self.stale = REASONING_CHANGED if self._since is not None else 0  # thinking: the duration runs
+        self.stale = REASONING_CHANGED if self._time.since is not None else 0  # thinking: the duration runs
         state = self.state
         context = dict(self._context)
         if stale & REASONING_CHANGED:
@@ -285,14 +260,14 @@ class PartsView:
         changed since :meth:`context` (else ``None``): what a reasoning delta changes in a block that
         has the others already, ``thinking`` (true since that context) among them. The next
         :meth:`context` still computes them again, as part of the whole."""
-        since, part = self._since, self._thinking
+        since, part = self._time.since, self._thinking
         if self.stale != REASONING_CHANGED or since is None or part is None:  # the clock runs while it thinks
             return None
         if self._pieces is None:  # the markdown modes: the open segment's text mode renders it
             return self._growing_values()
         segments = self._reasoning.grown(part.id)  # only the open segment grew
         reasoning = segments[0] if len(segments) == 1 else _BETWEEN.join(segments)
-        return {"duration": self._running(since), "reasoning": reasoning, "segments": segments}
+        return {"duration": self._time.running(since), "reasoning": reasoning, "segments": segments}
 
     def _reasoning_values(self) -> dict[str, Any]:
         return {"thinking": self.thinking, **self._growing_values()}
@@ -313,8 +288,6 @@ class PartsView:
 
 #: What the reasoning variable has between two segments.
 _BETWEEN = Markup("\n\n")
-#: Seconds either side of a tenth that round to it, a nanosecond short (round() at the bounds decides ties).
-_HALF_TENTH = 0.05 - 1e-9
 
 
 def _encodable(text: str) -> str:
