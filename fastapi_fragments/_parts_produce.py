@@ -34,7 +34,7 @@ from ._tokens_produce import TokenProducer
 from ._updates import Outcome, Part, Replace, Update
 from .markdown._modes import MarkdownReplaceText, MarkdownText
 from .parts._detect import normaliser_for
-from .parts._events import Finish, FinishReason
+from .parts._events import Finish, FinishReason, PartEvent
 from .parts._normaliser import Normaliser
 from .parts._result import StreamResult
 from .parts._view import ANSWER_CHANGED, BLOCK_CHANGES, REASONING_CHANGED, USAGE_CHANGED, PartsView
@@ -145,15 +145,20 @@ class PartsProducer(TokenProducer):
         self._answer_context: dict[str, Any] | None = None  # _render: the view's context the answer last got
         self._plans: dict[int, list[int]] = {}  # _due's answers, by what changed (-1: the final render)
         self._reasoning = next((i for i, (change, _, _) in enumerate(self._parts) if change == REASONING_CHANGED), None)
+        self._reasoning_block = None if self._reasoning is None else self._parts[self._reasoning][1:]
+        # Whether the answer's and the reasoning block's contexts hold the latest part variables
+        # (``_written[i] is _now[1]``), kept where only they change: read by every render.
+        self._answer_current = self._reasoning_current = False
 
     async def _run(self, coalescer: Coalescer) -> None:
         view, changed = self._view, coalescer.changed
+        feed: Callable[[object], list[PartEvent] | None] | None = None  # the normaliser's, once an item says which
         async for item in self._tokens:  # an ItemStream
-            normaliser = self._normaliser
-            if normaliser is None:
+            if feed is None:
                 normaliser = self._normaliser = normaliser_for(item)
                 normaliser.text_lane, normaliser.reasoning_lane = view.answer, view.reasoning  # no event a delta
-            events = normaliser.feed(item)
+                feed = normaliser.events_of
+            events = feed(item)
             if events:
                 view.apply(events)
             if view.changed and changed():
@@ -207,19 +212,29 @@ class PartsProducer(TokenProducer):
         # Nearly every render is a text delta's: as a text-only stream's when the answer's context holds
         # the view's variables (not stale). Checked first; only the sync path below writes them (an
         # async environment or a registry renders through _render).
-        view, (context, values) = self._view, self._now
-        if view.changed == ANSWER_CHANGED and not view.stale and self._written[_ANSWER] is values:
+        view = self._view
+        changed = view.changed
+        if changed == ANSWER_CHANGED and self._answer_current and not view.stale:
             view.changed = 0
-            return TokenProducer._render_now(self)  # not super(): its object costs ~70 ns a delta
+            return _render_answer(self)
         if self._renderer.is_async or self._keep_ended:
             return None
-        written, index = self._written, self._reasoning
-        if view.changed == REASONING_CHANGED and index is not None and written[index] is values:
+        block = self._reasoning_block
+        if changed == REASONING_CHANGED and self._reasoning_current and block is not None:
             reasoning = view.reasoning_context()  # a reasoning delta's: the block has every other variable
             if reasoning is not None:
                 view.changed = 0
-                _, part, renderer = self._parts[index]
+                part, renderer = block
                 return [Replace(renderer.render(reasoning), part)]
+        updates = self._render_changed()
+        written, values, index = self._written, self._now[1], self._reasoning
+        self._answer_current = written[_ANSWER] is values
+        self._reasoning_current = index is not None and written[index] is values
+        return updates
+
+    def _render_changed(self) -> list[Update]:
+        """The blocks whose parts changed, each given the part variables once per change (the sync path)."""
+        view, written, (context, values) = self._view, self._written, self._now
         fresh_context = view.context()  # the same dict until a part changes
         if fresh_context is not context:
             values = {**fresh_context, "streaming": True, "interrupted": self.interrupted}
@@ -232,7 +247,7 @@ class PartsProducer(TokenProducer):
                 if fresh:
                     self._renderer.set(values)
                     self.redraw_block()
-                updates += TokenProducer._render_now(self) or ()
+                updates += _render_answer(self) or ()
             else:
                 _, part, renderer = self._parts[index]
                 updates.append(Replace(renderer.render(values if fresh else _NOTHING), part))
@@ -277,3 +292,8 @@ class PartsProducer(TokenProducer):
     def _result(self, outcome: Outcome) -> StreamResult:
         self._settle()
         return self._view.result(outcome.value, self.text())
+
+
+#: The answer's render as a text-only stream's: not super(), whose object costs ~70 ns a delta, nor a
+#: class attribute read per delta.
+_render_answer = TokenProducer._render_now

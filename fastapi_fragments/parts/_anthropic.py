@@ -66,10 +66,13 @@ class AnthropicNormaliser(Normaliser):
             index = own["index"] if "index" in own else field(item, "index")
             delta = own.get("delta") or field(item, "delta")
             values = getattr(delta, "__dict__", NO_FIELDS)
-            text = values.get("text")
-            if values.get("type") == "text_delta" and isinstance(text, str) and not self._whole_input:
-                # The answer's text (nearly every item): straight to _text, not through _block_delta's table.
+            delta_kind, whole = values.get("type"), self._whole_input
+            # The answer's text and the reasoning (nearly every item): straight on, not through
+            # _block_delta's table (which also drops a tool's whole input, were one waiting).
+            if delta_kind == "text_delta" and isinstance(text := values.get("text"), str) and not whole:
                 self._text(text, self._blocks.get(index) or f"block-{index}")
+            elif delta_kind == "thinking_delta" and isinstance(text := values.get("thinking"), str) and not whole:
+                self._reasoning_delta(self._blocks.get(index) or f"block-{index}", text)
             else:
                 self._block_delta(index, delta, values)
         elif kind == "content_block_start":

@@ -67,6 +67,7 @@ class Normaliser:
         # The open part when it is an answer part and no tag splitter reads its text: _text hands its
         # deltas to the text lane without _delta's checks (nearly every delta of a stream).
         self._plain_answer: str | None = None
+        self._thinking: str | None = None  # the open part when it is reasoning: see _reasoning_delta
         self._raw_reason: str | None = None
         self._usage: Usage | None = None
         self._finished = False
@@ -75,8 +76,16 @@ class Normaliser:
 
     def feed(self, item: object) -> list[PartEvent]:
         """The events ``item`` completes (often none). Raises :class:`ProviderError` for error items."""
+        return self.events_of(item) or []
+
+    def events_of(self, item: object) -> list[PartEvent] | None:
+        """:meth:`feed`, ``None`` for an item that completes no event: a loop whose lanes take the deltas
+        (nearly every item) makes no list per item."""
         self._handle(item)
-        events, self._events = self._events, []
+        events = self._events
+        if not events:
+            return None
+        self._events = []
         return events
 
     def finish(self, *, failed: bool = False) -> list[PartEvent]:
@@ -114,6 +123,7 @@ class Normaliser:
         self._events.append(PartStart(kind, part_id, name, provider_executed))
         self._open_id, self._open_kind = part_id, kind
         self._plain_answer = part_id if kind is PartKind.TEXT and self._tags is None else None
+        self._thinking = part_id if kind is PartKind.REASONING else None
         if kind is PartKind.TOOL_CALL:
             self._waiting.setdefault(part_id, provider_executed)
 
@@ -131,18 +141,27 @@ class Normaliser:
             else:
                 self._events.append(PartDelta(part_id, text))
 
+    def _reasoning_delta(self, part_id: str, text: str) -> None:
+        """A delta of the reasoning part ``part_id``: what :meth:`_delta` does with it, with fewer checks
+        when it is the open part and no event waits (nearly every reasoning delta)."""
+        lane = self.reasoning_lane
+        if part_id == self._thinking and lane is not None and text and not self._events:
+            lane(text)
+        else:
+            self._delta(PartKind.REASONING, part_id, text)
+
     def _reasoning(self, text: str) -> None:
         """Reasoning from a source that names no reasoning part: it continues the open one, if any."""
         if text:
-            if self._open_kind is not PartKind.REASONING or self._open_id is None:
+            if self._thinking is None:  # no reasoning part open
                 self._open(PartKind.REASONING, self._new_id(PartKind.REASONING))
-            self._delta(PartKind.REASONING, self._open_id or "", text)
+            self._reasoning_delta(self._thinking or "", text)
 
     def _close(self, part_id: str | None = None) -> None:
         """End the open part (only if it is ``part_id``, when given)."""
         if self._open_id is not None and (part_id is None or part_id == self._open_id):
             self._events.append(PartEnd(self._open_id))
-            self._open_id = self._open_kind = self._plain_answer = None
+            self._open_id = self._open_kind = self._plain_answer = self._thinking = None
 
     def _text(self, text: str, part_id: str | None = None) -> None:
         """Answer text; through the reasoning-tag splitter when it is on."""

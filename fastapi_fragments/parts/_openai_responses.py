@@ -71,7 +71,7 @@ class OpenAIResponsesNormaliser(Normaliser):
         elif kind in _REASONING_DELTAS:
             delta, item_id = own.get("delta") or field(item, "delta"), str(own.get("item_id") or field(item, "item_id"))
             text = delta if isinstance(delta, str) else ""
-            self._delta(PartKind.REASONING, self._part_ids.get(item_id, item_id), text)
+            self._reasoning_delta(self._part_ids.get(item_id, item_id), text)
         elif kind in _ARGUMENT_DELTAS:
             part_id = self._part_ids.get(str(field(item, "item_id")), str(field(item, "item_id")))
             self._streamed.add(part_id)

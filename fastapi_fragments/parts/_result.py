@@ -33,9 +33,18 @@ class ToolCall:
     provider_executed: bool = False
 
     @classmethod
-    def of(cls, part: PartState) -> ToolCall:
-        """The view of a tool call part."""
-        return cls(part.id, part.name, part.text, part.arguments, part.status, part.result, part.provider_executed)
+    def of(cls, part: PartState, before: ToolCall | None = None) -> ToolCall:
+        """The view of a tool call part; ``before``, an earlier view of it: its parsed arguments are kept if
+        the text is the same object (a status change parses nothing)."""
+        same = before is not None and before.id == part.id and before.arguments_text is part.text
+        arguments = before.arguments if same and before is not None else part.arguments
+        return cls(part.id, part.name, part.text, arguments, part.status, part.result, part.provider_executed)
+
+    @classmethod
+    def views(cls, parts: list[PartState], before: list[ToolCall]) -> list[ToolCall]:
+        """The views of tool call ``parts``, each with its earlier view in ``before`` (in the same order):
+        a call's status changes more often than its arguments once they are whole."""
+        return [cls.of(part, before[i] if i < len(before) else None) for i, part in enumerate(parts)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,6 +110,10 @@ class PartsState:
         self._by_id[part_id].text += text
         return part_id
 
+    def part(self, part_id: str) -> PartState | None:
+        """The part ``part_id`` (``None`` for a part not started)."""
+        return self._by_id.get(part_id)
+
     def text_of(self, part_id: str) -> str:
         """The text of the part ``part_id`` so far ('' for a part not started)."""
         part = self._by_id.get(part_id)

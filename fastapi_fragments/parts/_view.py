@@ -13,8 +13,8 @@ estimated. :meth:`PartsView.settle` ends every part, whatever ended the stream.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
-from math import inf
 from time import monotonic
 from typing import Any
 
@@ -33,9 +33,9 @@ from fastapi_fragments.parts._events import (
     ToolResult,
     ToolStatus,
 )
-from fastapi_fragments.parts._reasoning import ReasoningText
+from fastapi_fragments.parts._reasoning import ReasoningText, ThinkingTime
 from fastapi_fragments.parts._result import StreamResult, ToolCall
-from fastapi_fragments.parts._state import PartsState
+from fastapi_fragments.parts._state import PartsState, PartState
 
 __all__ = (
     "ANSWER_CHANGED",
@@ -54,6 +54,11 @@ logger = logging.getLogger("fastapi_fragments")
 ANSWER_CHANGED, REASONING_CHANGED, TOOLS_CHANGED, CITATIONS_CHANGED, USAGE_CHANGED = 1, 2, 4, 8, 16
 _EVERYTHING = ANSWER_CHANGED | REASONING_CHANGED | TOOLS_CHANGED | CITATIONS_CHANGED | USAGE_CHANGED
 _PART_CHANGES = _EVERYTHING & ~ANSWER_CHANGED  # what the part variables show
+#: In :attr:`PartsView.stale` only: a reasoning segment started or ended since the last context()
+#: (reasoning_context() then leaves the segments to context(), which joins every one).
+_SEGMENTS_CHANGED = 32
+#: A delta that needs no escaping and no replacement of a lone surrogate (nearly every one).
+_PLAIN = re.compile("[&<>\"'\x80-\U0010ffff]").search
 #: What changes each kind of part block (``PartBlocks.named()``'s kinds): the block re-renders then.
 BLOCK_CHANGES = {"reasoning": REASONING_CHANGED, "tools": TOOLS_CHANGED, "citations": CITATIONS_CHANGED,
                  "usage": USAGE_CHANGED}  # fmt: skip
@@ -82,13 +87,15 @@ class PartsView:
         self.state = PartsState()
         self.changed = 0
         self._on_text = on_text
-        self._clock = clock
         self._open: PartKind | None = None
         self._reasoning = ReasoningText(reasoning_text)
-        self._thought = 0.0  # seconds of reasoning parts that ended
-        self._since: float | None = None  # when the open reasoning part started
-        self._tenth = (inf, -inf, 0.0)  # duration: the seconds that round to the last one shown, and it
+        # The open reasoning part, and the list its escaped deltas go to (None in the markdown modes):
+        # what reasoning() writes a delta into, with no lookups.
+        self._thinking: PartState | None = None
+        self._pieces: list[str] | None = None
+        self._time = ThinkingTime(clock)
         self._tools: list[ToolCall] | None = None  # the tool calls' views, until a tool event changes them
+        self._built: list[ToolCall] = []  # the views last built: their arguments, parsed, if the text is the same
         self._context: dict[str, Any] = {}  # the last context()
         #: What :meth:`context` computes anew at its next call (bits; never the answer, which is the
         #: text mode's): what changed since its last call, and the reasoning while the model thinks (its
@@ -119,6 +126,7 @@ class PartsView:
                 if self._open is PartKind.REASONING:
                     self._stop_clock()
                     self.changed |= REASONING_CHANGED | ANSWER_CHANGED  # thinking is over
+                    self.stale |= _SEGMENTS_CHANGED
                 elif self._open is PartKind.TOOL_CALL:
                     self.changed |= TOOLS_CHANGED  # running
                 self._open = None
@@ -146,24 +154,30 @@ class PartsView:
 
         :raises ValueError: after the finish (see :meth:`PartsState.extend`).
         """
-        part_id = self.state.extend(text)
-        self._reasoning.add(part_id, text if text.isascii() else _encodable(text))
+        part, pieces = self._thinking, self._pieces
+        if part is not None and pieces is not None and _PLAIN(text) is None:  # nearly every delta
+            part.text += text
+            pieces.append(text)
+        else:
+            part_id = self.state.extend(text)
+            self._reasoning.add(part_id, text if text.isascii() else _encodable(text))
         self.changed |= REASONING_CHANGED
         self.stale |= REASONING_CHANGED
 
     def _start(self, event: PartStart) -> None:
         self._open = kind = event.kind
         if kind is PartKind.REASONING:
-            self._reasoning.start(event.id, self.state.text_of(event.id))
-            self._since = self._clock()
+            self._thinking = self.state.part(event.id)
+            self._pieces = self._reasoning.start(event.id, self.state.text_of(event.id))
+            self._time.start()
+            self.stale |= _SEGMENTS_CHANGED
             self.changed |= REASONING_CHANGED | ANSWER_CHANGED  # thinking
         elif kind is PartKind.TOOL_CALL:
             self.changed |= TOOLS_CHANGED
 
     def _stop_clock(self) -> None:
-        if self._since is not None:
-            self._thought += self._clock() - self._since
-            self._since = None
+        self._thinking = self._pieces = None
+        self._time.stop()
 
     def settle(self, events: list[PartEvent]) -> None:
         """End the stream with the normaliser's last events; every part is ended, even out of order."""
@@ -202,18 +216,7 @@ class PartsView:
     @property
     def duration(self) -> float | None:
         """Seconds the model has spent thinking (to a tenth), measured; ``None`` if it did not think."""
-        if not self._reasoning:
-            return None
-        if self._since is None:
-            return round(self._thought, 1)
-        seconds = self._thought + (self._clock() - self._since)
-        low, high, shown = self._tenth
-        # round() to a tenth writes the float out in decimal (~0.4 µs, a fifth of a reasoning delta's
-        # context): once a tenth of a second, not once a delta, while the seconds stay within its half.
-        if not low <= seconds < high:
-            shown = round(seconds, 1)
-            self._tenth = (shown - _HALF_TENTH, shown + _HALF_TENTH, shown)
-        return shown
+        return self._time.seconds() if self._reasoning else None
 
     def segments(self) -> list[Markup]:
         """Each reasoning segment, escaped (in the markdown modes: rendered, see ``_reasoning``)."""
@@ -222,7 +225,7 @@ class PartsView:
     def tool_calls(self) -> list[ToolCall]:
         """The tool calls' views (their arguments parsed once per change, not once per render)."""
         if self._tools is None:
-            self._tools = [ToolCall.of(part) for part in self.state.tool_calls]
+            self._tools = self._built = ToolCall.views(self.state.tool_calls, self._built)
         return self._tools
 
     def context(self) -> dict[str, Any]:
@@ -235,7 +238,7 @@ class PartsView:
         stale = self.stale
         if not stale:
             return self._context
-        self.stale = REASONING_CHANGED if self._since is not None else 0  # thinking: the duration runs
+        self.stale = REASONING_CHANGED if self._time.since is not None else 0  # thinking: the duration runs
         state = self.state
         context = dict(self._context)
         if stale & REASONING_CHANGED:
@@ -257,16 +260,21 @@ class PartsView:
         changed since :meth:`context` (else ``None``): what a reasoning delta changes in a block that
         has the others already, ``thinking`` (true since that context) among them. The next
         :meth:`context` still computes them again, as part of the whole."""
-        if self.stale != REASONING_CHANGED or self._since is None:  # the clock runs while the model thinks
+        since, part = self._time.since, self._thinking
+        if self.stale != REASONING_CHANGED or since is None or part is None:  # the clock runs while it thinks
             return None
-        return self._growing_values()
+        if self._pieces is None:  # the markdown modes: the open segment's text mode renders it
+            return self._growing_values()
+        segments = self._reasoning.grown(part.id)  # only the open segment grew
+        reasoning = segments[0] if len(segments) == 1 else _BETWEEN.join(segments)
+        return {"duration": self._time.running(since), "reasoning": reasoning, "segments": segments}
 
     def _reasoning_values(self) -> dict[str, Any]:
         return {"thinking": self.thinking, **self._growing_values()}
 
     def _growing_values(self) -> dict[str, Any]:
         segments = self.segments()
-        reasoning = segments[0] if len(segments) == 1 else Markup("\n\n").join(segments)
+        reasoning = segments[0] if len(segments) == 1 else _BETWEEN.join(segments)
         return {"duration": self.duration, "reasoning": reasoning, "segments": segments}
 
     def result(self, outcome: str, text: str) -> StreamResult:
@@ -278,8 +286,8 @@ class PartsView:
         return StreamResult(outcome, text, reasoning, self.duration, calls, tuple(state.citations), finish)
 
 
-#: Seconds either side of a tenth that round to it, a nanosecond short (round() at the bounds decides ties).
-_HALF_TENTH = 0.05 - 1e-9
+#: What the reasoning variable has between two segments.
+_BETWEEN = Markup("\n\n")
 
 
 def _encodable(text: str) -> str:

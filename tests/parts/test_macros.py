@@ -34,6 +34,26 @@ def test_the_reasoning_panel_is_open_while_thinking_and_says_how_long_after(env:
     assert render(env, source, text="", thinking=False, duration=None) == ""
 
 
+def test_the_reasoning_panel_takes_its_labels_by_keyword_or_position(env: jinja2.Environment) -> None:
+    """The labels are not parameters with defaults (a missing one costs Jinja a KeyError per call), but
+    still come after the three arguments, by keyword or by position, and are escaped."""
+    thinking = {"text": "a", "thinking": True, "duration": 1.0}
+    done = {"text": "a", "thinking": False, "duration": 2.5}
+    assert "<summary>Denke &lt;…&gt;</summary>" in render(
+        env, '{{ parts.reasoning(text, thinking, duration, "Denke <…>") }}', **thinking
+    )
+    keyword = '{{ parts.reasoning(text, thinking, duration, label_thinking="Denke", label_done="Dachte %g s") }}'
+    assert "<summary>Denke</summary>" in render(env, keyword, **thinking)
+    assert "<summary>Dachte 2.5 s</summary>" in render(env, keyword, **done)
+    assert "<summary>Dachte 2.5 s</summary>" in render(
+        env, '{{ parts.reasoning(text, thinking, duration, "T", "Dachte %g s") }}', **done
+    )
+    assert "<summary>Thought for 2.5 s</summary>" in render(
+        env, '{{ parts.reasoning(text, thinking, duration, "T") }}', **done
+    )
+    assert "<summary>Thought</summary>" in render(env, keyword, **{**done, "duration": None})
+
+
 def test_tool_cards_show_name_status_arguments_and_result(env: jinja2.Environment) -> None:
     calls = [
         ToolCall("c1", "search_docs", '{"q": "h<', {"q": "h<"}, ToolStatus.PENDING),

@@ -128,6 +128,19 @@ def test_tool_calls_citations_and_finish_mark_their_blocks() -> None:
     assert context["finish_reason"] == "stop" and context["usage"] == Usage(1, 2)
 
 
+def test_a_tool_calls_arguments_are_parsed_again_only_when_they_grew() -> None:
+    parts, _, _ = view()
+    parts.apply([PartStart(PartKind.TOOL_CALL, "c1", "search"), PartDelta("c1", '{"q": "ht')])
+    first = parts.context()["tool_calls"][0]
+    parts.apply([PartEnd("c1")])  # running: a status change
+    running = parts.context()["tool_calls"][0]
+    assert running.status is ToolStatus.RUNNING and running.arguments is first.arguments  # not parsed again
+    parts.apply([ToolResult("c1", ToolStatus.DONE, {"hits": 3})])
+    assert parts.context()["tool_calls"][0].arguments is first.arguments
+    parts.apply([PartStart(PartKind.TOOL_CALL, "c1", "search"), PartDelta("c1", 'ml"}')])  # reopened, and grown
+    assert parts.context()["tool_calls"][0].arguments == {"q": "html"}
+
+
 def test_settle_ends_every_part_even_out_of_order() -> None:
     parts, _, _ = view()
     parts.apply([PartStart(PartKind.TOOL_CALL, "c1", "search"), PartDelta("c1", "{")])
