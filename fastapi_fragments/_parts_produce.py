@@ -34,7 +34,7 @@ from ._tokens_produce import TokenProducer
 from ._updates import Outcome, Part, Replace, Update
 from .markdown._modes import MarkdownReplaceText, MarkdownText
 from .parts._detect import normaliser_for
-from .parts._events import Finish, FinishReason, PartEvent
+from .parts._events import Finish, FinishReason
 from .parts._normaliser import Normaliser
 from .parts._result import StreamResult
 from .parts._view import ANSWER_CHANGED, BLOCK_CHANGES, REASONING_CHANGED, USAGE_CHANGED, PartsView
@@ -150,19 +150,20 @@ class PartsProducer(TokenProducer):
         # (``_written[i] is _now[1]``), kept where only they change: read by every render.
         self._answer_current = self._reasoning_current = False
 
-    async def _run(self, coalescer: Coalescer) -> None:
-        view, changed = self._view, coalescer.changed
-        feed: Callable[[object], list[PartEvent] | None] | None = None  # the normaliser's, once an item says which
-        async for item in self._tokens:  # an ItemStream
-            if feed is None:
-                normaliser = self._normaliser = normaliser_for(item)
-                normaliser.text_lane, normaliser.reasoning_lane = view.answer, view.reasoning  # no event a delta
-                feed = normaliser.events_of
-            events = feed(item)
-            if events:
-                view.apply(events)
-            if view.changed and changed():
-                await coalescer.render()
+    def _run(self, coalescer: Coalescer) -> Awaitable[None]:
+        return self._tokens.pump(self._feed, coalescer.changed, coalescer.render)  # an ItemStream's items
+
+    def _feed(self, item: object) -> int:
+        """One SDK item through the normaliser into the view; what it changed (``PartsView.changed``)."""
+        normaliser = self._normaliser
+        if normaliser is None:  # the first item says which
+            view = self._view
+            normaliser = self._normaliser = normaliser_for(item)
+            normaliser.text_lane, normaliser.reasoning_lane = view.answer, view.reasoning  # no event a delta
+        events = normaliser.events_of(item)
+        if events:
+            self._view.apply(events)
+        return self._view.changed
 
     def _settle(self) -> None:
         """End every part (once): the normaliser's finish, as a failure unless the stream completed."""

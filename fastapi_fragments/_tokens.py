@@ -124,21 +124,27 @@ class TextStream:
                 return text if text.isascii() else _encodable(text)
 
     async def pump(
-        self, feed: Callable[[str], object], changed: Callable[[], bool], render: Callable[[], Awaitable[object]]
+        self, feed: Callable[[Any], object], changed: Callable[[], bool], render: Callable[[], Awaitable[object]]
     ) -> None:
         """The producer's loop: ``feed`` each delta, then ``await render()`` whenever ``changed()`` says so.
 
         The same deltas as iterating this stream, and closed the same ways, without a coroutine per
         delta (``__anext__``'s was a twentieth of a frame's CPU with ``min_interval=0``). The source
         is read with ``async for``, taken up again after each render; an error of ``render`` is the
-        caller's, not the source's.
+        caller's, not the source's. A ``raw`` stream (``ItemStream``) feeds each item as it comes,
+        and ``changed()`` is asked only when ``feed`` returns something true (what the item changed).
         """
         items = self._items
         if items is None:
             items = await self._start()
+        raw = self.raw
         while True:
             try:
                 async for item in items:
+                    if raw:
+                        if feed(item) and changed():
+                            break
+                        continue
                     text = item if type(item) is str else extract_text(item)
                     if text:
                         feed(text if text.isascii() else _encodable(text))

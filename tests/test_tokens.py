@@ -13,6 +13,7 @@ import anyio.lowlevel
 import pytest
 
 from fastapi_fragments import ConfigurationError, TokenSourceError, iter_text
+from fastapi_fragments._items import iter_items
 
 pytestmark = pytest.mark.anyio
 
@@ -240,3 +241,23 @@ async def test_pump_closes_the_source_when_cancelled_while_waiting_for_it() -> N
     with anyio.move_on_after(0.2):
         await pumped.pump(stalls(tracker))
     assert tracker.closed and pumped.fed == ["first"] and pumped.renders == [1]
+
+
+async def test_an_item_stream_pumps_its_items_as_they_come_and_asks_only_after_a_change() -> None:
+    items: list[object] = [{"type": "ping"}, "", {"delta": "a"}, 7]
+    fed: list[object] = []
+    asked: list[int] = []
+
+    def feed(item: object) -> bool:
+        fed.append(item)
+        return item != {"type": "ping"}  # a producer's "nothing changed"
+
+    def changed() -> bool:
+        asked.append(len(fed))
+        return True
+
+    renders = Pumped()
+    await iter_items(items).pump(feed, changed, renders.render)
+    assert fed == items  # no text extracted, nothing skipped
+    assert asked == [2, 3, 4]  # not after the ping
+    assert len(renders.renders) == 3
