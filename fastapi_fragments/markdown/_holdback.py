@@ -116,15 +116,20 @@ def _inline_hold(tokens: list[Token], source: str, hold: int, continues: bool) -
         start += block_start
         line_start = source.rfind("\n", 0, start) + 1
         # "- **Speed" without "**Speed" is "- ": an underline that would make the line above a
-        # heading; "|---**x" without "**x" a delimiter row that would make it a table header.
+        # heading; "|---**x" without "**x" a delimiter row that would make it a table header;
+        # "```word`" without its last "`" a fence that would end the paragraph above.
         before = source[line_start:start]
         delimiter_row = _DELIMITER_ROW.fullmatch(before) and _header_above(tokens, source, line_start) is not None
-        if start - line_start <= HOLD_LIMIT and (undecided(before) or delimiter_row):
+        if start - line_start <= HOLD_LIMIT and (undecided(before) or delimiter_row or _FENCE_OPEN.fullmatch(before)):
             start = line_start
         if start >= hold:
             break
         hold = start
     return hold
+
+
+#: A line (after its containers) that opens a fence: "```" and an info string without a backtick, or "~~~".
+_FENCE_OPEN = re.compile(r"[ \t>]*(?:(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)*(?:`{3,}[^`]*|~{3,}.*)")
 
 
 def _line_hold(source: str, line_start: int) -> int:

@@ -131,6 +131,14 @@ def test_a_fence_hides_its_opening_line_until_it_ends_and_a_line_that_may_close_
     assert_never_flashes("Run:\n```sh\nls -la\n```\nDone.\n")
 
 
+def test_a_cut_never_makes_a_fence_of_paragraph_text() -> None:
+    # "```word`" is paragraph text (no backtick in a backtick fence's info) whose "```" closes the
+    # code span opened above; held without its open "`", it would read as a fence, and the
+    # paragraph above would show its "```" until the final render made them a code span.
+    assert visible(shown("word```\n```word`")) == "word"
+    assert_never_flashes("word```\n```word` and more`.\n")
+
+
 # -- remend's repair cases (../shared/research/parts.md §3) as a checklist -------------------------
 
 REMEND_CASES = [
