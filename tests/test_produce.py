@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 import anyio
 import pytest
 from jinja2 import DictLoader, Environment
+from markupsafe import Markup
 
 from fastapi_fragments import HTMX2
 from fastapi_fragments._dialects import encode
@@ -58,10 +59,10 @@ class Recorder:
         )
 
 
-def producer(tokens: object, recorder: Recorder, **options: object) -> Producer:
+def producer(tokens: object, recorder: Recorder, mode: str = "replace", **options: object) -> Producer:
     plan = TokenStream(
         tokens, "page.html", "answer", context_key="text", extra_context=None,
-        sources_block="docs", sources=["a"], error_block=None, mode="replace", **options,  # type: ignore[arg-type]
+        sources_block="docs", sources=["a"], error_block=None, mode=mode, **options,  # type: ignore[arg-type]
     ).plan_now(TEMPLATES, recorder.hooks())  # fmt: skip
     return plan.producer
 
@@ -145,6 +146,14 @@ async def test_the_http_sink_sends_the_final_render_then_done_with_ids_on_the_an
     assert [event.event for event in events][-2:] == ["fragment", "done"]
     assert [event.id for event in events if event.event == "fragment"] == [str(i + 1) for i in range(len(events) - 2)]
     assert recorder.log == ["on_complete:Hi"]
+
+
+@pytest.mark.parametrize("mode", ["replace", "append"])
+async def test_a_markup_token_is_text_escaped_like_any_other(mode: str) -> None:
+    tokens = ["a & b ", Markup("<i>c</i>"), Markup(" d")]  # a source may hand out a str subclass
+    events = parse_sse(await sink_bytes(producer(tokens, Recorder(), mode=mode), HTMX2()))
+    # The last render: nothing escaped twice, nor left unescaped.
+    assert events[-2].data == "<p>a &amp; b &lt;i&gt;c&lt;/i&gt; d</p>"
 
 
 def test_updates_are_encoded_only_by_dialects_and_only_parts_with_a_target() -> None:

@@ -50,8 +50,8 @@ def extract_text(item: object) -> str | None:
         extract_text("Hel")  # "Hel"
         extract_text(openai_chat_chunk)  # chunk.choices[0].delta.content
     """
-    if isinstance(item, str):
-        return item or None
+    if isinstance(item, str):  # a str subclass (Markup) is text too: a plain str, escaped like any other
+        return str(item) or None
     kind = getattr(item, "type", None)
     # LangChain chunks carry a `type` too ("AIMessageChunk"): only the SDK event types are decided by it.
     if isinstance(kind, str) and _is_event_type(kind):
