@@ -79,8 +79,9 @@ class Coalescer:
     """Decides when one stream renders: at once if the pace allows, else later, with the newest state.
 
     ``emit`` renders the current state, sends it, and returns the number of bytes sent. The
-    source's task calls :meth:`update` after each change, and :meth:`finish` when the source
-    ended, before the final render (which is the caller's and never waits).
+    source's task calls :meth:`changed` after each change (and :meth:`render` when it says so),
+    and :meth:`finish` when the source ended, before the final render (which is the caller's and
+    never waits).
 
     An update that comes before the interval is up waits in the state: the first update after
     it renders everything so far, inline. Only if the source goes quiet (no update for another
@@ -203,10 +204,11 @@ class Coalescer:
             started = monotonic()
             size = await self._emit()
             ended = monotonic()
-            pace.sent(size, ended - started, self._stands_for)
+            # It stands for the untimed renders since the last timed one (a flusher's may come
+            # before the countdown ran out); a stream's last few untimed ones go uncounted.
+            pace.sent(size, ended - started, self._stands_for - self._untimed)
             self._next_at = ended + pace.interval
-            if pace.interval == 0:
-                self._untimed = TIMED_EVERY - 1
+            self._untimed = TIMED_EVERY - 1 if pace.interval == 0 else 0
             self._stands_for = self._untimed + 1
         finally:
             self.sending = False
@@ -234,7 +236,7 @@ class Coalescer:
         try:
             if self.dirty and not self.sending and not self.closed:
                 await self._timed()  # the flusher runs for an interval: its render is timed
-        except Exception as exc:  # the source's task raises it at its next update
+        except Exception as exc:  # the source's task raises it at its next render() or finish()
             self._error = exc
             self._untimed = 0  # the next render() is _timed(), which raises it
         finally:

@@ -135,6 +135,16 @@ async def test_unpaced_one_render_in_timed_every_is_timed_and_stands_for_the_oth
     assert load.cpu > 0
 
 
+async def test_a_timed_render_before_the_countdown_ran_out_counts_the_renders_since_the_last_one() -> None:
+    load = Load()
+    recorder = Recorder()
+    coalescer = Coalescer(Pace(0, load=load), recorder.emit)
+    await recorder.push(coalescer, 1)  # timed: one frame
+    await recorder.push(coalescer, 2)  # untimed
+    await coalescer._timed()  # the flusher's render is a timed one, whatever the countdown says
+    assert load.frames == 3  # not 1 + TIMED_EVERY
+
+
 async def test_an_unpaced_slow_send_has_every_render_timed_until_the_client_caught_up() -> None:
     pace = Pace(0)
     recorder = Recorder(delay=SLOW_SEND * 10)
