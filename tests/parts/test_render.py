@@ -11,6 +11,7 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import anyio
@@ -18,7 +19,8 @@ import jinja2
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from fastapi_fragments import HTMX2, HTMX4, ConfigurationError, Datastar, FragmentStreamResponse
+from fastapi_fragments import HTMX2, HTMX4, ConfigurationError, Datastar, FragmentStreamResponse, TokenSourceError
+from fastapi_fragments._exceptions import ProviderError
 from fastapi_fragments._parts_produce import PartsProducer
 from fastapi_fragments._tokens_produce import TokenProducer
 from fastapi_fragments._updates import Outcome
@@ -179,6 +181,19 @@ async def test_a_failure_ends_every_open_part_and_sends_the_error_block(
     if fail_after == 9:
         assert 'data-status="error"' in end["tools"] and "Failed" in end["tools"]
     assert results[0].outcome == "failed" and results[0].finish.reason == "error"
+
+
+async def test_an_error_event_reaches_on_error_as_on_the_text_path(parts_env: jinja2.Environment) -> None:
+    items = [*SOURCES["anthropic"](FakeReply(parts=[REASONING])), SimpleNamespace(type="error", error="overloaded")]
+    errors: dict[str, BaseException] = {}
+    for path, blocks in (("parts", BLOCKS), ("text", dict.fromkeys(BLOCKS))):
+        response = respond(
+            parts_env, items_of(items), **blocks, on_error=lambda exc, path=path: errors.update({path: exc})
+        )
+        assert (await run(response))[-1].event == "done"
+    # An upstream failure, whichever path read it: TokenSourceError, the SDK's error event its cause.
+    assert [type(errors[path]) for path in ("parts", "text")] == [TokenSourceError, TokenSourceError]
+    assert [type(errors[path].__cause__) for path in ("parts", "text")] == [ProviderError, ProviderError]
 
 
 @pytest.mark.parametrize("outcome", [Outcome.SHUTDOWN, Outcome.STOPPED])
