@@ -10,11 +10,12 @@ from typing import Any
 from markupsafe import Markup
 
 from ._blocks import BlockRenderer
+from ._closing import close_quietly
 from ._hooks import Hooks
 from ._pace import Coalescer
 from ._produce import Producer
 from ._text import EscapedText
-from ._tokens import close_quietly, iter_text
+from ._tokens import iter_text
 from ._types import Templates, Tokens
 from ._updates import SOURCES, Replace, Update
 

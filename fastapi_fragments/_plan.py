@@ -18,13 +18,14 @@ from typing import Any
 from starlette.requests import Request
 
 from ._blocks import BlockRenderer
+from ._closing import discard_now
 from ._config import StreamConfig
 from ._exceptions import ConfigurationError
 from ._hooks import Hooks
 from ._items import iter_items
 from ._parts_produce import PartBlocks, PartsProducer
 from ._text import text_mode
-from ._tokens import discard_now, iter_text
+from ._tokens import iter_text
 from ._tokens_produce import TokenProducer
 from ._types import Context, Templates
 

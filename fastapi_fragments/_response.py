@@ -31,6 +31,7 @@ from sse_starlette import EventSourceResponse
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
+from ._closing import discard, discard_now
 from ._config import StreamConfig
 from ._detection import detect_dialect_in_scope
 from ._dialect_protocol import AppendingDialect, Dialect, check_parts_dialect
@@ -45,7 +46,6 @@ from ._pending import PendingStream, fragment_producer
 from ._plan import TokenStream
 from ._produce import Producer
 from ._text import TextModeName
-from ._tokens import discard, discard_now
 from ._types import Context, Templates, TextHook, Tokens
 from ._wire import Delivery, Sender, require_asyncio
 

@@ -7,35 +7,27 @@ and closing that iterator (or cancelling the task reading it) closes the upstrea
 ``async with`` of the SDK, ``aclose()``/``close()`` on the stream. A ``break`` alone would leave
 the HTTP response open and the LLM billing.
 
-Sync sources run in a worker thread so they never block the event loop. Starlette's
-``iterate_in_threadpool`` is not used because it never closes the iterator; and the lock is a
-threading lock because a cancelled ``await`` does not stop the worker thread, so closing must
-wait for the ``next()`` in flight (closing a running generator raises ``ValueError``).
+Sync sources run in worker threads (``_threaded``); closing, bounded in time, is ``_closing``'s.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
-import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
-import anyio
 import anyio.to_thread
 
+from ._closing import close_quietly, discard
 from ._exceptions import ConfigurationError, TokenSourceError
-from .adapters._chunks import extract_text, interrupt_blocking_read, reads_async, text_iterable
+from ._threaded import ThreadedIterator
+from .adapters._chunks import extract_text, reads_async, text_iterable
 
-__all__ = ("TextStream", "check_tokens", "close_quietly", "discard", "discard_now", "iter_text")
+__all__ = ("TextStream", "check_tokens", "iter_text")
 
 logger = logging.getLogger("fastapi_fragments")
-
-#: How long closing a source may take before we give up on it (seconds).
-CLOSE_TIMEOUT = 5.0
-
-_DONE = object()
 
 
 def iter_text(source: Any) -> TextStream:
@@ -131,8 +123,10 @@ class TextStream:
         The same deltas as iterating this stream, and closed the same ways, without a coroutine per
         delta (``__anext__``'s was a twentieth of a frame's CPU with ``min_interval=0``). The source
         is read with ``async for``, taken up again after each render; an error of ``render`` is the
-        caller's, not the source's. A ``raw`` stream (``ItemStream``) feeds each item as it comes,
-        and ``changed()`` is asked only when ``feed`` returns something true (what the item changed).
+        caller's, one of ``feed`` the source's (a text mode only stores the delta; a multi-part
+        stream's normaliser reads the item, and an SDK's error event is the source failing). A
+        ``raw`` stream (``ItemStream``) feeds each item as it comes, and ``changed()`` is asked only
+        when ``feed`` returns something true (what the item changed).
         """
         items = self._items
         if items is None:
@@ -177,6 +171,8 @@ class TextStream:
             else:
                 self._stack = AsyncExitStack()
                 self._items = await _open(source, self._stack, raw=self.raw)
+            if not hasattr(self._items, "__aiter__"):  # only __anext__: pump's async for needs __aiter__
+                self._items = _Anext(self._items)
         except BaseException as exc:
             await self.aclose()
             if _wraps(exc):
@@ -207,6 +203,24 @@ class TextStream:
             await discard(self._source)
 
 
+class _Anext:
+    """An async iterator with ``__anext__`` alone, which ``__aiter__``'s callers accept and ``async for`` does not."""
+
+    __slots__ = ("_iterator",)
+
+    def __init__(self, iterator: Any) -> None:
+        self._iterator = iterator
+
+    def __aiter__(self) -> _Anext:
+        return self
+
+    def __anext__(self) -> Any:
+        return self._iterator.__anext__()
+
+    async def aclose(self) -> None:
+        await close_quietly(self._iterator)
+
+
 def _encodable(text: str) -> str:
     """``text`` with a lone surrogate (half of a split ``\\uXXXX`` escape) replaced: it cannot be encoded as UTF-8."""
     return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
@@ -216,30 +230,6 @@ def _wraps(exc: BaseException) -> bool:
     """Whether ``exc`` from a source is re-raised as TokenSourceError: an error, not the end or a
     cancellation, and not already wrapped (by a nested iter_text, an adapter's stream)."""
     return isinstance(exc, Exception) and not isinstance(exc, (StopAsyncIteration, TokenSourceError))
-
-
-async def discard(source: Any) -> None:
-    """Close a source that will never be iterated: an unawaited coroutine, an open SDK stream."""
-    if inspect.iscoroutine(source):
-        source.close()  # never awaited: no request was made, and no "never awaited" warning
-    elif not isinstance(source, (str, bytes, list, tuple)):
-        await close_quietly(source)
-
-
-def discard_now(source: Any) -> None:
-    """:func:`discard` from sync code (a constructor that failed), as far as sync code can.
-
-    An unawaited coroutine or a sync ``close()`` is handled; an object whose only close is async
-    (an async SDK stream) is left to the garbage collector, with a warning in the log.
-    """
-    if inspect.iscoroutine(source):
-        source.close()
-        return
-    close = getattr(source, "close", None)
-    if callable(close) and not inspect.iscoroutinefunction(close):
-        close()
-    elif close is not None or (hasattr(source, "aclose") and not inspect.isasyncgen(source)):
-        logger.warning("%r could not be closed from sync code; close it when building the response fails", source)
 
 
 async def _open(source: Any, stack: AsyncExitStack, *, raw: bool = False) -> AsyncIterator[Any]:
@@ -265,74 +255,7 @@ async def _open(source: Any, stack: AsyncExitStack, *, raw: bool = False) -> Asy
             stack.push_async_callback(close_quietly, source)
         return iterator  # type: ignore[no-any-return]
     if hasattr(source, "__iter__") and not isinstance(source, (str, bytes)):
-        threaded = _ThreadedIterator(source, owner)
+        threaded = ThreadedIterator(source, owner)
         stack.push_async_callback(threaded.aclose)
         return threaded
     raise TypeError(f"cannot stream text from {type(source).__name__}: expected an (async) iterable of str")
-
-
-async def close_quietly(obj: Any) -> None:
-    """Close ``obj`` (``aclose`` or ``close``, awaited if async), shielded and bounded in time."""
-    if (inspect.isasyncgen(obj) and obj.ag_frame is None) or (isinstance(obj, TextStream) and obj.closed):
-        return  # it ran to its end and closed what it held: no scope to pay for
-    close = getattr(obj, "aclose", None) or getattr(obj, "close", None)
-    if close is None:
-        return
-    with anyio.move_on_after(CLOSE_TIMEOUT, shield=True) as scope:
-        try:
-            result = close()
-            if inspect.isawaitable(result):
-                await result
-        except Exception:
-            logger.warning("closing the token source %r failed", obj, exc_info=True)
-    if scope.cancelled_caught:
-        logger.warning("closing the token source %r took longer than %s s; abandoned", obj, CLOSE_TIMEOUT)
-
-
-class _ThreadedIterator:
-    """Iterate a sync iterable in worker threads, one ``next()`` at a time, and close it safely."""
-
-    def __init__(self, iterable: Any, owner: Any) -> None:
-        self._iterable = iterable
-        self._owner = owner
-        self._iterator: Iterator[Any] | None = None
-        self._lock = threading.Lock()
-        self._closed = False
-
-    def __aiter__(self) -> _ThreadedIterator:
-        return self
-
-    def _next(self) -> Any:
-        with self._lock:
-            if self._closed:
-                return _DONE
-            if self._iterator is None:
-                self._iterator = iter(self._iterable)
-            return next(self._iterator, _DONE)
-
-    async def __anext__(self) -> Any:
-        item = await anyio.to_thread.run_sync(self._next, abandon_on_cancel=True)
-        if item is _DONE:
-            raise StopAsyncIteration
-        return item
-
-    def _close(self) -> None:
-        # Wake a next() stuck in a read first: closing a socket does not, shutting it down does.
-        # Then the owner's close() (an SDK Stream.close()); only then can we take the lock and
-        # close the generator.
-        interrupt_blocking_read(self._owner)
-        owner_close = getattr(self._owner, "close", None)
-        if callable(owner_close) and self._owner is not self._iterator:
-            owner_close()
-        with self._lock:
-            self._closed = True
-            iterator_close = getattr(self._iterator, "close", None)
-            if callable(iterator_close):
-                iterator_close()
-
-    async def aclose(self) -> None:
-        with anyio.move_on_after(CLOSE_TIMEOUT, shield=True):
-            try:
-                await anyio.to_thread.run_sync(self._close, abandon_on_cancel=True)
-            except Exception:
-                logger.warning("closing the sync token source %r failed", self._owner, exc_info=True)

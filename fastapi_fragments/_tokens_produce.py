@@ -15,11 +15,12 @@ from typing import Any
 from markupsafe import Markup
 
 from ._blocks import BlockRenderer
+from ._closing import close_quietly
 from ._hooks import Hooks
 from ._pace import Coalescer
 from ._produce import DEFAULT_ERROR_HTML, Producer
 from ._text import ReplaceText, TextMode
-from ._tokens import TextStream, close_quietly
+from ._tokens import TextStream
 from ._updates import BODY_ATTRIBUTE, Replace, Update, Whole
 from .markdown._modes import MarkdownText
 

@@ -26,12 +26,12 @@ import anyio
 from sse_starlette import ServerSentEvent
 from starlette.types import Message, Receive, Send
 
+from ._closing import CLOSE_TIMEOUT
 from ._dialects import Dialect, encode
 from ._hooks import HOOK_TIMEOUT
 from ._loop import LoopMonitor
 from ._pace import Pace
 from ._produce import Producer
-from ._tokens import CLOSE_TIMEOUT
 from ._updates import ANSWER, Outcome, Replace, Update, numbered
 
 __all__ = ("Delivery", "Sender", "require_asyncio")

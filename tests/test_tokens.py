@@ -261,3 +261,23 @@ async def test_an_item_stream_pumps_its_items_as_they_come_and_asks_only_after_a
     assert fed == items  # no text extracted, nothing skipped
     assert asked == [2, 3, 4]  # not after the ping
     assert len(renders.renders) == 3
+
+
+async def test_an_iterator_with_anext_alone_streams_through_iteration_and_the_pump() -> None:
+    class AnextOnly:  # what a source's __aiter__ may return: no __aiter__ of its own
+        def __init__(self) -> None:
+            self.left = ["a", "b"]
+
+        async def __anext__(self) -> str:
+            if not self.left:
+                raise StopAsyncIteration
+            return self.left.pop(0)
+
+    class Source:
+        def __aiter__(self) -> AnextOnly:
+            return AnextOnly()
+
+    assert await collect(Source()) == ["a", "b"]
+    pumped = Pumped()
+    await pumped.pump(Source())
+    assert pumped.fed == ["a", "b"]

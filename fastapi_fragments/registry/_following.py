@@ -20,10 +20,10 @@ from typing import Any
 
 import anyio
 
+from .._closing import close_quietly
 from .._hooks import Hooks
 from .._pace import Coalescer
 from .._produce import Producer
-from .._tokens import close_quietly
 from .._updates import SOURCES, Part, Replace, Update
 from ..stores import Frame, Store
 from ._outages import RETRY_INTERVAL, Outage
