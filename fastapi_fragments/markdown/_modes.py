@@ -116,7 +116,7 @@ class MarkdownText(PageHoldsText):
 class MarkdownReplaceText(ReplaceText):
     """Markdown in replace mode: the block gets the sanitized HTML of the markdown so far as ``text``."""
 
-    __slots__ = ("_finished", "_markdown", "_tail")
+    __slots__ = ("_finished", "_markdown")
 
     def __init__(self) -> None:
         from ._streaming import StreamingMarkdown  # markdown-it-py and nh3 are the optional `markdown` extra
@@ -124,7 +124,6 @@ class MarkdownReplaceText(ReplaceText):
         super().__init__()
         self._markdown = StreamingMarkdown()
         self._finished: list[str] = []  # sanitized HTML of the finished blocks
-        self._tail = ""
 
     def feed(self, delta: str) -> None:
         self._raw.append(delta)
@@ -133,7 +132,6 @@ class MarkdownReplaceText(ReplaceText):
     def finish(self) -> None:
         """The text is complete: render the tail as finished blocks."""
         self._finished.append(self._markdown.finish().blocks)
-        self._tail = ""
 
     def markup(self, *, final: bool = False) -> Markup:
         if final:
@@ -141,7 +139,6 @@ class MarkdownReplaceText(ReplaceText):
             return Markup("".join(self._finished))
         step = self._markdown.snapshot()
         self._finished.append(step.blocks)
-        self._tail = step.tail
         finished = "".join(self._finished)
         self._finished = [finished]
-        return Markup(finished + self._tail)
+        return Markup(finished + step.tail)
