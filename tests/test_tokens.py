@@ -259,6 +259,7 @@ async def test_an_item_stream_pumps_its_items_as_they_come_and_asks_only_after_a
     renders = Pumped()
     await iter_items(items).pump(feed, changed, renders.render)
     assert fed == items  # no text extracted, nothing skipped
+    assert [item async for item in iter_items(items)] == items  # as iterating it gives them
     assert asked == [2, 3, 4]  # not after the ping
     assert len(renders.renders) == 3
 
